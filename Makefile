@@ -1,0 +1,51 @@
+# The two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Development defaults; a real deployment sets its own environment (README, "Configuration").
+export DEBUG ?= 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+
+.PHONY: run test bootstrap lint format bench e2e messages clean
+
+run: bootstrap
+	$(PY) manage.py seed_demo
+	$(PY) manage.py install_schedules
+	$(PY) manage.py runall
+
+test: bootstrap lint
+	$(BIN)/pytest
+
+bootstrap: $(VENV)/.installed
+	mkdir -p var
+	$(PY) scripts/compile_messages.py
+	$(PY) manage.py migrate --no-input
+
+# Recreate the environment whenever the lock changes.
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Benchmarks: speed and memory targets live here, never in timed tests.
+bench: bootstrap
+	$(PY) tests/bench/run.py
+
+# Extract new strings into the .po files (needs GNU gettext), then compile them.
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages --all --ignore=.venv --ignore=node_modules --ignore=var
+	$(PY) scripts/compile_messages.py
+
+clean:
+	rm -rf $(VENV)

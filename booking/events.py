@@ -1,0 +1,18 @@
+"""Domain signals: what happened to an appointment (ARCHITECTURE, "Messaging").
+
+``booking/services.py`` sends them with ``transaction.on_commit`` once the change
+is saved; messaging (and anything else downstream) connects to them in its
+AppConfig.ready(), so booking never imports messaging.
+
+Every signal is sent with ``appointment`` and ``actor`` (the user who acted, or
+None for the citizen); extra keyword arguments are listed beside each signal.
+"""
+
+from django.dispatch import Signal
+
+appointment_booked = Signal()  # the appointment was created (pending or confirmed)
+appointment_confirmed = Signal()  # an agent accepted a pending request
+appointment_refused = Signal()  # an agent refused a pending request; reason=
+appointment_cancelled = Signal()  # by_citizen=, reason=
+appointment_moved = Signal()  # previous_start=, previous_agent=
+appointment_reassigned = Signal()  # previous_agent=

@@ -1,0 +1,283 @@
+"""Citizens, visit reasons and appointments (MISSION R2–R13, R15, R23).
+
+Only ``booking/services.py`` writes appointments: it locks, re-checks
+availability and sends the domain signals of ``booking/events.py``.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+from stdnum.be import nn
+
+from staffing.models import Agent, Service
+
+
+def validate_national_number(value: str) -> None:
+    """Refuse a Belgian national register number whose checksum is wrong."""
+    if value and not nn.is_valid(value):
+        raise ValidationError(
+            _("This is not a valid Belgian national register number."),
+            code="invalid_national_number",
+        )
+
+
+class CitizenQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Citizens whose name, e-mail or phone contains every word of ``text``."""
+        queryset = self
+        for word in text.split():
+            queryset = queryset.filter(
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(phone__icontains=word.lstrip("0"))
+            )
+        return queryset
+
+
+class Citizen(models.Model):
+    """A person who books appointments (R2). Kept only as long as needed (GDPR)."""
+
+    class Language(models.TextChoices):
+        FRENCH = "fr", _("French")
+        DUTCH = "nl", _("Dutch")
+        GERMAN = "de", _("German")
+        ENGLISH = "en", _("English")
+
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = PhoneNumberField(
+        _("mobile phone"),
+        blank=True,
+        help_text=_("Belgian (0470 12 34 56) or international (+33 6 12 34 56 78)."),
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FRENCH
+    )
+    national_number = models.CharField(
+        _("national register number"),
+        max_length=15,
+        blank=True,
+        validators=[validate_national_number],
+        help_text=_("Stored only when a service requires it."),
+    )
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = CitizenQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("citizen")
+        verbose_name_plural = _("citizens")
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["email"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name.upper()} {self.first_name}"
+
+    def save(self, *args, **kwargs):
+        # One canonical form (11 digits) so searches and duplicates work.
+        if self.national_number:
+            self.national_number = nn.compact(self.national_number)
+        super().save(*args, **kwargs)
+
+
+class VisitReason(models.Model):
+    """Why a citizen comes: it decides the duration and what to bring (R7, R11)."""
+
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="reasons",
+        verbose_name=_("service"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("duration (minutes)"), default=15
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"),
+        default=0,
+        help_text=_("Time the agent needs after the visit before the next one."),
+    )
+    online_bookable = models.BooleanField(_("bookable online"), default=True)
+    needs_confirmation = models.BooleanField(
+        _("needs an agent's confirmation"), default=False
+    )
+    screen_information = models.TextField(
+        _("information shown on screen"),
+        blank=True,
+        help_text=_("Shown to the citizen while booking: documents to bring, price…"),
+    )
+    message_information = models.TextField(
+        _("information added to the confirmation"), blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("visit reason")
+        verbose_name_plural = _("visit reasons")
+        ordering = ["service", "order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0),
+                name="visitreason_duration_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    def requires_confirmation(self) -> bool:
+        """Whether bookings for this reason wait for an agent's answer (R10)."""
+        return self.needs_confirmation or self.service.needs_confirmation
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self):
+        """Appointments that hold their agent's time (not cancelled nor refused)."""
+        return self.filter(status__in=Appointment.ACTIVE_STATUSES)
+
+    def upcoming(self):
+        return self.filter(start__gte=timezone.now())
+
+    def for_agent(self, agent):
+        return self.filter(agent=agent)
+
+    def for_service(self, service):
+        return self.filter(service=service)
+
+    def between(self, start, end):
+        """Appointments that overlap the half-open period [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class Appointment(models.Model):
+    """A citizen's visit to one agent, for a service and a reason.
+
+    Every appointment holds exactly one agent. A *team* appointment (booked with
+    the service, not with a person) keeps ``booked_for_service`` so that the
+    manager may hand it to another agent (R21).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("awaiting confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+        CANCELLED = "cancelled", _("cancelled")
+        DONE = "done", _("done")
+        NO_SHOW = "no_show", _("no-show")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("web")
+        PHONE = "phone", _("phone")
+        DESK = "desk", _("desk")
+
+    # Statuses that occupy the agent's time: the database refuses overlaps
+    # among them (PostgreSQL exclusion constraint, migration 0002).
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.DONE, Status.NO_SHOW)
+
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("service"),
+    )
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("agent"),
+    )
+    reason = models.ForeignKey(
+        VisitReason,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("visit reason"),
+    )
+    citizen = models.ForeignKey(
+        Citizen,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("citizen"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.WEB
+    )
+    booked_for_service = models.BooleanField(
+        _("booked with the service"),
+        default=False,
+        help_text=_("Booked with the team rather than this agent: may be reassigned."),
+    )
+    remarks = models.TextField(_("citizen's remarks"), blank=True)
+    cancellation_reason = models.TextField(
+        _("reason for cancellation or refusal"), blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered by"),
+        help_text=_("Empty when the citizen booked online."),
+    )
+    created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="appointment_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "start"]),
+            models.Index(fields=["service", "start"]),
+            models.Index(fields=["status", "start"]),
+        ]
+
+    def __str__(self) -> str:
+        local_start = timezone.localtime(self.start)
+        return f"{local_start:%d/%m/%Y %H:%M} – {self.citizen} ({self.service})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES

@@ -1,0 +1,41 @@
+"""The admin site: unfold's, plus the custom pages the apps register.
+
+Agendas, phone booking and statistics are admin pages without a model; an app
+registers them here (``site.register_view``) from its ``admin.py`` so that they
+get the admin's login, permissions check and look.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
+
+
+class RendezVousAdminSite(UnfoldAdminSite):
+    site_header = _("Rendez-vous communal")
+    site_title = _("Rendez-vous communal")
+    index_title = _("Dashboard")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._extra_views: list[tuple[str, Callable, str]] = []
+
+    def register_view(self, route: str, view: Callable, name: str) -> None:
+        """Serve ``view`` at /admin/<route>, named ``admin:<name>``, staff only."""
+        self._extra_views.append((route, view, name))
+
+    def get_urls(self):
+        extra = [
+            path(route, self.admin_view(view), name=name)
+            for route, view, name in self._extra_views
+        ]
+        return extra + super().get_urls()
+
+
+def environment_callback(request) -> list[str] | None:
+    """Label development instances so nobody mistakes them for production."""
+    if settings.DEBUG:
+        return [str(_("Development")), "warning"]
+    return None

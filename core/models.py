@@ -1,0 +1,70 @@
+"""The commune itself: its name and how the public module looks (R1, R17)."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+hex_colour = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8.")
+)
+
+
+class CommuneManager(models.Manager):
+    def get_solo(self) -> "Commune":
+        """Return the one commune row, creating it with defaults on first use."""
+        commune, _created = self.get_or_create(pk=1)
+        return commune
+
+
+class Commune(models.Model):
+    """The single row that names the commune and themes the public module."""
+
+    name = models.CharField(_("name"), max_length=120, default="Commune de Démo")
+    website_url = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    primary_colour = models.CharField(
+        _("primary colour"), max_length=7, default="#1d4ed8", validators=[hex_colour]
+    )
+    accent_colour = models.CharField(
+        _("accent colour"), max_length=7, default="#b45309", validators=[hex_colour]
+    )
+    font_stack = models.CharField(
+        _("font stack"),
+        max_length=200,
+        default='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+        help_text=_("A CSS font-family list; fonts must be installed or self-hosted."),
+    )
+    extra_css = models.TextField(
+        _("extra CSS"),
+        blank=True,
+        help_text=_(
+            "Added after the module's own styles, to match the commune's site."
+        ),
+    )
+    footer_links = models.TextField(
+        _("footer links"),
+        blank=True,
+        help_text=_("One link per line, as: label | https://address"),
+    )
+
+    objects = CommuneManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("commune")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def footer_link_list(self) -> list[tuple[str, str]]:
+        """The footer links as (label, url) pairs, skipping malformed lines."""
+        links = []
+        for line in self.footer_links.splitlines():
+            label, _sep, url = line.partition("|")
+            if label.strip() and url.strip():
+                links.append((label.strip(), url.strip()))
+        return links

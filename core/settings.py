@@ -1,0 +1,428 @@
+"""Settings of Rendez-vous communal: one module, every deployment difference an
+environment variable (README, "Configuration", lists them all).
+
+Sections: paths and environment, security, applications, database, cache and
+task queue, e-mail and SMS, internationalisation, static files, admin (unfold),
+third-party apps, logging.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+# --- Paths and environment ---------------------------------------------------
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env")  # optional; the real environment wins
+
+DEBUG = env.bool("DEBUG", default=False)
+
+
+def _development_secret_key() -> str:
+    """Return the key kept in var/secret_key, creating it on first use.
+
+    Development machines need a stable key (sessions survive restarts) without
+    anyone choosing one; production must set SECRET_KEY itself.
+    """
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    SECRET_KEY = _development_secret_key()
+
+# --- Security ----------------------------------------------------------------
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Behind a TLS-terminating reverse proxy (docs/deployment.md).
+if env.bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# The public module is embedded in the commune's site (R1): the pages that may be
+# framed set their own frame-ancestors; everything else refuses framing.
+X_FRAME_OPTIONS = "DENY"
+EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])
+
+# --- Applications ------------------------------------------------------------
+
+INSTALLED_APPS = [
+    # unfold and its contribs must come before django.contrib.admin.
+    "unfold.apps.BasicAppConfig",  # our admin config below installs the site
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "unfold.contrib.import_export",
+    "unfold.contrib.simple_history",
+    "core.apps.RendezVousAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "simple_history",
+    "import_export",
+    "phonenumber_field",
+    "django_q",
+    "core",
+    "staffing",
+    "booking",
+    "messaging",
+    "reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "core.urls"
+WSGI_APPLICATION = "core.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.commune",
+            ],
+        },
+    },
+]
+
+_VALIDATORS = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# --- Database ----------------------------------------------------------------
+
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    ),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE: a write transaction takes the lock when it begins, so two
+    # bookings serialise instead of failing on lock upgrade; WAL lets readers
+    # (the worker, the admin) go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON;"
+        ),
+    }
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- Cache and task queue ----------------------------------------------------
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+Q_CLUSTER = {
+    "name": "rendezvous",
+    "workers": env.int("Q_WORKERS", default=2),
+    # A task may run twice (at-least-once delivery): sending is idempotent.
+    "timeout": 60,
+    "retry": 120,  # must exceed timeout
+    "max_attempts": 5,
+    "catch_up": False,
+    "save_limit": 500,
+    "sync": env.bool("Q_SYNC", default=False),
+    "label": _("Task queue"),
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    # The ORM broker is the guaranteed-delivery one and needs no extra service.
+    Q_CLUSTER["orm"] = "default"
+
+# --- E-mail and SMS ----------------------------------------------------------
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="rendez-vous@commune.example"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SMS_BACKEND = env.str("SMS_BACKEND", default="messaging.sms.ConsoleBackend")
+SMS_SENDER = env.str("SMS_SENDER", default="Commune")
+SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+
+# --- Internationalisation ----------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [
+    ("fr", _("French")),
+    ("nl", _("Dutch")),
+    ("de", _("German")),
+    ("en", _("English")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Brussels"
+USE_I18N = True
+USE_TZ = True
+PHONENUMBER_DEFAULT_REGION = "BE"
+
+# --- Static and media files --------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # The manifest gives far-future cache headers in production; it needs
+        # collectstatic, so development and tests use the plain storage.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        ),
+    },
+}
+
+# --- Admin (django-unfold) ---------------------------------------------------
+
+
+def _nav_item(title, icon, url, permission=None):
+    item = {"title": title, "icon": icon, "link": reverse_lazy(url)}
+    if permission:
+        item["permission"] = permission
+    return item
+
+
+UNFOLD = {
+    "SITE_TITLE": _("Rendez-vous communal"),
+    "SITE_HEADER": _("Rendez-vous communal"),
+    "SITE_SYMBOL": "event_available",
+    "SITE_URL": "/",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "reports.dashboard.dashboard_callback",
+    "ENVIRONMENT": "core.admin_site.environment_callback",
+    "COLORS": {
+        "primary": {
+            "50": "239 246 255",
+            "100": "219 234 254",
+            "200": "191 219 254",
+            "300": "147 197 253",
+            "400": "96 165 250",
+            "500": "59 130 246",
+            "600": "37 99 235",
+            "700": "29 78 216",
+            "800": "30 64 175",
+            "900": "30 58 138",
+            "950": "23 37 84",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": _("Agenda"),
+                "separator": False,
+                "items": [
+                    _nav_item(_("Dashboard"), "dashboard", "admin:index"),
+                    _nav_item(
+                        _("Appointments"),
+                        "calendar_month",
+                        "admin:booking_appointment_changelist",
+                        "core.roles.can_view_appointments",
+                    ),
+                    _nav_item(
+                        _("Citizens"),
+                        "groups",
+                        "admin:booking_citizen_changelist",
+                        "core.roles.can_view_citizens",
+                    ),
+                    _nav_item(
+                        _("Unavailability and extra openings"),
+                        "event_busy",
+                        "admin:staffing_availabilityexception_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                ],
+            },
+            {
+                "title": _("Configuration"),
+                "separator": True,
+                "items": [
+                    _nav_item(
+                        _("Services"),
+                        "apartment",
+                        "admin:staffing_service_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Visit reasons"),
+                        "list_alt",
+                        "admin:booking_visitreason_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Agents"),
+                        "badge",
+                        "admin:staffing_agent_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Memberships"),
+                        "group_work",
+                        "admin:staffing_membership_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Typical weeks"),
+                        "view_week",
+                        "admin:staffing_typicalweek_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Closures"),
+                        "block",
+                        "admin:staffing_closure_changelist",
+                        "core.roles.is_staff_member",
+                    ),
+                    _nav_item(
+                        _("Commune and appearance"),
+                        "palette",
+                        "admin:core_commune_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Users"),
+                        "person",
+                        "admin:auth_user_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Roles"),
+                        "shield_person",
+                        "admin:auth_group_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                ],
+            },
+            {
+                "title": _("Messages"),
+                "separator": True,
+                "items": [
+                    _nav_item(
+                        _("Scheduled jobs"),
+                        "schedule",
+                        "admin:django_q_schedule_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Failed tasks"),
+                        "error",
+                        "admin:django_q_failure_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Completed tasks"),
+                        "task_alt",
+                        "admin:django_q_success_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                ],
+            },
+            {
+                "title": _("Statistics"),
+                "separator": True,
+                "items": [
+                    _nav_item(
+                        _("Statistics"),
+                        "monitoring",
+                        "admin:reports_statistics",
+                        "core.roles.can_view_appointments",
+                    ),
+                ],
+            },
+        ],
+    },
+}
+
+# --- Third-party apps --------------------------------------------------------
+
+# Magic links (R13): tokens are scoped per appointment and expire; see booking.
+SESAME_MAX_AGE = 60 * 60 * 24 * 183
+IMPORT_EXPORT_USE_TRANSACTIONS = True  # an invalid file writes nothing
+IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+SIMPLE_HISTORY_REVERT_DISABLED = False
+
+# --- Logging -----------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,346 @@
+"""Who works when: agents, services, memberships, typical weeks, exceptions and
+closures (MISSION R14, R16, R18, R19, R22).
+
+These rows are the inputs of the pure availability engine
+(``staffing/availability.py``); ``booking.slots`` loads them in a constant number
+of queries and hands plain dataclasses to it.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+def new_feed_token() -> str:
+    """A random, URL-safe secret for an agent's private agenda feed."""
+    return secrets.token_urlsafe(24)
+
+
+class ServiceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Service(models.Model):
+    """A team that receives citizens ("Population", "Étrangers"…)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("open for bookings"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    citizens_choose_agent = models.BooleanField(
+        _("citizens may choose an agent"),
+        default=False,
+        help_text=_("Otherwise any available agent of the service takes the booking."),
+    )
+    needs_confirmation = models.BooleanField(
+        _("bookings need an agent's confirmation"), default=False
+    )
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot grid (minutes)"),
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text=_("Appointments start on this grid: every 15 minutes, say."),
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        _("minimum notice (hours)"),
+        default=2,
+        help_text=_("Citizens cannot book or change later than this before the start."),
+    )
+    max_horizon_days = models.PositiveSmallIntegerField(
+        _("booking horizon (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+    requires_national_number = models.BooleanField(
+        _("national register number required"), default=False
+    )
+    requires_birth_date = models.BooleanField(
+        _("date of birth required"), default=False
+    )
+    requires_address = models.BooleanField(_("address required"), default=False)
+
+    objects = ServiceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True, user__is_active=True)
+
+    def in_service(self, service):
+        return self.filter(memberships__service=service)
+
+
+class Agent(models.Model):
+    """A member of the commune's staff who receives citizens."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="agent",
+        verbose_name=_("user"),
+    )
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    colour = models.CharField(
+        _("colour in agendas"), max_length=7, default="#2563eb", blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    services = models.ManyToManyField(
+        Service, through="Membership", related_name="agents", verbose_name=_("services")
+    )
+    feed_token = models.CharField(
+        _("agenda feed token"), max_length=64, default=new_feed_token, unique=True
+    )
+
+    objects = AgentQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["feed_token"])
+
+    class Meta:
+        verbose_name = _("agent")
+        verbose_name_plural = _("agents")
+        ordering = ["user__last_name", "user__first_name"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class Membership(models.Model):
+    """An agent's place in a service: member, or manager of it."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("member")
+        MANAGER = "manager", _("manager")
+
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("agent"),
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("service"),
+    )
+    role = models.CharField(
+        _("role"), max_length=10, choices=Role.choices, default=Role.MEMBER
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "service"], name="membership_unique_agent_service"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} – {self.service} ({self.get_role_display()})"
+
+
+class TypicalWeek(models.Model):
+    """An agent's weekly opening for one service, repeated over a period (R18, R19).
+
+    ``repeat_every`` counts weeks from the week of ``valid_from``: 2 means the
+    ranges apply on that week, the week after next, and so on.
+    """
+
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.CASCADE,
+        related_name="typical_weeks",
+        verbose_name=_("agent"),
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        related_name="typical_weeks",
+        verbose_name=_("service"),
+    )
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    repeat_every = models.PositiveSmallIntegerField(
+        _("repeat every (weeks)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("typical week")
+        verbose_name_plural = _("typical weeks")
+        ordering = ["agent", "service", "valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="typicalweek_until_after_from",
+            ),
+            models.CheckConstraint(
+                condition=Q(repeat_every__gte=1), name="typicalweek_repeat_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.agent} – {self.service}"
+
+
+class TypicalWeekRange(models.Model):
+    """One opening range of a typical week: a weekday and local wall-clock times."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    typical_week = models.ForeignKey(
+        TypicalWeek,
+        on_delete=models.CASCADE,
+        related_name="ranges",
+        verbose_name=_("typical week"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start = models.TimeField(_("from"))
+    end = models.TimeField(_("until"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("opening range")
+        verbose_name_plural = _("opening ranges")
+        ordering = ["weekday", "start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="typicalweekrange_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
+class AvailabilityExceptionQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        return self.filter(start__lt=end, end__gt=start)
+
+
+class AvailabilityException(models.Model):
+    """A one-off change to an agent's typical weeks: closed, or open in addition."""
+
+    class Kind(models.TextChoices):
+        UNAVAILABLE = "unavailable", _("unavailable")
+        EXTRA_OPENING = "extra_opening", _("extra opening")
+
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        verbose_name=_("agent"),
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exceptions",
+        verbose_name=_("service"),
+        help_text=_(
+            "Required for an extra opening; leave empty for an unavailability "
+            "that concerns all the agent's services."
+        ),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.UNAVAILABLE
+    )
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("until"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = AvailabilityExceptionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("availability exception")
+        verbose_name_plural = _("availability exceptions")
+        ordering = ["-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="exception_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["agent", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.get_kind_display()} {self.start:%d/%m/%Y %H:%M}"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.EXTRA_OPENING and not self.service_id:
+            raise ValidationError(
+                {"service": _("Choose the service this extra opening is for.")}
+            )
+
+
+class Closure(models.Model):
+    """Days when the commune (or one service) receives nobody.
+
+    Belgian public holidays need no row: ``staffing.closures`` adds them.
+    """
+
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("service"),
+        help_text=_("Leave empty to close the whole commune."),
+    )
+    label = models.CharField(_("label"), max_length=120)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="closure_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y})"

@@ -1,0 +1,219 @@
+"""Spreadsheet import and export of the staffing configuration (R25)."""
+
+import re
+from datetime import time
+
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields
+from import_export.widgets import ForeignKeyWidget
+
+from core.admin_base import AllOrNothingResource
+from core.roles import AGENT
+
+from .models import (
+    Agent,
+    AvailabilityException,
+    Membership,
+    Service,
+    TypicalWeek,
+    TypicalWeekRange,
+)
+
+WEEKDAY_COLUMNS = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+_RANGE = re.compile(r"^\s*(\d{1,2})[:hH.](\d{2})\s*[-–]\s*(\d{1,2})[:hH.](\d{2})\s*$")
+
+
+class AgentByUsername(ForeignKeyWidget):
+    def __init__(self):
+        super().__init__(Agent, "user__username")
+
+
+class ServiceBySlug(ForeignKeyWidget):
+    def __init__(self):
+        super().__init__(Service, "slug")
+
+
+class ServiceResource(AllOrNothingResource):
+    class Meta:
+        model = Service
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "name",
+            "description",
+            "address",
+            "email",
+            "phone",
+            "is_active",
+            "order",
+            "citizens_choose_agent",
+            "needs_confirmation",
+            "slot_minutes",
+            "min_notice_hours",
+            "max_horizon_days",
+            "requires_national_number",
+            "requires_birth_date",
+            "requires_address",
+        )
+        clean_model_instances = True
+        skip_unchanged = True
+
+
+class AgentResource(AllOrNothingResource):
+    """One row per agent; the row creates or updates the agent's login too."""
+
+    username = fields.Field(attribute="user__username", column_name="username")
+    first_name = fields.Field(attribute="user__first_name", column_name="first_name")
+    last_name = fields.Field(attribute="user__last_name", column_name="last_name")
+    email = fields.Field(attribute="user__email", column_name="email")
+
+    class Meta:
+        model = Agent
+        import_id_fields = ("username",)
+        fields = ("username", "first_name", "last_name", "email", "title", "phone")
+
+    def get_instance(self, instance_loader, row):
+        username = (row.get("username") or "").strip()
+        return (
+            Agent.objects.select_related("user").filter(user__username=username).first()
+        )
+
+    def init_instance(self, row=None):
+        return Agent(user=User(is_staff=True))
+
+    def import_instance(self, instance, row, **kwargs):
+        """Fill the agent and its user, and check the user as a form would."""
+        super().import_instance(instance, row, **kwargs)
+        user = instance.user
+        user.username = (user.username or "").strip()
+        errors = {}
+        for name in ("username", "last_name", "first_name", "email"):
+            if not (getattr(user, name) or "").strip():
+                errors[name] = _("This column is required.")
+        try:
+            user.full_clean(exclude=["password", *errors])
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = instance.user
+        if not user.pk:
+            user.set_unusable_password()
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name=AGENT))
+        instance.user = user
+
+
+class MembershipResource(AllOrNothingResource):
+    agent = fields.Field(
+        attribute="agent", column_name="agent", widget=AgentByUsername()
+    )
+    service = fields.Field(
+        attribute="service", column_name="service", widget=ServiceBySlug()
+    )
+
+    class Meta:
+        model = Membership
+        import_id_fields = ("agent", "service")
+        fields = ("agent", "service", "role")
+        clean_model_instances = True
+
+
+class TypicalWeekResource(AllOrNothingResource):
+    """One row per typical week, one column per weekday: "08:30-12:00, 13:00-16:00"."""
+
+    agent = fields.Field(
+        attribute="agent", column_name="agent", widget=AgentByUsername()
+    )
+    service = fields.Field(
+        attribute="service", column_name="service", widget=ServiceBySlug()
+    )
+
+    class Meta:
+        model = TypicalWeek
+        import_id_fields = ("agent", "service", "valid_from")
+        fields = (
+            "agent",
+            "service",
+            "label",
+            "valid_from",
+            "valid_until",
+            "repeat_every",
+        )
+        clean_model_instances = True
+
+    def get_export_headers(self, *args, **kwargs):
+        return [*super().get_export_headers(*args, **kwargs), *WEEKDAY_COLUMNS]
+
+    def export_resource(self, instance, *args, **kwargs):
+        row = super().export_resource(instance, *args, **kwargs)
+        by_day = {day: [] for day in range(7)}
+        for opening in instance.ranges.all():
+            by_day[opening.weekday].append(f"{opening.start:%H:%M}-{opening.end:%H:%M}")
+        return [*row, *(", ".join(by_day[day]) for day in range(7))]
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        instance._imported_ranges = parse_week_columns(row)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        instance.ranges.all().delete()
+        TypicalWeekRange.objects.bulk_create(
+            TypicalWeekRange(typical_week=instance, weekday=day, start=start, end=end)
+            for day, start, end in instance._imported_ranges
+        )
+
+
+def parse_week_columns(row) -> list[tuple[int, time, time]]:
+    """Read the weekday columns of a typical-week row; raise on a malformed range."""
+    ranges, errors = [], {}
+    for day, column in enumerate(WEEKDAY_COLUMNS):
+        text = (row.get(column) or "").strip()
+        for part in filter(None, (piece.strip() for piece in text.split(","))):
+            match = _RANGE.match(part)
+            if not match:
+                errors[column] = _("Write ranges as 08:30-12:00, separated by commas.")
+                break
+            h1, m1, h2, m2 = (int(group) for group in match.groups())
+            try:
+                start, end = time(h1, m1), time(h2, m2)
+            except ValueError:
+                errors[column] = _("%(range)s is not a valid time range.") % {
+                    "range": part
+                }
+                break
+            if end <= start:
+                errors[column] = _("%(range)s ends before it starts.") % {"range": part}
+                break
+            ranges.append((day, start, end))
+    if errors:
+        raise ValidationError(errors)
+    return ranges
+
+
+class AvailabilityExceptionResource(AllOrNothingResource):
+    agent = fields.Field(
+        attribute="agent", column_name="agent", widget=AgentByUsername()
+    )
+    service = fields.Field(
+        attribute="service", column_name="service", widget=ServiceBySlug()
+    )
+
+    class Meta:
+        model = AvailabilityException
+        import_id_fields = ("agent", "kind", "start")
+        fields = ("agent", "service", "kind", "start", "end", "note")
+        clean_model_instances = True

@@ -1,0 +1,68 @@
+"""Which rows a member of staff may see and change (ARCHITECTURE, "Who may do what").
+
+Administrators see everything; service managers see and manage the services they
+manage; agents see the services they belong to and change only their own
+availability. Admins and views filter their querysets with these helpers.
+"""
+
+from django.db.models import Q, QuerySet
+
+from core.roles import is_administrator
+
+from .models import Membership
+
+
+def member_service_ids(user) -> set[int]:
+    """The services the user belongs to as an agent (member or manager)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(agent__user=user).values_list("service_id", flat=True)
+    )
+
+
+def managed_service_ids(user) -> set[int]:
+    """The services the user manages."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(
+            agent__user=user, role=Membership.Role.MANAGER
+        ).values_list("service_id", flat=True)
+    )
+
+
+def visible_to(queryset: QuerySet, user, *, service_field: str) -> QuerySet:
+    """Restrict ``queryset`` to rows of the services the user belongs to.
+
+    ``service_field`` is the lookup from the model to its service ("service",
+    "typical_week__service"…). Rows with no service (commune-wide closures)
+    stay visible to everyone.
+    """
+    if is_administrator(user):
+        return queryset
+    service_ids = member_service_ids(user)
+    lookup = Q(**{f"{service_field}__in": service_ids})
+    first_hop = service_field.split("__")[0]
+    if first_hop != "pk" and queryset.model._meta.get_field(first_hop).null:
+        lookup |= Q(**{f"{service_field}__isnull": True})
+    queryset = queryset.filter(lookup)
+    # A lookup through memberships meets one row per shared service.
+    return queryset.distinct() if "__" in service_field else queryset
+
+
+def editable_availability(queryset: QuerySet, user, *, agent_field: str) -> QuerySet:
+    """Restrict availability rows to those the user may change.
+
+    An agent changes his or her own; a manager also those of the agents of the
+    services he or she manages. ``agent_field`` is the lookup to the agent, or
+    "" when the queryset holds agents themselves.
+    """
+    if is_administrator(user):
+        return queryset
+    managed = managed_service_ids(user)
+    prefix = f"{agent_field}__" if agent_field else ""
+    return queryset.filter(
+        Q(**{f"{prefix}user": user})
+        | Q(**{f"{prefix}memberships__service__in": managed})
+    ).distinct()

@@ -1,0 +1,240 @@
+"""The ``seed_demo`` command loads a coherent demo commune, once."""
+
+import re
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from io import StringIO
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from stdnum.be import nn
+
+from booking.models import Appointment, Citizen, VisitReason
+from core.models import Commune
+from staffing import availability
+from staffing.closures import belgian_public_holidays
+from staffing.models import (
+    Agent,
+    AvailabilityException,
+    Closure,
+    Service,
+    TypicalWeek,
+    TypicalWeekRange,
+)
+
+pytestmark = pytest.mark.django_db
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+BELGIAN_MOBILE = re.compile(r"^\+324[5-9]\d{7}$")
+
+
+def seed() -> str:
+    """Run the command and return what it printed."""
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = (
+        Service,
+        Agent,
+        VisitReason,
+        Citizen,
+        Appointment,
+        TypicalWeek,
+        TypicalWeekRange,
+        AvailabilityException,
+        Closure,
+    )
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_loads_a_realistic_commune():
+    output = seed()
+
+    assert Commune.objects.get_solo().name == "Commune de Démo-sur-Meuse"
+    assert Service.objects.count() == 4
+    assert 10 <= Agent.objects.count() <= 14
+    assert VisitReason.objects.count() == 15
+    assert Citizen.objects.count() == 200
+    assert Appointment.objects.count() >= 250
+    assert VisitReason.objects.filter(online_bookable=False).exists()
+    assert VisitReason.objects.filter(needs_confirmation=True).exists()
+    urbanisme = Service.objects.get(slug="urbanisme")
+    assert urbanisme.citizens_choose_agent
+    assert urbanisme.needs_confirmation
+    assert Service.objects.get(slug="etrangers").requires_national_number
+    assert "Demo logins (password = username):" in output
+    assert "  administrator: admin / admin" in output
+
+
+def test_citizens_have_valid_phones_and_national_numbers():
+    seed()
+
+    phones = Citizen.objects.exclude(phone="").values_list("phone", flat=True)
+    assert phones
+    assert all(BELGIAN_MOBILE.match(str(phone)) for phone in phones)
+    with_number = Citizen.objects.exclude(national_number="")
+    assert 25 <= with_number.count() <= 35
+    for citizen in with_number:
+        assert nn.is_valid(citizen.national_number)
+        assert nn.get_birth_date(citizen.national_number) == citizen.birth_date
+
+
+def test_no_agent_has_overlapping_active_appointments():
+    seed()
+
+    by_agent = defaultdict(list)
+    for appointment in Appointment.objects.active().select_related("reason"):
+        by_agent[appointment.agent_id].append(appointment)
+    for appointments in by_agent.values():
+        appointments.sort(key=lambda appointment: appointment.start)
+        for previous, following in pairwise(appointments):
+            assert previous.end + previous.reason.buffer <= following.start
+
+
+def test_appointments_lie_in_their_agents_openings_on_the_grid():
+    seed()
+    appointments = list(Appointment.objects.select_related("service"))
+    first_day = min(a.start for a in appointments).astimezone(BRUSSELS).date()
+    last_day = max(a.end for a in appointments).astimezone(BRUSSELS).date()
+    window = availability.Interval(
+        datetime.combine(first_day, time(), tzinfo=BRUSSELS),
+        datetime.combine(last_day + timedelta(days=1), time(), tzinfo=BRUSSELS),
+    )
+    closed_days = defaultdict(set)  # service id (None: all) -> days
+    for day in belgian_public_holidays(first_day, last_day):
+        closed_days[None].add(day)
+    for closure in Closure.objects.all():
+        day = closure.start_date
+        while day <= closure.end_date:
+            closed_days[closure.service_id].add(day)
+            day += timedelta(days=1)
+
+    free = {}
+    for agent_id, service_id in {(a.agent_id, a.service_id) for a in appointments}:
+        weeks = tuple(
+            availability.TypicalWeek(
+                week.valid_from,
+                week.valid_until,
+                week.repeat_every,
+                tuple(
+                    availability.WeeklyRange(r.weekday, r.start, r.end)
+                    for r in week.ranges.all()
+                ),
+            )
+            for week in TypicalWeek.objects.filter(
+                agent_id=agent_id, service_id=service_id
+            )
+        )
+        exceptions = AvailabilityException.objects.filter(agent_id=agent_id)
+        extra = exceptions.filter(kind="extra_opening", service_id=service_id)
+        unavailable = exceptions.filter(kind="unavailable")
+        closures = [
+            availability.Interval(
+                datetime.combine(day, time(), tzinfo=BRUSSELS),
+                datetime.combine(day + timedelta(days=1), time(), tzinfo=BRUSSELS),
+            )
+            for day in closed_days[None] | closed_days[service_id]
+        ]
+        calendar = availability.AgentCalendar(
+            agent_id=agent_id,
+            typical_weeks=weeks,
+            extra_openings=tuple(availability.Interval(e.start, e.end) for e in extra),
+            unavailable=tuple(
+                availability.Interval(e.start, e.end) for e in unavailable
+            ),
+        )
+        free[(agent_id, service_id)] = availability.free_intervals(
+            calendar, window, BRUSSELS, availability.merge(closures)
+        )
+
+    for appointment in appointments:
+        booked = availability.Interval(appointment.start, appointment.end)
+        assert any(
+            opening.contains(booked)
+            for opening in free[(appointment.agent_id, appointment.service_id)]
+        ), appointment
+        local_start = appointment.start.astimezone(BRUSSELS)
+        minute_of_day = local_start.hour * 60 + local_start.minute
+        assert minute_of_day % appointment.service.slot_minutes == 0
+
+
+def test_an_agent_in_two_services_has_disjoint_typical_weeks():
+    seed()
+
+    ranges_by_agent = defaultdict(list)
+    for weekly in TypicalWeekRange.objects.select_related("typical_week"):
+        ranges_by_agent[weekly.typical_week.agent_id].append(weekly)
+    assert any(
+        len({r.typical_week.service_id for r in ranges}) > 1
+        for ranges in ranges_by_agent.values()
+    )
+    for ranges in ranges_by_agent.values():
+        for one in ranges:
+            for other in ranges:
+                if one.typical_week.service_id == other.typical_week.service_id:
+                    continue
+                assert (
+                    one.weekday != other.weekday
+                    or one.end <= other.start
+                    or other.end <= one.start
+                )
+
+
+def test_statuses_match_the_time_and_the_channel():
+    seed()
+    now = timezone.now()
+    Status = Appointment.Status
+
+    for appointment in Appointment.objects.select_related("reason", "service"):
+        assert appointment.end > appointment.start
+        if appointment.end <= now:
+            assert appointment.status in (Status.DONE, Status.NO_SHOW, Status.CANCELLED)
+        elif appointment.start > now:
+            assert appointment.status in (
+                Status.PENDING,
+                Status.CONFIRMED,
+                Status.CANCELLED,
+            )
+        if appointment.status == Status.PENDING:
+            assert appointment.reason.requires_confirmation()
+        if appointment.status == Status.CANCELLED:
+            assert appointment.cancellation_reason
+        if appointment.channel == Appointment.Channel.WEB:
+            assert appointment.created_by is None
+            assert appointment.reason.online_bookable
+        else:
+            assert appointment.created_by == appointment.agent.user
+        assert appointment.booked_for_service != (
+            appointment.service.citizens_choose_agent
+        )
+        assert appointment.created_at <= now
+    statuses = set(Appointment.objects.values_list("status", flat=True))
+    assert {Status.DONE, Status.NO_SHOW, Status.CANCELLED, Status.CONFIRMED} <= (
+        statuses
+    )
+
+
+def test_running_twice_changes_nothing():
+    seed()
+    before = counts()
+
+    output = seed()
+
+    assert counts() == before
+    assert "Demo data already present: nothing loaded." in output
+    assert "  agent: agent / agent" in output
+
+
+def test_the_three_demo_users_can_log_in(client):
+    seed()
+
+    for username in ("admin", "manager", "agent"):
+        assert client.login(username=username, password=username), username
+        client.logout()
+    assert not client.login(username="m.dubois", password="m.dubois")

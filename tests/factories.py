@@ -1,0 +1,140 @@
+"""factory_boy factories for every model the tests build."""
+
+from datetime import date, datetime, time, timedelta
+
+import factory
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from booking.models import Appointment, Citizen, VisitReason
+from core.roles import AGENT
+from staffing.models import (
+    Agent,
+    AvailabilityException,
+    Closure,
+    Membership,
+    Service,
+    TypicalWeek,
+    TypicalWeekRange,
+)
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    """An aware datetime at a wall-clock time of the commune's time zone."""
+    return datetime.combine(
+        day, time(hour, minute), tzinfo=timezone.get_default_timezone()
+    )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="fr_BE")
+    last_name = factory.Faker("last_name", locale="fr_BE")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@commune.example")
+    is_staff = True
+    password = factory.django.Password("secret-pass")
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        if create and names:
+            self.groups.add(*Group.objects.filter(name__in=names))
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Service {n}")
+    slug = factory.Sequence(lambda n: f"service-{n}")
+    min_notice_hours = 0
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agent
+
+    user = factory.SubFactory(UserFactory, groups=[AGENT])
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    agent = factory.SubFactory(AgentFactory)
+    service = factory.SubFactory(ServiceFactory)
+
+
+class TypicalWeekFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TypicalWeek
+
+    agent = factory.SubFactory(AgentFactory)
+    service = factory.SubFactory(ServiceFactory)
+    valid_from = date(2026, 1, 5)
+
+
+class TypicalWeekRangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TypicalWeekRange
+
+    typical_week = factory.SubFactory(TypicalWeekFactory)
+    weekday = 0
+    start = time(8, 0)
+    end = time(12, 0)
+
+
+class AvailabilityExceptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AvailabilityException
+
+    agent = factory.SubFactory(AgentFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+    end = factory.LazyAttribute(lambda row: row.start + timedelta(hours=4))
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Closure
+
+    label = "Fête locale"
+    start_date = date(2026, 9, 14)
+    end_date = date(2026, 9, 14)
+
+
+class CitizenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Citizen
+
+    last_name = factory.Faker("last_name", locale="fr_BE")
+    first_name = factory.Faker("first_name", locale="fr_BE")
+    email = factory.Sequence(lambda n: f"citizen{n}@example.be")
+    phone = "+32470123456"
+
+
+class VisitReasonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitReason
+
+    service = factory.SubFactory(ServiceFactory)
+    name = factory.Sequence(lambda n: f"Reason {n}")
+    duration_minutes = 15
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    service = factory.SubFactory(ServiceFactory)
+    agent = factory.SubFactory(AgentFactory)
+    reason = factory.SubFactory(
+        VisitReasonFactory, service=factory.SelfAttribute("..service")
+    )
+    citizen = factory.SubFactory(CitizenFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    end = factory.LazyAttribute(lambda row: row.start + timedelta(minutes=15))
