@@ -8,6 +8,15 @@ from simple_history.models import HistoricalRecords
 hex_colour = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8.")
 )
+# Written into a <style> element, where HTML escaping does not apply: allow
+# only what a font-family list needs, so nothing can close the element.
+font_family_list = RegexValidator(
+    r"^[\w \-,\"']+$",
+    _("Use only font names, spaces, commas, hyphens and quotes."),
+)
+no_markup = RegexValidator(
+    r"<", _("CSS cannot contain the character <."), inverse_match=True
+)
 
 
 class CommuneManager(models.Manager):
@@ -36,6 +45,7 @@ class Commune(models.Model):
         max_length=200,
         default='system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
         help_text=_("A CSS font-family list; fonts must be installed or self-hosted."),
+        validators=[font_family_list],
     )
     extra_css = models.TextField(
         _("extra CSS"),
