@@ -166,6 +166,44 @@ def load_service_calendars(
     return ServiceCalendars(calendars, _day_intervals(closed_days, tz), window)
 
 
+def available_agent_ids(
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    *,
+    agent_ids: Collection[int] | None = None,
+    ignore_appointment_id: int | None = None,
+) -> list[int]:
+    """The agents of ``service`` free for ``reason`` at exactly ``start``.
+
+    Unlike a slot search this ignores the grid, so it also checks appointments
+    that agents placed off-grid; it is the re-check done under lock before
+    every write.
+    """
+    tz = _tz()
+    day = start.astimezone(tz).date()
+    window = Interval(
+        _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
+    )
+    loaded = load_service_calendars(
+        service,
+        window,
+        agent_ids=agent_ids,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+    wanted = Interval(start, start + reason.duration)
+    with_buffer = Interval(start, wanted.end + reason.buffer)
+    free = []
+    for calendar in loaded.calendars:
+        openings = availability.free_intervals(calendar, window, tz, loaded.closures)
+        if not any(opening.contains(wanted) for opening in openings):
+            continue
+        if any(busy.overlaps(with_buffer) for busy in calendar.busy):
+            continue
+        free.append(calendar.agent_id)
+    return free
+
+
 def booking_window(
     service: Service, *, now: datetime, from_date: date | None = None
 ) -> Interval | None:

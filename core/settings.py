@@ -407,6 +407,13 @@ UNFOLD = {
     },
 }
 
+# --- Booking rules -----------------------------------------------------------
+
+# Upcoming active appointments one citizen may hold per service (0: no limit).
+MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
+    "MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN", default=3
+)
+
 # --- Third-party apps --------------------------------------------------------
 
 # Magic links (R13): tokens are scoped per appointment and expire; see booking.

@@ -1,0 +1,445 @@
+"""Every write to an appointment goes through here (ARCHITECTURE, "Booking without
+double-booking"; STYLE, "Writes in services").
+
+Each function validates, opens a transaction, locks the agents concerned
+(``select_for_update`` ordered by id, so concurrent bookings queue instead of
+deadlocking), re-checks availability under the lock, writes with a history
+record, and sends its domain signal (``booking/events.py``) once committed.
+On PostgreSQL an exclusion constraint backs this up; on SQLite write
+transactions are IMMEDIATE and therefore serialised.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from staffing.models import Agent, Membership, Service
+
+from . import events
+from .models import Appointment, Citizen, VisitReason
+from .slots import available_agent_ids
+
+Status = Appointment.Status
+
+
+class BookingError(Exception):
+    """A booking action that cannot be done; ``message`` tells the user why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+class SlotTaken(BookingError):
+    """The chosen time is no longer free (someone was quicker)."""
+
+    def __init__(self, message=None):
+        super().__init__(
+            message or _("Sorry, this time has just been taken. Please choose another.")
+        )
+
+
+def _on_commit(signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Appointment, **kwargs))
+
+
+def _save(appointment: Appointment, *, actor, reason: str) -> None:
+    """Validate and save with the history's author and change reason (R26)."""
+    appointment.full_clean()
+    appointment._history_user = actor if actor and actor.is_authenticated else None
+    appointment._change_reason = reason
+    appointment.save()
+
+
+def _lock_agents(agent_ids: Iterable[int]) -> None:
+    """Take the agents' row locks in id order; bookings of one agent queue here."""
+    list(
+        Agent.objects.select_for_update()
+        .filter(pk__in=sorted(set(agent_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _service_agent_ids(service: Service) -> list[int]:
+    return list(
+        Membership.objects.filter(service=service).values_list("agent_id", flat=True)
+    )
+
+
+def _least_loaded(agent_ids: list[int], start: datetime) -> int:
+    """The agent with the fewest active appointments that local day (R20)."""
+    day = timezone.localtime(start).date()
+    day_start = datetime.combine(
+        day, datetime.min.time(), tzinfo=timezone.get_default_timezone()
+    )
+    loads = dict(
+        Appointment.objects.active()
+        .filter(
+            agent_id__in=agent_ids,
+            start__gte=day_start,
+            start__lt=day_start + timedelta(days=1),
+        )
+        .values("agent_id")
+        .annotate(n=Count("pk"))
+        .values_list("agent_id", "n")
+    )
+    return min(agent_ids, key=lambda agent_id: (loads.get(agent_id, 0), agent_id))
+
+
+def check_booking_rules(
+    *,
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    now: datetime | None = None,
+) -> None:
+    """Refuse a citizen's booking outside the service's notice and horizon, or
+    off its slot grid."""
+    now = now or timezone.now()
+    if start < now + timedelta(hours=service.min_notice_hours):
+        raise BookingError(
+            _("This time is too close: book at least %(hours)s hours ahead.")
+            % {"hours": service.min_notice_hours}
+        )
+    if timezone.localdate(start) > timezone.localdate(now) + timedelta(
+        days=service.max_horizon_days
+    ):
+        raise BookingError(_("This date is too far ahead to book."))
+    local = timezone.localtime(start)
+    if (local.hour * 60 + local.minute) % service.slot_minutes or local.second:
+        raise BookingError(
+            _("Appointments start at fixed times: choose a proposed slot.")
+        )
+    if not reason.online_bookable:
+        raise BookingError(_("This visit reason cannot be booked online."))
+
+
+def check_citizen_limit(*, citizen: Citizen, service: Service) -> None:
+    """Refuse more active future appointments than allowed per citizen and service."""
+    limit = settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN
+    if not limit or not citizen.pk:
+        return
+    count = (
+        Appointment.objects.active()
+        .upcoming()
+        .filter(citizen=citizen, service=service)
+        .count()
+    )
+    if count >= limit:
+        raise BookingError(
+            _("You already have %(count)s upcoming appointments with this service.")
+            % {"count": count}
+        )
+
+
+def appointment_book(
+    *,
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    citizen: Citizen,
+    agent: Agent | None = None,
+    channel: str = Appointment.Channel.WEB,
+    remarks: str = "",
+    actor=None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Book ``citizen`` for ``reason`` at ``start``, with ``agent`` or the team.
+
+    Online bookings (channel web) follow the service's rules (notice, horizon,
+    grid, online reasons, per-citizen limit); staff entering a booking by phone
+    or at the desk may place it anywhere an agent is free. A team booking goes
+    to the least loaded free agent of that day. Raises ``SlotTaken`` when no
+    agent is free any more, ``BookingError`` for any other refusal.
+    """
+    if reason.service_id != service.pk or not reason.is_active:
+        raise BookingError(_("This visit reason does not belong to this service."))
+    online = channel == Appointment.Channel.WEB
+    if agent is not None:
+        if not Membership.objects.filter(service=service, agent=agent).exists():
+            raise BookingError(_("This agent does not work in this service."))
+        if online and not service.citizens_choose_agent:
+            raise BookingError(_("This service does not let you choose an agent."))
+    if online:
+        check_booking_rules(service=service, reason=reason, start=start, now=now)
+    if citizen.pk is None:
+        citizen.full_clean()
+        citizen.save()
+    check_citizen_limit(citizen=citizen, service=service)
+
+    candidates = [agent.pk] if agent else _service_agent_ids(service)
+    try:
+        with transaction.atomic():
+            _lock_agents(candidates)
+            free = available_agent_ids(service, reason, start, agent_ids=candidates)
+            if not free:
+                raise SlotTaken
+            chosen = agent.pk if agent else _least_loaded(free, start)
+            needs_answer = online and reason.requires_confirmation()
+            appointment = Appointment(
+                service=service,
+                agent_id=chosen,
+                reason=reason,
+                citizen=citizen,
+                start=start,
+                end=start + reason.duration,
+                status=Status.PENDING if needs_answer else Status.CONFIRMED,
+                channel=channel,
+                booked_for_service=agent is None,
+                remarks=remarks,
+                created_by=actor if actor and actor.is_authenticated else None,
+            )
+            _save(appointment, actor=actor, reason="booked")
+            _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
+    except IntegrityError as error:
+        # PostgreSQL's exclusion constraint: another transaction won the race.
+        if "appointment_agent_no_overlap" in str(error):
+            raise SlotTaken from error
+        raise
+    return appointment
+
+
+def _require_status(appointment: Appointment, allowed, message) -> None:
+    if appointment.status not in allowed:
+        raise BookingError(message)
+
+
+def appointment_confirm(*, appointment: Appointment, actor) -> Appointment:
+    """An agent accepts a pending request (R10)."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment, [Status.PENDING], _("Only a pending request can be confirmed.")
+        )
+        appointment.status = Status.CONFIRMED
+        _save(appointment, actor=actor, reason="confirmed")
+        _on_commit(events.appointment_confirmed, appointment=appointment, actor=actor)
+    return appointment
+
+
+def appointment_refuse(*, appointment: Appointment, actor, reason: str) -> Appointment:
+    """An agent refuses a pending request, saying why (R10)."""
+    if not reason.strip():
+        raise BookingError(
+            _("Say why the request is refused: the citizen will read it.")
+        )
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment, [Status.PENDING], _("Only a pending request can be refused.")
+        )
+        appointment.status = Status.REFUSED
+        appointment.cancellation_reason = reason.strip()
+        _save(appointment, actor=actor, reason="refused")
+        _on_commit(
+            events.appointment_refused,
+            appointment=appointment,
+            actor=actor,
+            reason=appointment.cancellation_reason,
+        )
+    return appointment
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    actor=None,
+    reason: str = "",
+    by_citizen: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel an upcoming appointment (soft: the row stays, status cancelled).
+
+    A citizen cancels within the service's notice; staff at any time.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("service")
+            .get(pk=appointment.pk)
+        )
+        _require_status(
+            appointment,
+            [Status.PENDING, Status.CONFIRMED],
+            _("This appointment can no longer be cancelled."),
+        )
+        if by_citizen and appointment.start < now + timedelta(
+            hours=appointment.service.min_notice_hours
+        ):
+            raise BookingError(
+                _("It is too late to cancel online: please call the service.")
+            )
+        appointment.status = Status.CANCELLED
+        appointment.cancellation_reason = reason.strip()
+        _save(
+            appointment,
+            actor=actor,
+            reason="cancelled by citizen" if by_citizen else "cancelled",
+        )
+        _on_commit(
+            events.appointment_cancelled,
+            appointment=appointment,
+            actor=actor,
+            by_citizen=by_citizen,
+            reason=appointment.cancellation_reason,
+        )
+    return appointment
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: datetime,
+    actor=None,
+    by_citizen: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an appointment to another time, with its agent or, for a team
+    appointment, with any free agent of the service."""
+    now = now or timezone.now()
+    service, reason = appointment.service, appointment.reason
+    if by_citizen:
+        if appointment.start < now + timedelta(hours=service.min_notice_hours):
+            raise BookingError(
+                _("It is too late to move online: please call the service.")
+            )
+        check_booking_rules(service=service, reason=reason, start=start, now=now)
+    candidates = (
+        _service_agent_ids(service)
+        if appointment.booked_for_service
+        else [appointment.agent_id]
+    )
+    try:
+        with transaction.atomic():
+            _lock_agents(candidates)
+            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            _require_status(
+                appointment,
+                [Status.PENDING, Status.CONFIRMED],
+                _("This appointment can no longer be moved."),
+            )
+            free = available_agent_ids(
+                service,
+                reason,
+                start,
+                agent_ids=candidates,
+                ignore_appointment_id=appointment.pk,
+            )
+            if not free:
+                raise SlotTaken
+            previous_start, previous_agent_id = appointment.start, appointment.agent_id
+            if previous_agent_id not in free:
+                appointment.agent_id = _least_loaded(free, start)
+            appointment.start, appointment.end = start, start + reason.duration
+            _save(appointment, actor=actor, reason="moved")
+            _on_commit(
+                events.appointment_moved,
+                appointment=appointment,
+                actor=actor,
+                previous_start=previous_start,
+                previous_agent_id=previous_agent_id,
+            )
+    except IntegrityError as error:
+        if "appointment_agent_no_overlap" in str(error):
+            raise SlotTaken from error
+        raise
+    return appointment
+
+
+def reassignable_agents(appointment: Appointment) -> list[Agent]:
+    """The service's other agents free for the whole appointment (R21)."""
+    others = [
+        agent_id
+        for agent_id in _service_agent_ids(appointment.service)
+        if agent_id != appointment.agent_id
+    ]
+    free = available_agent_ids(
+        appointment.service,
+        appointment.reason,
+        appointment.start,
+        agent_ids=others,
+        ignore_appointment_id=appointment.pk,
+    )
+    return list(Agent.objects.filter(pk__in=free).select_related("user"))
+
+
+def appointment_reassign(
+    *, appointment: Appointment, agent: Agent, actor
+) -> Appointment:
+    """Hand an appointment to another agent of its service who is free then."""
+    try:
+        with transaction.atomic():
+            _lock_agents([appointment.agent_id, agent.pk])
+            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            _require_status(
+                appointment,
+                [Status.PENDING, Status.CONFIRMED],
+                _("Only an upcoming appointment can be reassigned."),
+            )
+            if agent.pk == appointment.agent_id:
+                raise BookingError(_("The appointment is already with this agent."))
+            free = available_agent_ids(
+                appointment.service,
+                appointment.reason,
+                appointment.start,
+                agent_ids=[agent.pk],
+                ignore_appointment_id=appointment.pk,
+            )
+            if agent.pk not in free:
+                raise BookingError(
+                    _("%(agent)s is not available at that time.") % {"agent": agent}
+                )
+            previous_agent_id = appointment.agent_id
+            appointment.agent = agent
+            _save(appointment, actor=actor, reason="reassigned")
+            _on_commit(
+                events.appointment_reassigned,
+                appointment=appointment,
+                actor=actor,
+                previous_agent_id=previous_agent_id,
+            )
+    except IntegrityError as error:
+        if "appointment_agent_no_overlap" in str(error):
+            raise SlotTaken from error
+        raise
+    return appointment
+
+
+def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appointment:
+    """Desk work: the citizen arrived, was received (done) or did not come."""
+    allowed = {"arrived", Status.DONE, Status.NO_SHOW}
+    if status not in allowed:
+        raise BookingError(_("Unknown desk status."))
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment,
+            [Status.CONFIRMED, Status.PENDING, Status.DONE, Status.NO_SHOW],
+            _("A cancelled or refused appointment cannot be marked."),
+        )
+        if status == "arrived":
+            appointment.arrived_at = timezone.now()
+        else:
+            appointment.status = status
+        _save(appointment, actor=actor, reason=f"marked {status}")
+    return appointment
+
+
+def upcoming_for_agent_between(agent: Agent, start: datetime, end: datetime):
+    """Active appointments of ``agent`` overlapping [start, end), oldest first."""
+    return (
+        Appointment.objects.filter(
+            agent=agent, status__in=[Status.PENDING, Status.CONFIRMED]
+        )
+        .between(start, end)
+        .filter(end__gt=timezone.now())
+        .select_related("citizen", "service", "reason")
+        .order_by("start")
+    )
