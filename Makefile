@@ -18,8 +18,9 @@ run: bootstrap
 test: bootstrap lint
 	$(BIN)/pytest
 
-bootstrap: $(VENV)/.installed
+bootstrap: $(VENV)/.installed node_modules/.installed
 	mkdir -p var
+	$(PY) scripts/vendor_static.py
 	$(PY) scripts/compile_messages.py
 	$(PY) manage.py migrate --no-input
 
@@ -28,6 +29,12 @@ $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+# Front-end libraries, pinned in package-lock.json, copied into static/vendor/.
+node_modules/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed for the front-end libraries: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: $(VENV)/.installed
@@ -48,4 +55,4 @@ messages: $(VENV)/.installed
 	$(PY) scripts/compile_messages.py
 
 clean:
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules static/vendor

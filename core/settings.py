@@ -50,7 +50,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Behind a TLS-terminating reverse proxy (docs/deployment.md).
-if env.bool("BEHIND_PROXY", default=False):
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
 
@@ -408,6 +409,16 @@ UNFOLD = {
 }
 
 # --- Booking rules -----------------------------------------------------------
+
+# The public address of the site, for the links put in e-mails and SMS.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Per client IP: scope -> (requests, seconds); 0 requests disables the limit.
+RATE_LIMITS = {
+    "search": (env.int("RATE_LIMIT_SEARCH", default=60), 60),
+    "book": (env.int("RATE_LIMIT_BOOK", default=10), 60),
+    "manage": (env.int("RATE_LIMIT_MANAGE", default=30), 60),
+}
 
 # Upcoming active appointments one citizen may hold per service (0: no limit).
 MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
