@@ -26,6 +26,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = [
@@ -55,13 +56,16 @@ _ONE_DAY = timedelta(days=1)
 
 def _require_aware(value: datetime, name: str) -> None:
     """Raise ``ValueError`` if ``value`` is naive (no usable UTC offset)."""
+    if value.tzinfo is UTC:  # the common case, and utcoffset() is not free
+        return
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime, got {value!r}")
 
 
 def _utc(value: datetime) -> datetime:
     """Return ``value`` expressed in UTC (the module's canonical form)."""
-    return value.astimezone(UTC)
+    # Intervals are stored in UTC already: skip the conversion on the hot path.
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +79,16 @@ class Interval:
         """Reject naive bounds and empty or reversed intervals."""
         _require_aware(self.start, "start")
         _require_aware(self.end, "end")
-        # Compare in UTC: same-zone comparison would ignore ``fold``.
-        if not _utc(self.start) < _utc(self.end):
+        # Stored in UTC: same-zone comparison would ignore ``fold``, and every
+        # later comparison is then a plain one. Equality with the local
+        # datetimes given is kept, since aware datetimes compare by instant.
+        start, end = _utc(self.start), _utc(self.end)
+        if not start < end:
             raise ValueError(
                 f"interval start must be before end: {self.start} >= {self.end}"
             )
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "end", end)
 
     def overlaps(self, other: Interval) -> bool:
         """Return True if both intervals share at least one instant.
@@ -329,6 +338,7 @@ def _grid_starts(
         return
     wall = low.astimezone(tz).replace(tzinfo=None)
     midnight = datetime.combine(wall.date(), time())
+    day_offset = _steady_offset(midnight, tz)
     # Ceiling division: first grid point at or after ``wall`` on that day.
     index = -((midnight - wall) // grid)
     while True:
@@ -337,21 +347,37 @@ def _grid_starts(
             # The grid restarts at each local midnight, even if grid does not
             # divide 24 h.
             midnight += _ONE_DAY
+            day_offset = _steady_offset(midnight, tz)
             index, offset = 0, timedelta(0)
         naive = midnight + offset
-        candidate = naive.replace(tzinfo=tz).astimezone(UTC)
         index += 1
-        # A wall time inside the spring-forward gap does not exist; its fold=0
-        # reading aliases a later instant (02:15 reads as 03:15), so it must be
-        # skipped before the stop test below, which needs increasing instants.
-        if candidate.astimezone(tz).replace(tzinfo=None) != naive:
-            continue
+        if day_offset is not None:
+            # Most days keep one UTC offset: plain arithmetic suffices.
+            candidate = (naive - day_offset).replace(tzinfo=UTC)
+        else:
+            candidate = naive.replace(tzinfo=tz).astimezone(UTC)
+            # A wall time inside the spring-forward gap does not exist; its
+            # fold=0 reading aliases a later instant (02:15 reads as 03:15),
+            # so it must be skipped before the stop test below, which needs
+            # increasing instants.
+            if candidate.astimezone(tz).replace(tzinfo=None) != naive:
+                continue
         if candidate > latest:
             return
         # In the repeated autumn hour ``low`` may be the second 02:xx, later
         # than the fold=0 grid points read from the same wall time.
         if candidate >= low:
             yield candidate
+
+
+@lru_cache(maxsize=4096)
+def _steady_offset(midnight: datetime, tz: ZoneInfo) -> timedelta | None:
+    """The UTC offset of the local day starting at naive ``midnight``, or None
+    when the offset changes during that day (a DST transition day)."""
+    start = midnight.replace(tzinfo=tz).utcoffset()
+    end = (midnight + _ONE_DAY).replace(tzinfo=tz).utcoffset()
+    noon = (midnight + _ONE_DAY / 2).replace(tzinfo=tz).utcoffset()
+    return start if start == end == noon else None
 
 
 def compute_slots(
