@@ -1,10 +1,20 @@
-"""SMS backends, chosen by the SMS_BACKEND setting like Django's e-mail backends.
+"""SMS backends, chosen by the SMS_BACKEND setting like Django's e-mail backends,
+and the arithmetic of SMS lengths (MISSION R30, R31).
 
 A backend sends one text to one number (E.164) and returns the provider's
 message id, or raises ``SmsError`` with the provider's explanation so that the
 outbox can retry and show it.
+
+Backends: ``ConsoleBackend`` (development), ``LocmemBackend`` (tests),
+``FileBackend``, ``HttpJsonBackend`` (a generic JSON provider) and
+``TwilioBackend`` (Twilio's Programmable Messaging REST API).
+
+``sms_segments`` counts characters and segments exactly as the phone network
+does (3GPP TS 23.038 and 23.040); ``static/messaging/sms-counter.js`` does the
+same computation live in the template editor.
 """
 
+import base64
 import json
 import threading
 from dataclasses import dataclass
@@ -12,10 +22,93 @@ from datetime import datetime
 from pathlib import Path
 from urllib import request as urlrequest
 from urllib.error import HTTPError, URLError
+from urllib.parse import quote, urlencode
 
+import phonenumbers
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+# --- Lengths and segments -----------------------------------------------------
+
+# GSM 03.38 default alphabet (one septet each) and its extension table (an
+# escape septet plus one: two each). Anything else forces UCS-2.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+GSM7, UCS2 = "GSM-7", "UCS-2"
+# (single-message capacity, capacity per part of a concatenated message): the
+# user data header of a concatenated SMS takes 7 septets or 3 UCS-2 units.
+_CAPACITY = {GSM7: (160, 153), UCS2: (70, 67)}
+
+
+def _units(text: str) -> tuple[str, list[int]]:
+    """The encoding of ``text`` and the size of each character in its units."""
+    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
+        return GSM7, [2 if char in GSM7_EXTENSION else 1 for char in text]
+    # UCS-2 counts UTF-16 code units: a character outside the BMP (an emoji)
+    # takes a surrogate pair.
+    return UCS2, [2 if ord(char) > 0xFFFF else 1 for char in text]
+
+
+def sms_segments(text: str) -> tuple[str, int, int]:
+    """``(encoding, characters, segments)`` of ``text`` sent as one SMS.
+
+    ``characters`` counts the units the network counts: an extension character
+    of GSM-7 (``€ [ ] { } ^ ~ | \\``) counts two, so does an emoji in UCS-2.
+    A concatenated message never splits an escape sequence or a surrogate pair
+    across two parts, so parts are filled character by character.
+    """
+    encoding, sizes = _units(text)
+    total = sum(sizes)
+    single, per_part = _CAPACITY[encoding]
+    if total <= single:
+        return encoding, total, 1 if total else 0
+    segments, used = 1, 0
+    for size in sizes:
+        if used + size > per_part:
+            segments, used = segments + 1, 0
+        used += size
+    return encoding, total, segments
+
+
+# --- Phone numbers ------------------------------------------------------------
+
+
+def normalise_phone(value, region: str | None = None) -> str:
+    """``value`` as E.164 (``+32470123456``); raise ``SmsError`` if it is none.
+
+    Accepts a ``PhoneNumber`` (from django-phonenumber-field) or any text a
+    person may type ("0470 12 34 56", "+33 6 12 34 56 78"); national numbers
+    are read in PHONENUMBER_DEFAULT_REGION (Belgium).
+    """
+    text = str(getattr(value, "as_e164", value) or "").strip()
+    region = region or getattr(settings, "PHONENUMBER_DEFAULT_REGION", "BE")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as error:
+        raise SmsError(f"not a phone number: {text!r}") from error
+    if not phonenumbers.is_valid_number(number):
+        raise SmsError(f"not a valid phone number: {text!r}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_mobile(value) -> bool:
+    """Whether ``value`` is a number that can receive SMS (a mobile number)."""
+    try:
+        number = phonenumbers.parse(normalise_phone(value))
+    except SmsError:
+        return False
+    return phonenumbers.number_type(number) in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
+
+
+# --- Backends -----------------------------------------------------------------
 
 
 class SmsError(Exception):
@@ -97,6 +190,68 @@ class HttpJsonBackend(BaseBackend):
         except (URLError, TimeoutError, ValueError) as error:
             raise SmsError(str(error)) from error
         return str(answer.get("id", ""))
+
+
+class TwilioBackend(BaseBackend):
+    """Twilio's Messages resource (REST API 2010-04-01).
+
+    ``POST {TWILIO_API_URL}/2010-04-01/Accounts/{AccountSid}/Messages.json``,
+    form-encoded ``To``, ``From`` (or ``MessagingServiceSid``) and ``Body``,
+    with HTTP basic authentication (account SID, auth token). Twilio answers
+    201 with the message's ``sid``; an error answer carries ``code`` and
+    ``message``, which become the ``SmsError`` the outbox shows.
+    """
+
+    timeout = 10
+
+    def send(self, sms: Sms) -> str:
+        account, token = settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN
+        if not account or not token:
+            raise SmsError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set")
+        fields = {"To": sms.to, "Body": sms.body}
+        if settings.TWILIO_MESSAGING_SERVICE_SID:
+            fields["MessagingServiceSid"] = settings.TWILIO_MESSAGING_SERVICE_SID
+        else:
+            fields["From"] = settings.TWILIO_FROM or sms.sender
+        url = (
+            settings.TWILIO_API_URL.rstrip("/")
+            + f"/2010-04-01/Accounts/{quote(account, safe='')}/Messages.json"
+        )
+        credentials = base64.b64encode(f"{account}:{token}".encode()).decode()
+        http_request = urlrequest.Request(  # noqa: S310 - URL comes from settings
+            url,
+            data=urlencode(fields).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Accept": "application/json",
+                "Authorization": f"Basic {credentials}",
+            },
+        )
+        try:
+            with urlrequest.urlopen(http_request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read() or b"{}")
+        except HTTPError as error:
+            raise SmsError(self._explain(error)) from error
+        except (URLError, TimeoutError, ValueError) as error:
+            raise SmsError(str(error)) from error
+        if answer.get("error_code"):
+            raise SmsError(
+                f"Twilio error {answer['error_code']}: {answer.get('error_message')}"
+            )
+        return str(answer.get("sid", ""))
+
+    @staticmethod
+    def _explain(error: HTTPError) -> str:
+        """Twilio's own words for a refusal: ``HTTP 400 (21211): The 'To'…``."""
+        raw = error.read()[:1000]
+        try:
+            detail = json.loads(raw)
+        except ValueError:
+            return f"HTTP {error.code}: {raw[:300]!r}"
+        if not isinstance(detail, dict):
+            return f"HTTP {error.code}: {raw[:300]!r}"
+        return f"HTTP {error.code} ({detail.get('code')}): {detail.get('message')}"
 
 
 def get_backend() -> BaseBackend:

@@ -5,6 +5,23 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.models import Success
 
+from . import services
+
+
+def send_message(message_id: int) -> str:
+    """Send one outbox row (idempotent: a sent message is never sent again)."""
+    return services.message_send(message_id=message_id)
+
+
+def send_due_messages() -> int:
+    """Every minute: retries whose back-off is over, and rows whose task was lost."""
+    return services.messages_dispatch_due()
+
+
+def create_reminders() -> int:
+    """Daily at REMINDER_HOUR: the reminders of tomorrow's appointments (R12)."""
+    return services.reminders_create()
+
 
 def purge_task_results(days: int = 30) -> int:
     """Forget successful task results older than ``days`` days; return how many."""

@@ -1,0 +1,783 @@
+"""The texts the product ships with: every event, channel and language.
+
+The data migration ``0002_default_templates`` writes them as MessageTemplate
+rows, which the administrator may then edit (R22, R31); the outbox falls back
+to them when a row is missing or an edited text no longer renders, so that a
+mistake in the editor never stops a booking.
+
+Texts use the context documented in ``messaging/rendering.py``. SMS texts keep
+to the GSM-7 alphabet (no typographic apostrophe, no ê/ç/ô…) so that a message
+fits in as few segments as possible, and stay within SMS_MAX_SEGMENTS once
+rendered with the sample appointment.
+"""
+
+from typing import NamedTuple
+
+from .models import Channel, Event
+
+
+class DefaultText(NamedTuple):
+    subject: str
+    body: str
+
+
+# --- Blocks shared by the e-mails of one language ---------------------------
+
+_GREETING = {
+    "fr": "Bonjour {{ citizen.first_name }} {{ citizen.last_name }},",
+    "nl": "Beste {{ citizen.first_name }} {{ citizen.last_name }},",
+    "de": "Guten Tag {{ citizen.first_name }} {{ citizen.last_name }},",
+    "en": "Dear {{ citizen.first_name }} {{ citizen.last_name }},",
+}
+
+_AGENT_GREETING = {
+    "fr": "Bonjour {{ recipient.name }},",
+    "nl": "Beste {{ recipient.name }},",
+    "de": "Guten Tag {{ recipient.name }},",
+    "en": "Hello {{ recipient.name }},",
+}
+
+_LABELS = {
+    "fr": {
+        "service": "Service",
+        "reason": "Motif",
+        "date": "Date",
+        "at": "à",
+        "with": "Avec",
+        "address": "Adresse",
+        "citizen": "Citoyen",
+        "remarks": "Remarques",
+        "until": "à",
+        "from": "de",
+        "colon": " :",
+    },
+    "nl": {
+        "service": "Dienst",
+        "reason": "Reden",
+        "date": "Datum",
+        "at": "om",
+        "with": "Met",
+        "address": "Adres",
+        "citizen": "Burger",
+        "remarks": "Opmerkingen",
+        "until": "tot",
+        "from": "van",
+        "colon": ":",
+    },
+    "de": {
+        "service": "Dienst",
+        "reason": "Anliegen",
+        "date": "Datum",
+        "at": "um",
+        "with": "Bei",
+        "address": "Adresse",
+        "citizen": "Bürger",
+        "remarks": "Bemerkungen",
+        "until": "bis",
+        "from": "von",
+        "colon": ":",
+    },
+    "en": {
+        "service": "Service",
+        "reason": "Reason",
+        "date": "Date",
+        "at": "at",
+        "with": "With",
+        "address": "Address",
+        "citizen": "Citizen",
+        "remarks": "Remarks",
+        "until": "to",
+        "from": "from",
+        "colon": ":",
+    },
+}
+
+
+def _details(language: str) -> str:
+    """The appointment, as a citizen reads it."""
+    label = _LABELS[language]
+    colon = label["colon"]
+    return (
+        f"  {label['service']}{colon} {{{{ service.name }}}}\n"
+        f"  {label['reason']}{colon} {{{{ reason.name }}}}\n"
+        f"  {label['date']}{colon} {{{{ appointment.date }}}} {label['at']} "
+        "{{ appointment.time }}\n"
+        "{% if not appointment.with_team %}"
+        f"  {label['with']}{colon} {{{{ agent.name }}}}\n"
+        "{% endif %}{% if service.address %}"
+        f"  {label['address']}{colon} {{{{ service.address }}}}\n"
+        "{% endif %}"
+    )
+
+
+def _agent_details(language: str) -> str:
+    """The appointment, as an agent reads it."""
+    label = _LABELS[language]
+    colon = label["colon"]
+    return (
+        f"  {label['citizen']}{colon} {{{{ citizen.full_name }}}}"
+        "{% if citizen.phone %} – {{ citizen.phone }}{% endif %}\n"
+        f"  {label['service']}{colon} {{{{ service.name }}}}\n"
+        f"  {label['reason']}{colon} {{{{ reason.name }}}}\n"
+        f"  {label['date']}{colon} {{{{ appointment.date }}}}, {label['from']} "
+        f"{{{{ appointment.time }}}} {label['until']} {{{{ appointment.end_time }}}}\n"
+        "{% if appointment.remarks %}"
+        f"  {label['remarks']}{colon} {{{{ appointment.remarks }}}}\n"
+        "{% endif %}"
+    )
+
+
+_INFORMATION = {
+    "fr": "{% if reason.information %}\nÀ savoir :\n{{ reason.information }}\n"
+    "{% endif %}",
+    "nl": "{% if reason.information %}\nGoed om te weten:\n{{ reason.information }}\n"
+    "{% endif %}",
+    "de": "{% if reason.information %}\nBitte beachten Sie:\n{{ reason.information }}\n"
+    "{% endif %}",
+    "en": "{% if reason.information %}\nGood to know:\n{{ reason.information }}\n"
+    "{% endif %}",
+}
+
+_MANAGE = {
+    "fr": "Pour voir, déplacer ou annuler votre rendez-vous : {{ manage_url }}",
+    "nl": "Uw afspraak bekijken, verplaatsen of annuleren: {{ manage_url }}",
+    "de": "Termin ansehen, verschieben oder absagen: {{ manage_url }}",
+    "en": "To see, move or cancel your appointment: {{ manage_url }}",
+}
+
+_CALENDAR_ADD = {
+    "fr": "Le fichier joint (.ics) ajoute le rendez-vous à votre agenda.",
+    "nl": "Met het bijgevoegde bestand (.ics) zet u de afspraak in uw agenda.",
+    "de": "Mit der beigefügten Datei (.ics) übernehmen Sie den Termin in Ihren "
+    "Kalender.",
+    "en": "The attached file (.ics) adds the appointment to your calendar.",
+}
+
+_CALENDAR_REMOVE = {
+    "fr": "Le fichier joint (.ics) retire le rendez-vous de votre agenda.",
+    "nl": "Met het bijgevoegde bestand (.ics) haalt u de afspraak uit uw agenda.",
+    "de": "Mit der beigefügten Datei (.ics) entfernen Sie den Termin aus Ihrem "
+    "Kalender.",
+    "en": "The attached file (.ics) removes the appointment from your calendar.",
+}
+
+_BOOK_AGAIN = {
+    "fr": "Pour choisir un autre moment : {{ booking_url }}"
+    "{% if service.phone %}\nVous pouvez aussi appeler le service au "
+    "{{ service.phone }}.{% endif %}",
+    "nl": "Een ander tijdstip kiezen: {{ booking_url }}"
+    "{% if service.phone %}\nU kunt de dienst ook bellen op "
+    "{{ service.phone }}.{% endif %}",
+    "de": "Einen anderen Termin wählen: {{ booking_url }}"
+    "{% if service.phone %}\nSie können den Dienst auch unter "
+    "{{ service.phone }} anrufen.{% endif %}",
+    "en": "To choose another time: {{ booking_url }}"
+    "{% if service.phone %}\nYou may also call the service on "
+    "{{ service.phone }}.{% endif %}",
+}
+
+_SIGNATURE = {
+    "fr": "Cordialement,\n{{ commune.name }}"
+    "{% if service.phone %}\n{{ service.name }} : {{ service.phone }}{% endif %}",
+    "nl": "Met vriendelijke groeten,\n{{ commune.name }}"
+    "{% if service.phone %}\n{{ service.name }}: {{ service.phone }}{% endif %}",
+    "de": "Mit freundlichen Grüßen\n{{ commune.name }}"
+    "{% if service.phone %}\n{{ service.name }}: {{ service.phone }}{% endif %}",
+    "en": "Kind regards,\n{{ commune.name }}"
+    "{% if service.phone %}\n{{ service.name }}: {{ service.phone }}{% endif %}",
+}
+
+_AGENT_SIGNATURE = {
+    "fr": "-- \nRendez-vous communal, {{ commune.name }}",
+    "nl": "-- \nRendez-vous communal, {{ commune.name }}",
+    "de": "-- \nRendez-vous communal, {{ commune.name }}",
+    "en": "-- \nRendez-vous communal, {{ commune.name }}",
+}
+
+
+def _citizen_mail(language: str, *parts: str) -> str:
+    """Greeting, the parts separated by blank lines, signature."""
+    return "\n\n".join([_GREETING[language], *parts, _SIGNATURE[language]]) + "\n"
+
+
+def _agent_mail(language: str, *parts: str) -> str:
+    return (
+        "\n\n".join([_AGENT_GREETING[language], *parts, _AGENT_SIGNATURE[language]])
+        + "\n"
+    )
+
+
+def _with_details(language: str, intro: str) -> str:
+    """An introduction followed by the appointment's details (no blank line)."""
+    return intro + "\n\n" + _details(language).rstrip("\n")
+
+
+# --- Citizens' e-mails --------------------------------------------------------
+
+
+def _citizen_emails(lang: str) -> dict[str, DefaultText]:
+    when = "{{ appointment.date }}"
+    time = "{{ appointment.time }}"
+    at = _LABELS[lang]["at"]
+    subjects = {
+        "fr": {
+            Event.BOOKED: f"Rendez-vous confirmé : {when} à {time}",
+            Event.PENDING: f"Demande de rendez-vous reçue : {when} à {time}",
+            Event.CONFIRMED: f"Votre demande est acceptée : {when} à {time}",
+            Event.REFUSED: "Votre demande de rendez-vous n’a pas pu être acceptée",
+            Event.CANCELLED_BY_CITIZEN: f"Rendez-vous annulé : {when} à {time}",
+            Event.CANCELLED_BY_COMMUNE: f"Votre rendez-vous du {when} est annulé",
+            Event.MOVED: f"Rendez-vous déplacé : {when} à {time}",
+            Event.REASSIGNED: f"Votre rendez-vous du {when} : changement d’agent",
+            Event.REMINDER: f"Rappel : votre rendez-vous du {when} à {time}",
+        },
+        "nl": {
+            Event.BOOKED: f"Afspraak bevestigd: {when} om {time}",
+            Event.PENDING: f"Aanvraag voor een afspraak ontvangen: {when} om {time}",
+            Event.CONFIRMED: f"Uw aanvraag is aanvaard: {when} om {time}",
+            Event.REFUSED: "Uw aanvraag voor een afspraak kon niet worden aanvaard",
+            Event.CANCELLED_BY_CITIZEN: f"Afspraak geannuleerd: {when} om {time}",
+            Event.CANCELLED_BY_COMMUNE: f"Uw afspraak van {when} is geannuleerd",
+            Event.MOVED: f"Afspraak verplaatst: {when} om {time}",
+            Event.REASSIGNED: f"Uw afspraak van {when}: andere medewerker",
+            Event.REMINDER: f"Herinnering: uw afspraak op {when} om {time}",
+        },
+        "de": {
+            Event.BOOKED: f"Termin bestätigt: {when} um {time} Uhr",
+            Event.PENDING: f"Terminanfrage erhalten: {when} um {time} Uhr",
+            Event.CONFIRMED: f"Ihre Anfrage ist bestätigt: {when} um {time} Uhr",
+            Event.REFUSED: "Ihre Terminanfrage konnte nicht angenommen werden",
+            Event.CANCELLED_BY_CITIZEN: f"Termin abgesagt: {when} um {time} Uhr",
+            Event.CANCELLED_BY_COMMUNE: f"Ihr Termin am {when} ist abgesagt",
+            Event.MOVED: f"Termin verschoben: {when} um {time} Uhr",
+            Event.REASSIGNED: f"Ihr Termin am {when}: anderer Mitarbeiter",
+            Event.REMINDER: f"Erinnerung: Ihr Termin am {when} um {time} Uhr",
+        },
+        "en": {
+            Event.BOOKED: f"Appointment confirmed: {when} at {time}",
+            Event.PENDING: f"Appointment request received: {when} at {time}",
+            Event.CONFIRMED: f"Your request is accepted: {when} at {time}",
+            Event.REFUSED: "Your appointment request could not be accepted",
+            Event.CANCELLED_BY_CITIZEN: f"Appointment cancelled: {when} at {time}",
+            Event.CANCELLED_BY_COMMUNE: f"Your appointment on {when} is cancelled",
+            Event.MOVED: f"Appointment moved: {when} at {time}",
+            Event.REASSIGNED: f"Your appointment on {when}: another agent",
+            Event.REMINDER: f"Reminder: your appointment on {when} at {time}",
+        },
+    }[lang]
+    summary = (
+        f"{when} {at} {time} ({{{{ service.name }}}}, {{{{ reason.name }}}})"
+        if lang != "de"
+        else f"{when} um {time} Uhr ({{{{ service.name }}}}, {{{{ reason.name }}}})"
+    )
+    text = {
+        "fr": {
+            "booked": "Votre rendez-vous est bien enregistré :",
+            "pending": "Nous avons bien reçu votre demande de rendez-vous :",
+            "pending_after": "Un agent doit encore la confirmer : vous recevrez un "
+            "second message dès qu’il aura répondu. En attendant, ce moment vous "
+            "est réservé.",
+            "confirmed": "Bonne nouvelle : votre demande de rendez-vous est acceptée.",
+            "refused": f"Nous sommes désolés : votre demande de rendez-vous du "
+            f"{summary} n’a pas pu être acceptée.",
+            "refused_reason": "Motif indiqué par le service : ",
+            "cancelled_by_citizen": f"Votre rendez-vous du {summary} est annulé, "
+            "comme vous l’avez demandé.",
+            "cancelled_by_commune": f"Nous sommes désolés : nous devons annuler "
+            f"votre rendez-vous du {summary}.",
+            "cancel_reason": "Raison : ",
+            "apology": "Veuillez nous excuser pour ce désagrément.",
+            "moved": "Votre rendez-vous a été déplacé{% if appointment.previous_date "
+            "%} (il était prévu le {{ appointment.previous_date }} à "
+            "{{ appointment.previous_time }}){% endif %}. Voici le nouveau moment :",
+            "reassigned": "Votre rendez-vous sera reçu par {{ agent.name }}"
+            "{% if agent.title %} ({{ agent.title }}){% endif %}. Le reste ne "
+            "change pas :",
+            "reminder": "Nous vous rappelons votre rendez-vous :",
+            "reminder_after": "Si vous ne pouvez pas venir, merci d’annuler le "
+            "rendez-vous pour libérer la place : {{ manage_url }}",
+        },
+        "nl": {
+            "booked": "Uw afspraak is geregistreerd:",
+            "pending": "Wij hebben uw aanvraag voor een afspraak ontvangen:",
+            "pending_after": "Een medewerker moet ze nog bevestigen: u krijgt een "
+            "tweede bericht zodra er geantwoord is. Tot dan blijft dit tijdstip "
+            "voor u gereserveerd.",
+            "confirmed": "Goed nieuws: uw aanvraag voor een afspraak is aanvaard.",
+            "refused": f"Het spijt ons: uw aanvraag voor een afspraak op {summary} "
+            "kon niet worden aanvaard.",
+            "refused_reason": "Reden opgegeven door de dienst: ",
+            "cancelled_by_citizen": f"Uw afspraak op {summary} is geannuleerd, "
+            "zoals u gevraagd hebt.",
+            "cancelled_by_commune": f"Het spijt ons: wij moeten uw afspraak op "
+            f"{summary} annuleren.",
+            "cancel_reason": "Reden: ",
+            "apology": "Onze excuses voor het ongemak.",
+            "moved": "Uw afspraak is verplaatst{% if appointment.previous_date %} "
+            "(ze stond gepland op {{ appointment.previous_date }} om "
+            "{{ appointment.previous_time }}){% endif %}. Dit is het nieuwe "
+            "tijdstip:",
+            "reassigned": "Uw afspraak wordt afgehandeld door {{ agent.name }}"
+            "{% if agent.title %} ({{ agent.title }}){% endif %}. Voor de rest "
+            "verandert er niets:",
+            "reminder": "Wij herinneren u aan uw afspraak:",
+            "reminder_after": "Kunt u niet komen? Annuleer dan de afspraak, zodat "
+            "iemand anders het tijdstip kan krijgen: {{ manage_url }}",
+        },
+        "de": {
+            "booked": "Ihr Termin ist eingetragen:",
+            "pending": "Wir haben Ihre Terminanfrage erhalten:",
+            "pending_after": "Ein Mitarbeiter muss sie noch bestätigen: Sie "
+            "erhalten eine zweite Nachricht, sobald er geantwortet hat. Bis dahin "
+            "bleibt dieser Termin für Sie reserviert.",
+            "confirmed": "Gute Nachricht: Ihre Terminanfrage wurde angenommen.",
+            "refused": f"Es tut uns leid: Ihre Terminanfrage für den {summary} "
+            "konnte nicht angenommen werden.",
+            "refused_reason": "Begründung des Dienstes: ",
+            "cancelled_by_citizen": f"Ihr Termin am {summary} ist wie gewünscht "
+            "abgesagt.",
+            "cancelled_by_commune": f"Es tut uns leid: Wir müssen Ihren Termin am "
+            f"{summary} absagen.",
+            "cancel_reason": "Grund: ",
+            "apology": "Bitte entschuldigen Sie die Unannehmlichkeiten.",
+            "moved": "Ihr Termin wurde verschoben{% if appointment.previous_date %} "
+            "(bisher: {{ appointment.previous_date }} um "
+            "{{ appointment.previous_time }} Uhr){% endif %}. Der neue Termin:",
+            "reassigned": "Ihr Termin wird von {{ agent.name }}"
+            "{% if agent.title %} ({{ agent.title }}){% endif %} wahrgenommen. "
+            "Sonst ändert sich nichts:",
+            "reminder": "Wir erinnern Sie an Ihren Termin:",
+            "reminder_after": "Wenn Sie nicht kommen können, sagen Sie den Termin "
+            "bitte ab, damit er frei wird: {{ manage_url }}",
+        },
+        "en": {
+            "booked": "Your appointment is booked:",
+            "pending": "We have received your appointment request:",
+            "pending_after": "An agent still has to confirm it: you will receive a "
+            "second message as soon as they answer. Until then, this time is kept "
+            "for you.",
+            "confirmed": "Good news: your appointment request has been accepted.",
+            "refused": f"We are sorry: your appointment request for {summary} "
+            "could not be accepted.",
+            "refused_reason": "Reason given by the service: ",
+            "cancelled_by_citizen": f"Your appointment on {summary} is cancelled, "
+            "as you asked.",
+            "cancelled_by_commune": f"We are sorry: we have to cancel your "
+            f"appointment on {summary}.",
+            "cancel_reason": "Reason: ",
+            "apology": "Please accept our apologies for the inconvenience.",
+            "moved": "Your appointment has been moved{% if appointment.previous_date "
+            "%} (it was planned on {{ appointment.previous_date }} at "
+            "{{ appointment.previous_time }}){% endif %}. Here is the new time:",
+            "reassigned": "Your appointment will be with {{ agent.name }}"
+            "{% if agent.title %} ({{ agent.title }}){% endif %}. Nothing else "
+            "changes:",
+            "reminder": "This is a reminder of your appointment:",
+            "reminder_after": "If you cannot come, please cancel the appointment so "
+            "that someone else can have the time: {{ manage_url }}",
+        },
+    }[lang]
+    info, manage = _INFORMATION[lang].strip("\n"), _MANAGE[lang]
+    add, remove, again = _CALENDAR_ADD[lang], _CALENDAR_REMOVE[lang], _BOOK_AGAIN[lang]
+
+    def reason_line(prefix: str) -> str:
+        return (
+            "{% if cancellation_reason %}"
+            + prefix
+            + "{{ cancellation_reason }}\n\n{% endif %}"
+        )
+
+    bodies = {
+        Event.BOOKED: _citizen_mail(
+            lang, _with_details(lang, text["booked"]) + info, manage + "\n" + add
+        ),
+        Event.PENDING: _citizen_mail(
+            lang,
+            _with_details(lang, text["pending"]) + info,
+            text["pending_after"],
+            manage,
+        ),
+        Event.CONFIRMED: _citizen_mail(
+            lang,
+            _with_details(lang, text["confirmed"]) + info,
+            manage + "\n" + add,
+        ),
+        Event.REFUSED: _citizen_mail(
+            lang,
+            text["refused"],
+            reason_line(text["refused_reason"]) + again,
+        ),
+        Event.CANCELLED_BY_CITIZEN: _citizen_mail(
+            lang, text["cancelled_by_citizen"], remove, again
+        ),
+        Event.CANCELLED_BY_COMMUNE: _citizen_mail(
+            lang,
+            text["cancelled_by_commune"],
+            reason_line(text["cancel_reason"]) + text["apology"],
+            again,
+            remove,
+        ),
+        Event.MOVED: _citizen_mail(
+            lang, _with_details(lang, text["moved"]), manage + "\n" + add
+        ),
+        Event.REASSIGNED: _citizen_mail(
+            lang, _with_details(lang, text["reassigned"]), manage + "\n" + add
+        ),
+        Event.REMINDER: _citizen_mail(
+            lang,
+            _with_details(lang, text["reminder"]) + info,
+            text["reminder_after"],
+        ),
+    }
+    return {event: DefaultText(subjects[event], bodies[event]) for event in subjects}
+
+
+# --- Agents' e-mails ------------------------------------------------------------
+
+
+def _agent_emails(lang: str) -> dict[str, DefaultText]:
+    details = _agent_details(lang).rstrip("\n")
+    text = {
+        "fr": {
+            "new_subject": "Nouveau rendez-vous : {{ appointment.date }} à "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "new": "Un rendez-vous a été ajouté à votre agenda"
+            "{% if appointment.is_pending %} ; il attend votre confirmation"
+            "{% endif %} :",
+            "answer": "Pour confirmer ou refuser la demande : {{ inbox_url }}",
+            "open": "Voir le rendez-vous : {{ admin_url }}",
+            "cancelled_subject": "Rendez-vous annulé : {{ appointment.date }} à "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "cancelled": "Le rendez-vous suivant est annulé"
+            "{% if appointment.cancelled_by_citizen %} par le citoyen{% endif %} :",
+            "reason": "Raison : ",
+            "freed": "Ce moment est de nouveau libre dans votre agenda.",
+            "list_subject": "Vos rendez-vous du {{ day }}",
+            "list": "Voici vos rendez-vous du {{ day }} :",
+            "awaiting": "à confirmer",
+            "total": "{{ appointments|length }} rendez-vous au total.",
+            "agenda": "Votre agenda : {{ agenda_url }}",
+        },
+        "nl": {
+            "new_subject": "Nieuwe afspraak: {{ appointment.date }} om "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "new": "Er is een afspraak aan uw agenda toegevoegd"
+            "{% if appointment.is_pending %}; ze wacht op uw bevestiging"
+            "{% endif %}:",
+            "answer": "De aanvraag bevestigen of weigeren: {{ inbox_url }}",
+            "open": "De afspraak bekijken: {{ admin_url }}",
+            "cancelled_subject": "Afspraak geannuleerd: {{ appointment.date }} om "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "cancelled": "De volgende afspraak is geannuleerd"
+            "{% if appointment.cancelled_by_citizen %} door de burger{% endif %}:",
+            "reason": "Reden: ",
+            "freed": "Dit tijdstip is opnieuw vrij in uw agenda.",
+            "list_subject": "Uw afspraken van {{ day }}",
+            "list": "Dit zijn uw afspraken van {{ day }}:",
+            "awaiting": "te bevestigen",
+            "total": "In totaal {{ appointments|length }} afspraken.",
+            "agenda": "Uw agenda: {{ agenda_url }}",
+        },
+        "de": {
+            "new_subject": "Neuer Termin: {{ appointment.date }} um "
+            "{{ appointment.time }} Uhr – {{ citizen.full_name }}",
+            "new": "Ein Termin wurde in Ihren Kalender eingetragen"
+            "{% if appointment.is_pending %}; er wartet auf Ihre Bestätigung"
+            "{% endif %}:",
+            "answer": "Anfrage bestätigen oder ablehnen: {{ inbox_url }}",
+            "open": "Termin ansehen: {{ admin_url }}",
+            "cancelled_subject": "Termin abgesagt: {{ appointment.date }} um "
+            "{{ appointment.time }} Uhr – {{ citizen.full_name }}",
+            "cancelled": "Der folgende Termin ist abgesagt"
+            "{% if appointment.cancelled_by_citizen %} (vom Bürger){% endif %}:",
+            "reason": "Grund: ",
+            "freed": "Diese Zeit ist in Ihrem Kalender wieder frei.",
+            "list_subject": "Ihre Termine am {{ day }}",
+            "list": "Ihre Termine am {{ day }}:",
+            "awaiting": "zu bestätigen",
+            "total": "Insgesamt {{ appointments|length }} Termine.",
+            "agenda": "Ihr Kalender: {{ agenda_url }}",
+        },
+        "en": {
+            "new_subject": "New appointment: {{ appointment.date }} at "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "new": "An appointment has been added to your agenda"
+            "{% if appointment.is_pending %}; it awaits your confirmation"
+            "{% endif %}:",
+            "answer": "To confirm or refuse the request: {{ inbox_url }}",
+            "open": "See the appointment: {{ admin_url }}",
+            "cancelled_subject": "Appointment cancelled: {{ appointment.date }} at "
+            "{{ appointment.time }} – {{ citizen.full_name }}",
+            "cancelled": "The following appointment is cancelled"
+            "{% if appointment.cancelled_by_citizen %} by the citizen{% endif %}:",
+            "reason": "Reason: ",
+            "freed": "This time is free again in your agenda.",
+            "list_subject": "Your appointments on {{ day }}",
+            "list": "Here are your appointments on {{ day }}:",
+            "awaiting": "to confirm",
+            "total": "{{ appointments|length }} appointments in all.",
+            "agenda": "Your agenda: {{ agenda_url }}",
+        },
+    }[lang]
+    remarks = _LABELS[lang]["remarks"] + _LABELS[lang]["colon"]
+    day_list = (
+        text["list"] + "\n\n{% for item in appointments %}"
+        "  {{ item.time }}–{{ item.end_time }}  {{ item.citizen }} – {{ item.reason }}"
+        " ({{ item.service }})"
+        f"{{% if item.is_pending %}} – {text['awaiting']}{{% endif %}}\n"
+        f"{{% if item.remarks %}}      {remarks} {{{{ item.remarks }}}}\n{{% endif %}}"
+        "{% endfor %}\n" + text["total"]
+    )
+    return {
+        Event.AGENT_NEW: DefaultText(
+            text["new_subject"],
+            _agent_mail(
+                lang,
+                text["new"] + "\n\n" + details,
+                "{% if appointment.is_pending %}"
+                + text["answer"]
+                + "{% else %}"
+                + text["open"]
+                + "{% endif %}",
+            ),
+        ),
+        Event.AGENT_CANCELLED: DefaultText(
+            text["cancelled_subject"],
+            _agent_mail(
+                lang,
+                text["cancelled"]
+                + "\n\n"
+                + details
+                + "\n{% if cancellation_reason %}  "
+                + text["reason"]
+                + "{{ cancellation_reason }}\n{% endif %}",
+                text["freed"],
+            ),
+        ),
+        Event.AGENT_DAY_LIST: DefaultText(
+            text["list_subject"],
+            _agent_mail(lang, day_list, text["agenda"]),
+        ),
+    }
+
+
+# --- SMS ------------------------------------------------------------------------
+
+_SMS = {
+    "fr": {
+        Event.BOOKED: "{{ commune.name }}: RDV confirmé le {{ appointment.date }} "
+        "à {{ appointment.time }} ({{ service.name }}). Voir, déplacer ou annuler: "
+        "{{ manage_url }}",
+        Event.PENDING: "{{ commune.name }}: demande de RDV enregistrée pour le "
+        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). Un "
+        "agent doit la confirmer, vous recevrez un message. {{ manage_url }}",
+        Event.CONFIRMED: "{{ commune.name }}: votre demande est acceptée. RDV le "
+        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
+        "Voir, déplacer ou annuler: {{ manage_url }}",
+        Event.REFUSED: "{{ commune.name }}: votre demande de RDV du "
+        "{{ appointment.date }} à {{ appointment.time }} n'a pas été acceptée."
+        "{% if cancellation_reason %} Motif: "
+        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Autre moment: "
+        "{{ booking_url }}",
+        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: votre RDV du "
+        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}) est "
+        "annulé, comme demandé.",
+        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: nous devons annuler votre "
+        "RDV du {{ appointment.date }} à {{ appointment.time }} "
+        "({{ service.name }}).{% if cancellation_reason %} Raison: "
+        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Veuillez nous "
+        "excuser. Autre moment: {{ booking_url }}",
+        Event.MOVED: "{{ commune.name }}: votre RDV est déplacé au "
+        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
+        "{{ manage_url }}",
+        Event.REASSIGNED: "{{ commune.name }}: votre RDV du {{ appointment.date }} "
+        "à {{ appointment.time }} aura lieu avec {{ agent.name }}. {{ manage_url }}",
+        Event.REMINDER: "{{ commune.name }}: rappel de votre RDV le "
+        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
+        "Vous ne pouvez pas venir? Annulez: {{ manage_url }}",
+        Event.AGENT_NEW: "Nouveau RDV le {{ appointment.date }} à "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
+        "{% if appointment.is_pending %} (à confirmer){% endif %}.",
+        Event.AGENT_CANCELLED: "RDV annulé le {{ appointment.date }} à "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
+        Event.AGENT_DAY_LIST: "Vos RDV du {{ day }}: {{ appointments|length }}, "
+        "le premier à {{ appointments.0.time }}.",
+    },
+    "nl": {
+        Event.BOOKED: "{{ commune.name }}: afspraak bevestigd op "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
+        "Bekijken, verplaatsen of annuleren: {{ manage_url }}",
+        Event.PENDING: "{{ commune.name }}: aanvraag ontvangen voor "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). Een "
+        "medewerker moet ze bevestigen, u krijgt bericht. {{ manage_url }}",
+        Event.CONFIRMED: "{{ commune.name }}: uw aanvraag is aanvaard. Afspraak op "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
+        "Bekijken, verplaatsen of annuleren: {{ manage_url }}",
+        Event.REFUSED: "{{ commune.name }}: uw aanvraag voor "
+        "{{ appointment.date }} om {{ appointment.time }} kon niet worden aanvaard."
+        "{% if cancellation_reason %} Reden: "
+        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Ander tijdstip: "
+        "{{ booking_url }}",
+        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: uw afspraak op "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}) is "
+        "geannuleerd, zoals gevraagd.",
+        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: wij moeten uw afspraak op "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}) "
+        "annuleren.{% if cancellation_reason %} Reden: "
+        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Onze excuses. "
+        "Ander tijdstip: {{ booking_url }}",
+        Event.MOVED: "{{ commune.name }}: uw afspraak is verplaatst naar "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
+        "{{ manage_url }}",
+        Event.REASSIGNED: "{{ commune.name }}: uw afspraak op {{ appointment.date }} "
+        "om {{ appointment.time }} wordt afgehandeld door {{ agent.name }}. "
+        "{{ manage_url }}",
+        Event.REMINDER: "{{ commune.name }}: herinnering aan uw afspraak op "
+        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
+        "Kunt u niet komen? Annuleer: {{ manage_url }}",
+        Event.AGENT_NEW: "Nieuwe afspraak op {{ appointment.date }} om "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
+        "{% if appointment.is_pending %} (te bevestigen){% endif %}.",
+        Event.AGENT_CANCELLED: "Afspraak geannuleerd op {{ appointment.date }} om "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
+        Event.AGENT_DAY_LIST: "Uw afspraken van {{ day }}: "
+        "{{ appointments|length }}, de eerste om {{ appointments.0.time }}.",
+    },
+    "de": {
+        Event.BOOKED: "{{ commune.name }}: Termin bestätigt am "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
+        " Ansehen, verschieben oder absagen: {{ manage_url }}",
+        Event.PENDING: "{{ commune.name }}: Terminanfrage für den "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr erhalten "
+        "({{ service.name }}). Sie wird noch bestätigt, Sie erhalten eine "
+        "Nachricht. {{ manage_url }}",
+        Event.CONFIRMED: "{{ commune.name }}: Ihre Anfrage ist angenommen. Termin "
+        "am {{ appointment.date }} um {{ appointment.time }} Uhr "
+        "({{ service.name }}). Ansehen, verschieben oder absagen: {{ manage_url }}",
+        Event.REFUSED: "{{ commune.name }}: Ihre Terminanfrage für den "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr konnte nicht "
+        "angenommen werden.{% if cancellation_reason %} Grund: "
+        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Anderer Termin: "
+        "{{ booking_url }}",
+        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: Ihr Termin am "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }}) "
+        "ist wie gewünscht abgesagt.",
+        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: Wir müssen Ihren Termin am "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }}) "
+        "absagen.{% if cancellation_reason %} Grund: "
+        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Entschuldigung. "
+        "Anderer Termin: {{ booking_url }}",
+        Event.MOVED: "{{ commune.name }}: Ihr Termin ist verschoben auf "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
+        " {{ manage_url }}",
+        Event.REASSIGNED: "{{ commune.name }}: Ihr Termin am {{ appointment.date }} "
+        "um {{ appointment.time }} Uhr wird von {{ agent.name }} wahrgenommen. "
+        "{{ manage_url }}",
+        Event.REMINDER: "{{ commune.name }}: Erinnerung an Ihren Termin am "
+        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
+        " Verhindert? Absagen: {{ manage_url }}",
+        Event.AGENT_NEW: "Neuer Termin am {{ appointment.date }} um "
+        "{{ appointment.time }} Uhr: {{ citizen.full_name }}, {{ reason.name }}"
+        "{% if appointment.is_pending %} (zu bestätigen){% endif %}.",
+        Event.AGENT_CANCELLED: "Termin abgesagt am {{ appointment.date }} um "
+        "{{ appointment.time }} Uhr: {{ citizen.full_name }}, {{ reason.name }}.",
+        Event.AGENT_DAY_LIST: "Ihre Termine am {{ day }}: "
+        "{{ appointments|length }}, der erste um {{ appointments.0.time }} Uhr.",
+    },
+    "en": {
+        Event.BOOKED: "{{ commune.name }}: appointment confirmed on "
+        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
+        "See, move or cancel: {{ manage_url }}",
+        Event.PENDING: "{{ commune.name }}: appointment request received for "
+        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). An "
+        "agent will confirm it, you will get a message. {{ manage_url }}",
+        Event.CONFIRMED: "{{ commune.name }}: your request is accepted. Appointment "
+        "on {{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
+        "See, move or cancel: {{ manage_url }}",
+        Event.REFUSED: "{{ commune.name }}: your appointment request for "
+        "{{ appointment.date }} at {{ appointment.time }} could not be accepted."
+        "{% if cancellation_reason %} Reason: "
+        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Another time: "
+        "{{ booking_url }}",
+        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: your appointment on "
+        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}) is "
+        "cancelled, as you asked.",
+        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: we have to cancel your "
+        "appointment on {{ appointment.date }} at {{ appointment.time }} "
+        "({{ service.name }}).{% if cancellation_reason %} Reason: "
+        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} We apologise. "
+        "Another time: {{ booking_url }}",
+        Event.MOVED: "{{ commune.name }}: your appointment is moved to "
+        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
+        "{{ manage_url }}",
+        Event.REASSIGNED: "{{ commune.name }}: your appointment on "
+        "{{ appointment.date }} at {{ appointment.time }} will be with "
+        "{{ agent.name }}. {{ manage_url }}",
+        Event.REMINDER: "{{ commune.name }}: reminder of your appointment on "
+        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
+        "Cannot come? Cancel: {{ manage_url }}",
+        Event.AGENT_NEW: "New appointment on {{ appointment.date }} at "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
+        "{% if appointment.is_pending %} (to confirm){% endif %}.",
+        Event.AGENT_CANCELLED: "Appointment cancelled on {{ appointment.date }} at "
+        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
+        Event.AGENT_DAY_LIST: "Your appointments on {{ day }}: "
+        "{{ appointments|length }}, the first at {{ appointments.0.time }}.",
+    },
+}
+
+
+def _build() -> dict[tuple[str, str, str], DefaultText]:
+    texts: dict[tuple[str, str, str], DefaultText] = {}
+    for language in ("fr", "nl", "de", "en"):
+        emails = {**_citizen_emails(language), **_agent_emails(language)}
+        for event, text in emails.items():
+            texts[(str(event), Channel.EMAIL.value, language)] = text
+        for event, body in _SMS[language].items():
+            texts[(str(event), Channel.SMS.value, language)] = DefaultText("", body)
+    return texts
+
+
+# (event, channel, language) -> the shipped text.
+DEFAULT_TEMPLATES: dict[tuple[str, str, str], DefaultText] = _build()
+
+# Event -> ChannelRule.channels as shipped (R9: confirmations by e-mail and
+# SMS; R16: a cancellation by the commune by both; agents by e-mail).
+DEFAULT_CHANNELS: dict[str, str] = {
+    Event.BOOKED: "both",
+    Event.PENDING: "both",
+    Event.CONFIRMED: "both",
+    Event.REFUSED: "both",
+    Event.CANCELLED_BY_CITIZEN: "email",
+    Event.CANCELLED_BY_COMMUNE: "both",
+    Event.MOVED: "both",
+    Event.REASSIGNED: "email",
+    Event.REMINDER: "both",
+    Event.AGENT_NEW: "email",
+    Event.AGENT_CANCELLED: "email",
+    Event.AGENT_DAY_LIST: "email",
+}
+
+
+def install_defaults(template_model, rule_model, settings_model=None) -> None:
+    """Create the shipped templates and channel rules that do not exist yet.
+
+    Takes the models as arguments so that the data migration can pass its
+    historical models; never overwrites a text the commune has edited.
+    """
+    existing = set(template_model.objects.values_list("event", "channel", "language"))
+    template_model.objects.bulk_create(
+        template_model(
+            event=event,
+            channel=channel,
+            language=language,
+            subject=text.subject,
+            body=text.body,
+        )
+        for (event, channel, language), text in DEFAULT_TEMPLATES.items()
+        if (event, channel, language) not in existing
+    )
+    for event, channels in DEFAULT_CHANNELS.items():
+        rule_model.objects.get_or_create(event=event, defaults={"channels": channels})
+    if settings_model is not None:
+        settings_model.objects.get_or_create(pk=1)

@@ -1,0 +1,434 @@
+"""Rendering message templates in a sandbox, with a documented context.
+
+Templates are data edited in the admin, so they never see a model instance:
+the context is built here from plain dictionaries and strings, and rendered by
+a separate ``django.template.Engine`` whose only tags and filters are those of
+``messaging/template_library.py`` (no ``load``, hence no custom tag that could
+query the database). Two engines: one with autoescape for the HTML version of
+e-mails, one without for plain text (e-mail text and SMS).
+
+The context (``CONTEXT_HELP`` lists it for the template editor):
+
+- ``citizen``: ``first_name``, ``last_name``, ``full_name``, ``phone``
+- ``appointment``: ``date`` (written out in the message's language), ``time``,
+  ``end_time``, ``start`` and ``end`` (aware datetimes, for the ``date``
+  filter), ``duration`` (minutes), ``number``, ``remarks``, ``with_team``
+  (booked with the service rather than a person), ``is_pending``,
+  ``previous_date`` and ``previous_time`` (moves), ``cancelled_by_citizen``
+- ``service``: ``name``, ``address`` (one line), ``phone``, ``email``
+- ``agent``: ``name``, ``title``
+- ``reason``: ``name``, ``duration``, ``information`` (the reason's
+  "information added to the confirmation", R11)
+- ``cancellation_reason``: the words of the agent who refused or cancelled
+- ``manage_url``: the citizen's personal link (R13); ``booking_url``: the
+  public booking module
+- ``commune``: ``name``, ``website``, ``email``, ``phone``
+- agents' messages: ``recipient.name``, ``admin_url`` (the appointment in the
+  admin), ``inbox_url`` (requests to answer), ``agenda_url``
+- the agent's list of the day: ``day`` and ``appointments``, each with
+  ``time``, ``end_time``, ``citizen``, ``reason``, ``service``, ``remarks``,
+  ``is_pending``
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.template import Context, Engine
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from booking.models import Appointment
+from core.models import Commune
+
+from .models import Channel
+
+logger = logging.getLogger(__name__)
+
+# How dates are written out in each language ("mardi 5 janvier 2027").
+DATE_FORMATS = {"de": "l, j. F Y"}
+DEFAULT_DATE_FORMAT = "l j F Y"
+
+
+class SandboxedEngine(Engine):
+    """An engine that knows only the library of ``messaging.template_library``."""
+
+    default_builtins: list[str] = []  # overrides Engine's
+
+
+@cache
+def engine(*, autoescape: bool) -> Engine:
+    return SandboxedEngine(
+        dirs=[],
+        app_dirs=False,
+        loaders=[],
+        libraries={},
+        builtins=["messaging.template_library"],
+        autoescape=autoescape,
+        debug=False,
+        string_if_invalid="",
+    )
+
+
+def compile_template(source: str, *, html: bool = False):
+    """Compile ``source``; raises ``TemplateSyntaxError`` when it is not valid."""
+    return engine(autoescape=html).from_string(source)
+
+
+def render_source(source: str, context: dict, *, html: bool = False) -> str:
+    # A Context escapes unless told otherwise, whatever its engine says.
+    return compile_template(source, html=html).render(Context(context, autoescape=html))
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The three texts of a template, before rendering."""
+
+    subject: str
+    body: str
+    html_body: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    html_body: str
+
+
+def _tidy(text: str) -> str:
+    """Blank lines left by ``{% if %}`` blocks: at most one in a row."""
+    lines = [line if line.strip() else "" for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+
+
+def render_texts(
+    texts: Texts, *, channel: str, context: dict, language: str, appendix: str = ""
+) -> Rendered:
+    """Render ``texts`` in ``language``; e-mails get an HTML version too.
+
+    ``appendix`` is added at the end of an e-mail's text unless the text holds
+    it already (the reason's information on confirmations, R11). Raises the
+    template's error (``TemplateSyntaxError`` and the like): the caller decides
+    whether to fall back to the shipped text.
+    """
+    with translation.override(language):
+        body = _tidy(render_source(texts.body, context))
+        if appendix and channel != Channel.SMS and appendix not in body:
+            body = f"{body}\n\n{appendix}"
+        if channel == Channel.SMS:
+            return Rendered(subject="", body=" ".join(body.split()), html_body="")
+        subject = " ".join(render_source(texts.subject, context).split())
+        if texts.html_body.strip():
+            html_body = render_source(texts.html_body, context, html=True)
+        else:
+            html_body = render_to_string(
+                "messaging/email.html",
+                {
+                    "subject": subject,
+                    "body": body,
+                    "commune": context.get("commune", {}),
+                    "language": language,
+                },
+            )
+    return Rendered(subject=subject, body=body, html_body=html_body)
+
+
+# --- Context --------------------------------------------------------------------
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _reverse_or_empty(name: str, **kwargs) -> str:
+    """An absolute URL, or "" while the page does not exist (a message still goes)."""
+    try:
+        return _absolute(reverse(name, **kwargs))
+    except NoReverseMatch:
+        logger.warning("no URL named %s for a message", name)
+        return ""
+
+
+def _manage_url(appointment: Appointment) -> str:
+    from booking.links import manage_url
+
+    try:
+        return manage_url(appointment)
+    except NoReverseMatch:
+        logger.warning("booking:manage is not routed: message without its link")
+        return ""
+
+
+# Languages that write day and month names in lower case inside a sentence
+# (the interface's catalogues may capitalise them for column headings).
+LOWER_CASE_DATES = {"fr", "nl"}
+
+
+def format_date(value: date | datetime, language: str) -> str:
+    """``value`` written out as in a letter: "mardi 5 janvier 2027"."""
+    with translation.override(language):
+        text = formats.date_format(
+            value, DATE_FORMATS.get(language, DEFAULT_DATE_FORMAT)
+        )
+    return text.lower() if language in LOWER_CASE_DATES else text
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def commune_context() -> dict:
+    commune = Commune.objects.get_solo()
+    return {
+        "name": commune.name,
+        "website": commune.website_url,
+        "email": commune.contact_email,
+        "phone": commune.contact_phone,
+    }
+
+
+def _person(first_name: str, last_name: str, phone: str = "") -> dict:
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "full_name": f"{first_name} {last_name}".strip(),
+        "phone": phone,
+    }
+
+
+def _agent_name(agent) -> str:
+    return agent.user.get_full_name() or agent.user.get_username()
+
+
+def appointment_context(
+    appointment: Appointment,
+    *,
+    language: str,
+    cancellation_reason: str = "",
+    previous_start: datetime | None = None,
+    cancelled_by_citizen: bool = False,
+    recipient_name: str = "",
+) -> dict:
+    """The documented context for one appointment, in ``language``."""
+    start = timezone.localtime(appointment.start)
+    end = timezone.localtime(appointment.end)
+    previous = timezone.localtime(previous_start) if previous_start else None
+    citizen, service = appointment.citizen, appointment.service
+    reason, agent = appointment.reason, appointment.agent
+    return {
+        "citizen": _person(
+            citizen.first_name,
+            citizen.last_name,
+            citizen.phone.as_national if citizen.phone else "",
+        ),
+        "appointment": {
+            "number": appointment.pk,
+            "date": format_date(start, language),
+            "time": f"{start:%H:%M}",
+            "end_time": f"{end:%H:%M}",
+            "start": start,
+            "end": end,
+            "duration": int((end - start).total_seconds() // 60),
+            "remarks": appointment.remarks,
+            "with_team": appointment.booked_for_service,
+            "is_pending": appointment.status == Appointment.Status.PENDING,
+            "previous_date": format_date(previous, language) if previous else "",
+            "previous_time": f"{previous:%H:%M}" if previous else "",
+            "cancelled_by_citizen": cancelled_by_citizen,
+        },
+        "service": {
+            "name": service.name,
+            "address": _one_line(service.address),
+            "phone": service.phone,
+            "email": service.email,
+        },
+        "agent": {"name": _agent_name(agent), "title": agent.title},
+        "reason": {
+            "name": reason.name,
+            "duration": reason.duration_minutes,
+            "information": reason.message_information.strip(),
+        },
+        "cancellation_reason": cancellation_reason,
+        "manage_url": _manage_url(appointment),
+        "booking_url": _reverse_or_empty("booking:home"),
+        "commune": commune_context(),
+        "recipient": {"name": recipient_name},
+        "admin_url": _reverse_or_empty(
+            "admin:booking_appointment_change", args=[appointment.pk]
+        ),
+        "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
+        "agenda_url": _reverse_or_empty("admin:booking_appointment_changelist"),
+    }
+
+
+def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
+    """The context of an agent's list of the day (``appointments`` in order)."""
+    items = []
+    for appointment in appointments:
+        start = timezone.localtime(appointment.start)
+        end = timezone.localtime(appointment.end)
+        items.append(
+            {
+                "time": f"{start:%H:%M}",
+                "end_time": f"{end:%H:%M}",
+                "citizen": str(
+                    f"{appointment.citizen.first_name} {appointment.citizen.last_name}"
+                ),
+                "reason": appointment.reason.name,
+                "service": appointment.service.name,
+                "remarks": appointment.remarks,
+                "is_pending": appointment.status == Appointment.Status.PENDING,
+            }
+        )
+    return {
+        "day": format_date(day, language),
+        "appointments": items,
+        "recipient": {"name": _agent_name(agent)},
+        "commune": commune_context(),
+        "agenda_url": _reverse_or_empty("admin:booking_appointment_changelist"),
+        "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
+    }
+
+
+# --- The sample appointment of the template editor -------------------------------
+
+
+def _sample_manage_url(start: datetime) -> str:
+    """A link as long as a real one, so that SMS lengths are counted right."""
+    from booking.links import make_token
+
+    token = make_token(Appointment(pk=123456, start=start))
+    try:
+        return _absolute(reverse("booking:manage", kwargs={"token": token}))
+    except NoReverseMatch:
+        return _absolute(f"/rendez-vous/{token}/")
+
+
+def sample_context(language: str) -> dict:
+    """A made-up appointment a week ahead, for previews and length checks.
+
+    No row is read but the commune's: the preview never shows a real citizen.
+    """
+    with translation.override(language):
+        day = timezone.localdate() + timedelta(days=7)
+        start = datetime.combine(
+            day, time(10, 30), tzinfo=timezone.get_current_timezone()
+        )
+        end = start + timedelta(minutes=15)
+        previous = start - timedelta(days=2, hours=1)
+        commune = commune_context()
+        agenda_url = _reverse_or_empty("admin:booking_appointment_changelist")
+        reason_name = _("Electronic identity card")
+        return {
+            "citizen": _person("Marie", "Dupont", "0470 12 34 56"),
+            "appointment": {
+                "number": 123456,
+                "date": format_date(start, language),
+                "time": f"{start:%H:%M}",
+                "end_time": f"{end:%H:%M}",
+                "start": start,
+                "end": end,
+                "duration": 15,
+                "remarks": _("I will come with my daughter."),
+                "with_team": False,
+                "is_pending": False,
+                "previous_date": format_date(previous, language),
+                "previous_time": f"{previous:%H:%M}",
+                "cancelled_by_citizen": False,
+            },
+            "service": {
+                "name": _("Population"),
+                "address": "Place communale 1, 1000 Bruxelles",
+                "phone": "02 123 45 67",
+                "email": "population@commune.example",
+            },
+            "agent": {"name": "Jean Martin", "title": _("Desk officer")},
+            "reason": {
+                "name": reason_name,
+                "duration": 15,
+                "information": _(
+                    "Bring your old card and a recent photo. Price: 25 euros."
+                ),
+            },
+            "cancellation_reason": _("The agent is absent that day."),
+            "manage_url": _sample_manage_url(start),
+            "booking_url": _reverse_or_empty("booking:home"),
+            "commune": commune,
+            "recipient": {"name": "Jean Martin"},
+            "admin_url": _reverse_or_empty(
+                "admin:booking_appointment_change", args=[123456]
+            ),
+            "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
+            "agenda_url": agenda_url,
+            "day": format_date(day, language),
+            "appointments": [
+                {
+                    "time": f"{start + timedelta(minutes=30 * index):%H:%M}",
+                    "end_time": f"{end + timedelta(minutes=30 * index):%H:%M}",
+                    "citizen": name,
+                    "reason": reason_name,
+                    "service": _("Population"),
+                    "remarks": "",
+                    "is_pending": index == 2,
+                }
+                for index, name in enumerate(
+                    ["Marie Dupont", "Luc Peeters", "Anna Schmitz"]
+                )
+            ],
+        }
+
+
+CONTEXT_HELP = [
+    ("citizen.first_name, citizen.last_name, citizen.full_name, citizen.phone", ""),
+    (
+        "appointment.date, appointment.time, appointment.end_time",
+        gettext_lazy("date written out in the message's language; times as 14:30"),
+    ),
+    (
+        "appointment.start, appointment.end",
+        gettext_lazy('for the date filter: {{ appointment.start|date:"D j/m" }}'),
+    ),
+    (
+        "appointment.duration, appointment.number, appointment.remarks",
+        gettext_lazy("minutes; the appointment's number; the citizen's remarks"),
+    ),
+    (
+        "appointment.with_team, appointment.is_pending",
+        gettext_lazy("booked with the service, not a person; awaiting confirmation"),
+    ),
+    (
+        "appointment.previous_date, appointment.previous_time",
+        gettext_lazy("the time before a move"),
+    ),
+    ("service.name, service.address, service.phone, service.email", ""),
+    ("agent.name, agent.title", ""),
+    (
+        "reason.name, reason.duration, reason.information",
+        gettext_lazy("the visit reason and its information for the confirmation"),
+    ),
+    (
+        "cancellation_reason",
+        gettext_lazy("why the request was refused or the appointment cancelled"),
+    ),
+    (
+        "manage_url, booking_url",
+        gettext_lazy("the citizen's personal link; the booking module"),
+    ),
+    ("commune.name, commune.website, commune.email, commune.phone", ""),
+    (
+        "recipient.name, admin_url, inbox_url, agenda_url",
+        gettext_lazy("agents' messages"),
+    ),
+    (
+        "day, appointments (time, end_time, citizen, reason, service, remarks, "
+        "is_pending)",
+        gettext_lazy("the agent's list of the day"),
+    ),
+]

@@ -1,0 +1,638 @@
+"""Every write to the outbox goes through here (STYLE, "Writes in services").
+
+How a change reaches people, once, even when a provider is down
+-----------------------------------------------------------------
+1. *Same transaction.* ``booking/services.py`` announces every change twice:
+   ``events.appointment_changed_in_transaction`` synchronously, inside its
+   ``transaction.atomic()`` block, and the ordinary domain signal on commit.
+   messaging listens to the first (``messaging/receivers.py``) and writes the
+   Message rows right there, so the appointment and its messages are committed
+   together or not at all: no message for a booking that rolled back, no
+   booking without its messages. booking still imports nothing from messaging.
+   (A post-commit handler plus a "sweeper" job that looks for changes without
+   messages was the alternative: it needs a change log to find "changes
+   without messages" and can lose a change if the process dies between the
+   two; the in-transaction signal costs one line in booking.)
+2. *Rendered when written.* Each row holds its final texts (and .ics), so the
+   admin shows exactly what was sent, and a later template edit changes
+   nothing already queued.
+3. *Sent after commit.* ``transaction.on_commit`` enqueues one django-q2 task
+   per row (``messaging.tasks.send_message``). A row also carries
+   ``next_attempt_at``: the every-minute job ``send_due_messages`` enqueues
+   rows whose time has come, which covers both retries and tasks lost on the
+   way (enqueue failure, broker loss).
+4. *Idempotent.* Sending first claims the row with a conditional update
+   (pending → sending); only the claimer sends, so a task delivered twice or
+   enqueued twice sends once, and a sent row is never sent again. A row stuck
+   in "sending" (worker killed mid-send) is retried after
+   MESSAGE_SENDING_TIMEOUT: the only case where a duplicate is possible, as
+   with any at-least-once delivery.
+5. *Retries.* A failure puts the row back to pending with an exponential
+   back-off (MESSAGE_RETRY_DELAY × 2^(attempts − 1)), up to
+   MESSAGE_MAX_ATTEMPTS; then it is failed, with the provider's error, and
+   counted on the dashboard. An administrator (or the service's manager) may
+   resend it.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from booking.models import Appointment
+from core.roles import is_administrator
+from staffing.models import Agent
+from staffing.scopes import managed_service_ids
+
+from .defaults import DEFAULT_TEMPLATES
+from .models import (
+    Channel,
+    ChannelRule,
+    Event,
+    Message,
+    MessageTemplate,
+    MessagingSettings,
+)
+from .rendering import (
+    Texts,
+    appointment_context,
+    day_list_context,
+    render_texts,
+)
+from .sms import Sms, SmsError, get_backend, is_mobile, normalise_phone
+
+logger = logging.getLogger(__name__)
+
+Status = Message.Status
+# Events whose e-mail carries the reason's "information added to the
+# confirmation" (R11) even when an edited template forgets it.
+CONFIRMATION_EVENTS = frozenset({Event.BOOKED, Event.CONFIRMED})
+
+
+class MessagingError(Exception):
+    """A messaging action that cannot be done; ``message`` tells the user why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- Templates and channels -------------------------------------------------------
+
+
+def template_texts(event: str, channel: str, language: str) -> Texts:
+    """The commune's text for this event, channel and language.
+
+    Falls back to the default language's row, then to the shipped text.
+    """
+    rows = {
+        row.language: row
+        for row in MessageTemplate.objects.filter(
+            event=event,
+            channel=channel,
+            language__in={language, settings.LANGUAGE_CODE},
+        )
+    }
+    row = rows.get(language) or rows.get(settings.LANGUAGE_CODE)
+    if row is not None:
+        return Texts(row.subject, row.body, row.html_body)
+    return shipped_texts(event, channel, language)
+
+
+def shipped_texts(event: str, channel: str, language: str) -> Texts:
+    default = (
+        DEFAULT_TEMPLATES.get((event, channel, language))
+        or (DEFAULT_TEMPLATES[(event, channel, settings.LANGUAGE_CODE)])
+    )
+    return Texts(default.subject, default.body)
+
+
+def channels_for(event: str) -> list[str]:
+    """The channels the commune chose for ``event`` (R30)."""
+    rule = ChannelRule.objects.filter(event=event).first()
+    if rule is None:
+        from .defaults import DEFAULT_CHANNELS
+
+        rule = ChannelRule(event=event, channels=DEFAULT_CHANNELS[event])
+    return rule.channel_list()
+
+
+def _targets(wanted: list[str], *, email: str, phone) -> list[tuple[str, str]]:
+    """(channel, address) pairs for one person.
+
+    Someone without a mobile number gets the e-mail instead of the SMS, and
+    someone without an e-mail address the SMS instead of the e-mail, so that
+    nobody is left uninformed by a channel choice.
+    """
+    wanted = set(wanted)
+    mobile = normalise_phone(phone) if phone and is_mobile(phone) else ""
+    if Channel.SMS in wanted and not mobile:
+        wanted = (wanted - {Channel.SMS}) | {Channel.EMAIL}
+    if Channel.EMAIL in wanted and not email and mobile:
+        wanted = (wanted - {Channel.EMAIL}) | {Channel.SMS}
+    targets = []
+    if Channel.EMAIL in wanted and email:
+        targets.append((Channel.EMAIL.value, email.strip()))
+    if Channel.SMS in wanted and mobile:
+        targets.append((Channel.SMS.value, mobile))
+    return targets
+
+
+# --- Writing messages -------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """One event to tell one person about, before choosing channels."""
+
+    event: str
+    occurrence: str = ""
+    agent: Agent | None = None  # set for agents' messages
+    ics_method: str = ""
+    context: dict = field(default_factory=dict)
+
+
+def _render(event: str, channel: str, language: str, context: dict, appendix=""):
+    """Render the commune's text; on any error, log it and use the shipped text.
+
+    A template edited into an error must never stop a booking: the shipped
+    text is known to render.
+    """
+    try:
+        rendered = render_texts(
+            template_texts(event, channel, language),
+            channel=channel,
+            context=context,
+            language=language,
+            appendix=appendix,
+        )
+    except Exception:
+        logger.exception(
+            "message template %s/%s/%s failed: shipped text used",
+            event,
+            channel,
+            language,
+        )
+        rendered = render_texts(
+            shipped_texts(event, channel, language),
+            channel=channel,
+            context=context,
+            language=language,
+            appendix=appendix,
+        )
+    return rendered
+
+
+def _create_once(**fields) -> Message | None:
+    """Write one outbox row unless its (appointment, event, channel, recipient,
+    occurrence) is already there; return it, or None when it was."""
+    key = {
+        name: fields[name]
+        for name in ("appointment", "event", "channel", "recipient", "occurrence")
+    }
+    if Message.objects.filter(**key).exists():
+        return None
+    try:
+        # A savepoint: a concurrent writer of the same key loses quietly.
+        with transaction.atomic():
+            return Message.objects.create(**fields)
+    except IntegrityError:
+        return None
+
+
+def _enqueue_after_commit(messages: list[Message]) -> None:
+    ids = [message.pk for message in messages if message is not None]
+    if ids:
+        transaction.on_commit(partial(enqueue, ids))
+
+
+def enqueue(message_ids: list[int]) -> None:
+    """Hand messages to the task queue; a failure here only delays them."""
+    from django_q.tasks import async_task
+
+    for message_id in message_ids:
+        try:
+            async_task(
+                "messaging.tasks.send_message",
+                message_id,
+                task_name=f"message-{message_id}",
+            )
+        except Exception:
+            # The every-minute job finds the row by its next_attempt_at.
+            logger.exception("could not enqueue message %s", message_id)
+
+
+def _lease(now: datetime) -> datetime:
+    """When the every-minute job should look at a row handed to the queue."""
+    return now + timedelta(seconds=settings.MESSAGE_SENDING_TIMEOUT)
+
+
+def _write(
+    planned: _Planned, *, appointment: Appointment | None, language: str
+) -> list[Message]:
+    """Render and write the rows of one planned message, one per channel."""
+    if planned.agent is not None:
+        email, phone = planned.agent.user.email, planned.agent.phone
+    else:
+        email, phone = appointment.citizen.email, appointment.citizen.phone
+    targets = _targets(channels_for(planned.event), email=email, phone=phone)
+    if not targets:
+        return []
+    information = ""
+    if appointment is not None and planned.event in CONFIRMATION_EVENTS:
+        information = appointment.reason.message_information.strip()
+    ics_text = ""
+    if planned.ics_method and appointment is not None:
+        from booking.ics import appointment_ics
+
+        ics_text = appointment_ics(
+            appointment, method=planned.ics_method, language=language
+        )
+    now = timezone.now()
+    written = []
+    for channel, recipient in targets:
+        rendered = _render(
+            planned.event,
+            channel,
+            language,
+            planned.context,
+            appendix=information if channel == Channel.EMAIL else "",
+        )
+        written.append(
+            _create_once(
+                appointment=appointment,
+                agent=planned.agent,
+                event=planned.event,
+                channel=channel,
+                recipient=recipient,
+                occurrence=planned.occurrence,
+                language=language,
+                subject=rendered.subject[:255],
+                body=rendered.body,
+                html_body=rendered.html_body,
+                ics=ics_text if channel == Channel.EMAIL else "",
+                next_attempt_at=_lease(now),
+            )
+        )
+    return [message for message in written if message is not None]
+
+
+def _calendar_sent(appointment: Appointment) -> bool:
+    """Whether the citizen already received the appointment as a calendar event."""
+    return (
+        Message.objects.filter(appointment=appointment, channel=Channel.EMAIL)
+        .exclude(ics="")
+        .exists()
+    )
+
+
+def _acted_by(actor, agent: Agent) -> bool:
+    """Whether the agent made the change: nobody tells people what they did."""
+    return bool(actor and getattr(actor, "pk", None) == agent.user_id)
+
+
+def outbox_write_for_change(
+    *,
+    change: str,
+    appointment: Appointment,
+    actor=None,
+    reason: str = "",
+    by_citizen: bool = False,
+    previous_start: datetime | None = None,
+    previous_agent_id: int | None = None,
+) -> list[Message]:
+    """Write the messages that a change to ``appointment`` causes.
+
+    ``change`` names the domain signal (booked, confirmed, refused, cancelled,
+    moved, reassigned). Call it inside the transaction that made the change;
+    the rows are enqueued for sending once it commits.
+    """
+    appointment = Appointment.objects.select_related(
+        "citizen", "service", "reason", "agent__user"
+    ).get(pk=appointment.pk)
+    language = appointment.citizen.language or settings.LANGUAGE_CODE
+    agent_language = settings.LANGUAGE_CODE
+    # Changes that can happen several times to one appointment are told once
+    # per change: the change's time tells them apart.
+    change_key = appointment.updated_at.isoformat()
+    agent = appointment.agent
+    previous_agent = (
+        Agent.objects.select_related("user").filter(pk=previous_agent_id).first()
+        if previous_agent_id and previous_agent_id != agent.pk
+        else None
+    )
+    context = partial(
+        appointment_context,
+        appointment,
+        cancellation_reason=reason,
+        previous_start=previous_start,
+        cancelled_by_citizen=by_citizen,
+    )
+    citizen: list[_Planned] = []
+    agents: list[_Planned] = []
+    if change == "booked":
+        if appointment.status == Appointment.Status.PENDING:
+            citizen.append(_Planned(Event.PENDING))
+        else:
+            citizen.append(_Planned(Event.BOOKED, ics_method="REQUEST"))
+        agents.append(_Planned(Event.AGENT_NEW, agent=agent))
+    elif change == "confirmed":
+        citizen.append(_Planned(Event.CONFIRMED, ics_method="REQUEST"))
+    elif change == "refused":
+        citizen.append(_Planned(Event.REFUSED))
+    elif change == "cancelled":
+        event = Event.CANCELLED_BY_CITIZEN if by_citizen else Event.CANCELLED_BY_COMMUNE
+        method = "CANCEL" if _calendar_sent(appointment) else ""
+        citizen.append(_Planned(event, ics_method=method))
+        agents.append(_Planned(Event.AGENT_CANCELLED, agent=agent))
+    elif change == "moved":
+        citizen.append(_Planned(Event.MOVED, change_key, ics_method="REQUEST"))
+        if previous_agent is not None:
+            agents.append(_Planned(Event.AGENT_NEW, change_key, agent=agent))
+            agents.append(
+                _Planned(Event.AGENT_CANCELLED, change_key, agent=previous_agent)
+            )
+    elif change == "reassigned":
+        # A team appointment's citizen did not choose the agent: no news for
+        # him or her. Someone who booked a person should know.
+        if not appointment.booked_for_service:
+            citizen.append(_Planned(Event.REASSIGNED, change_key, ics_method="REQUEST"))
+        agents.append(_Planned(Event.AGENT_NEW, change_key, agent=agent))
+        if previous_agent is not None:
+            agents.append(
+                _Planned(Event.AGENT_CANCELLED, change_key, agent=previous_agent)
+            )
+    else:
+        raise ValueError(f"unknown change: {change}")
+
+    written: list[Message] = []
+    for planned in citizen:
+        planned.context = context(language=language)
+        written += _write(planned, appointment=appointment, language=language)
+    for planned in agents:
+        if _acted_by(actor, planned.agent):
+            continue
+        planned.context = context(
+            language=agent_language, recipient_name=str(planned.agent)
+        )
+        written += _write(planned, appointment=appointment, language=agent_language)
+    _enqueue_after_commit(written)
+    return written
+
+
+# --- Reminders (R12) ------------------------------------------------------------------
+
+
+def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+@transaction.atomic
+def reminders_create(*, day: date | None = None, now: datetime | None = None) -> int:
+    """Write the reminders of ``day``'s appointments (default: tomorrow).
+
+    Citizens get one per confirmed appointment (and per pending request when
+    the commune wants it); agents get one list of their day. Each reminder's
+    occurrence is the day, so running this twice writes nothing twice;
+    cancelled and refused appointments get none. Returns how many were written.
+    """
+    now = now or timezone.now()
+    day = day or timezone.localdate(now) + timedelta(days=1)
+    choices = MessagingSettings.objects.get_solo()
+    first, last = _local_day_bounds(day)
+    appointments = list(
+        Appointment.objects.filter(
+            start__gte=first,
+            start__lt=last,
+            status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
+        )
+        .select_related("citizen", "service", "reason", "agent__user")
+        .order_by("start", "pk")
+    )
+    occurrence = day.isoformat()
+    written: list[Message] = []
+    if choices.reminds_citizens:
+        for appointment in appointments:
+            if (
+                appointment.status == Appointment.Status.PENDING
+                and not choices.remind_pending
+            ):
+                continue
+            language = appointment.citizen.language or settings.LANGUAGE_CODE
+            planned = _Planned(
+                Event.REMINDER,
+                occurrence,
+                context=appointment_context(appointment, language=language),
+            )
+            written += _write(planned, appointment=appointment, language=language)
+    if choices.reminds_agents:
+        by_agent: dict[int, list[Appointment]] = {}
+        for appointment in appointments:
+            by_agent.setdefault(appointment.agent_id, []).append(appointment)
+        language = settings.LANGUAGE_CODE
+        for agent_appointments in by_agent.values():
+            agent = agent_appointments[0].agent
+            if not agent.is_active:
+                continue
+            planned = _Planned(
+                Event.AGENT_DAY_LIST,
+                occurrence,
+                agent=agent,
+                context=day_list_context(
+                    agent, day, agent_appointments, language=language
+                ),
+            )
+            written += _write(planned, appointment=None, language=language)
+    _enqueue_after_commit(written)
+    return len(written)
+
+
+# --- Sending ------------------------------------------------------------------------
+
+
+def _deliver(message: Message) -> str:
+    """Hand the message to its provider; return the provider's id for it."""
+    if message.channel == Channel.SMS:
+        return get_backend().send(
+            Sms(to=message.recipient, body=message.body, sender=settings.SMS_SENDER)
+        )
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={"X-Rendez-Vous-Message": str(message.pk)},
+    )
+    if message.html_body:
+        email.attach_alternative(message.html_body, "text/html")
+    if message.ics:
+        email.attach(ics_attachment(message.ics))
+    email.send(fail_silently=False)
+    return email.extra_headers.get("Message-ID", "") or f"email-{message.pk}"
+
+
+def ics_attachment(ics_text: str):
+    """The .ics as a MIME part whose content type names its METHOD (RFC 6047)."""
+    from email.mime.text import MIMEText
+
+    method = "REQUEST"
+    for line in ics_text.splitlines():
+        if line.startswith("METHOD:"):
+            method = line.partition(":")[2].strip()
+            break
+    part = MIMEText(ics_text, "calendar", "utf-8")
+    part.set_param("method", method)
+    part.add_header("Content-Disposition", "attachment", filename="rendez-vous.ics")
+    return part
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.MESSAGE_RETRY_DELAY * 2 ** max(attempts - 1, 0))
+
+
+def _still_relevant(message: Message) -> bool:
+    """A reminder of an appointment cancelled since it was written is not sent."""
+    if message.event != Event.REMINDER or message.appointment is None:
+        return True
+    return message.appointment.status in (
+        Appointment.Status.PENDING,
+        Appointment.Status.CONFIRMED,
+    )
+
+
+def message_send(*, message_id: int, now: datetime | None = None) -> str:
+    """Send one pending message, at most once; return its status afterwards.
+
+    Claims the row (pending → sending) with one conditional UPDATE, so that of
+    two workers given the same message only one sends; a message already sent
+    (or failed, or being sent) is left alone.
+    """
+    now = now or timezone.now()
+    claimed = Message.objects.filter(pk=message_id, status=Status.PENDING).update(
+        status=Status.SENDING, sending_since=now, attempts=F("attempts") + 1
+    )
+    message = (
+        Message.objects.select_related("appointment").filter(pk=message_id).first()
+    )
+    if message is None:
+        return ""
+    if not claimed:
+        return message.status
+    if not _still_relevant(message):
+        Message.objects.filter(pk=message.pk).update(
+            status=Status.SKIPPED, next_attempt_at=None
+        )
+        return Status.SKIPPED
+    try:
+        provider_id = _deliver(message)
+    except Exception as error:  # any provider failure is retried
+        return _record_failure(message, error, now)
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=str(provider_id)[:255],
+        next_attempt_at=None,
+        last_error="",
+    )
+    return Status.SENT
+
+
+def _record_failure(message: Message, error: Exception, now: datetime) -> str:
+    detail = str(error) if isinstance(error, SmsError) else repr(error)
+    if message.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
+        status, next_attempt = Status.FAILED, None
+        logger.error("message %s failed for good: %s", message.pk, detail)
+    else:
+        status, next_attempt = Status.PENDING, now + _retry_delay(message.attempts)
+        logger.warning("message %s will be retried: %s", message.pk, detail)
+    Message.objects.filter(pk=message.pk, status=Status.SENDING).update(
+        status=status, next_attempt_at=next_attempt, last_error=detail[:2000]
+    )
+    return status
+
+
+def messages_dispatch_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Enqueue the messages whose time has come; return how many.
+
+    Run every minute: it sends retries when their back-off is over, picks up
+    rows whose task was lost, and frees rows stuck in "sending".
+    """
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.MESSAGE_SENDING_TIMEOUT)
+    Message.objects.filter(status=Status.SENDING, sending_since__lt=stale).update(
+        status=Status.PENDING,
+        next_attempt_at=now,
+        last_error=str(_("Interrupted while sending: tried again.")),
+    )
+    due = list(
+        Message.objects.due(now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if due:
+        # Not picked again next minute while the queue still holds them.
+        Message.objects.filter(pk__in=due, status=Status.PENDING).update(
+            next_attempt_at=_lease(now)
+        )
+        enqueue(due)
+    return len(due)
+
+
+# --- Actions of the admin -------------------------------------------------------------
+
+
+def may_resend(user, message: Message) -> bool:
+    """Administrators, and managers of the message's service."""
+    if is_administrator(user):
+        return True
+    if message.appointment_id is None:
+        return False
+    return message.appointment.service_id in managed_service_ids(user)
+
+
+def message_resend(*, message: Message, actor) -> Message:
+    """Send a message again, on an administrator's or manager's request.
+
+    A failed (or skipped) message goes back to the queue with fresh attempts;
+    a sent one is copied, so that the history keeps both sendings.
+    """
+    if not may_resend(actor, message):
+        raise PermissionDenied
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message.pk)
+        if message.status in (Status.PENDING, Status.SENDING):
+            raise MessagingError(_("This message is already on its way."))
+        if message.status in (Status.FAILED, Status.SKIPPED):
+            message.status = Status.PENDING
+            message.attempts = 0
+            message.next_attempt_at = _lease(now)
+            message.save(update_fields=["status", "attempts", "next_attempt_at"])
+            again = message
+        else:
+            again = Message.objects.create(
+                appointment=message.appointment,
+                agent=message.agent,
+                event=message.event,
+                channel=message.channel,
+                recipient=message.recipient,
+                language=message.language,
+                occurrence=f"resend:{now:%Y%m%dT%H%M%S.%f}",
+                subject=message.subject,
+                body=message.body,
+                html_body=message.html_body,
+                ics=message.ics,
+                next_attempt_at=_lease(now),
+            )
+        _enqueue_after_commit([again])
+    return again
