@@ -1,0 +1,180 @@
+"""Plotly figures of the statistics page, built from the report's tables.
+
+Figures travel as JSON in ``<script type="application/json">`` blocks that a
+small static script (``reports/statistics.js``) draws with the plotly.js of
+the installed plotly package (served by ``reports.staticfiles``): no CDN and
+no inline script. Axes are categories labelled in the user's language, so
+plotly.js needs no locale file; the separators follow the language too.
+"""
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .tables import Table
+
+# Unfold's primary blue and two warning tones, readable on white and dark.
+BLUE = "#2563eb"
+ORANGE = "#d97706"
+RED = "#dc2626"
+TEAL = "#0d9488"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure and the table that carries the same figures in text."""
+
+    key: str
+    title: str
+    figure: dict
+    table: Table
+
+
+def _layout(*, height: int = 340, horizontal: bool = False, legend: bool = True):
+    # Decimal comma and (thin) space for thousands, except in English.
+    separators = ".," if (get_language() or "fr").startswith("en") else ", "
+    return {
+        "height": height,
+        "margin": {"l": 120 if horizontal else 50, "r": 20, "t": 40, "b": 60},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"family": "Inter, system-ui, sans-serif", "size": 12},
+        "separators": separators,
+        "showlegend": legend,
+        # Above the plot, where rotated category labels cannot cover it.
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "barmode": "group",
+        "xaxis": {"type": "category", "automargin": True},
+        "yaxis": {"automargin": True, "rangemode": "tozero"},
+    }
+
+
+def _figure(traces, **layout) -> dict:
+    figure = go.Figure(data=traces, layout=_layout(**layout))
+    return figure.to_plotly_json()
+
+
+def _column(table: Table, index: int) -> list:
+    return [row[index] for row in table.rows]
+
+
+def _labels(table: Table, *, cut: int | None = None) -> list[str]:
+    """The first column as category labels, shortened to ``cut`` characters
+    when that keeps them distinct (the table beside holds the full text)."""
+    labels = [str(row[0]) for row in table.rows]
+    if cut is None:
+        return labels
+    short = [label if len(label) <= cut else label[: cut - 1] + "…" for label in labels]
+    return short if len(set(short)) == len(set(labels)) else labels
+
+
+def period_chart(table: Table) -> Chart:
+    """Appointments (bars) and distinct citizens (line) per period."""
+    labels = _labels(table)
+    traces = [
+        go.Bar(x=labels, y=_column(table, 1), name=table.columns[1], marker_color=BLUE),
+        go.Scatter(
+            x=labels,
+            y=_column(table, 2),
+            name=table.columns[2],
+            mode="lines+markers",
+            line={"color": TEAL},
+        ),
+        go.Scatter(
+            x=labels,
+            y=_column(table, 3),
+            name=table.columns[3],
+            mode="lines",
+            line={"color": ORANGE, "dash": "dot"},
+        ),
+    ]
+    return Chart(table.key, table.title, _figure(traces), table)
+
+
+def breakdown_chart(table: Table, *, horizontal: bool = False) -> Chart:
+    """Appointments, cancelled and no-shows per service, agent, reason or channel."""
+    labels = _labels(table, cut=40 if horizontal else 24)
+    series = [(1, BLUE), (2, ORANGE), (4, RED)]
+    traces = []
+    for index, colour in series:
+        values = _column(table, index)
+        if horizontal:
+            traces.append(
+                go.Bar(
+                    y=labels,
+                    x=values,
+                    name=table.columns[index],
+                    orientation="h",
+                    marker_color=colour,
+                )
+            )
+        else:
+            traces.append(
+                go.Bar(
+                    x=labels, y=values, name=table.columns[index], marker_color=colour
+                )
+            )
+    if not horizontal:
+        return Chart(table.key, table.title, _figure(traces), table)
+    figure = _figure(traces, height=max(260, 70 + 32 * len(labels)), horizontal=True)
+    # Busiest first, from the top; categories on y.
+    figure["layout"]["yaxis"] = {"type": "category", "autorange": "reversed"}
+    figure["layout"]["xaxis"] = {"rangemode": "tozero"}
+    return Chart(table.key, table.title, figure, table)
+
+
+def lead_time_chart(table: Table) -> Chart:
+    """How many appointments were booked how long in advance."""
+    traces = [
+        go.Bar(
+            x=_labels(table),
+            y=_column(table, 1),
+            name=table.columns[1],
+            marker_color=BLUE,
+        )
+    ]
+    return Chart(table.key, table.title, _figure(traces, legend=False), table)
+
+
+def occupancy_chart(table: Table) -> Chart:
+    """Occupancy in percent per service or agent, horizontal bars."""
+    labels = _labels(table, cut=40)
+    traces = [
+        go.Bar(
+            y=labels,
+            x=_column(table, 3),
+            name=table.columns[3],
+            orientation="h",
+            marker_color=TEAL,
+            hovertemplate="%{y}: %{x} %<extra></extra>",
+        )
+    ]
+    figure = _figure(
+        traces, height=max(200, 70 + 32 * len(labels)), horizontal=True, legend=False
+    )
+    figure["layout"]["yaxis"] = {"type": "category", "autorange": "reversed"}
+    figure["layout"]["xaxis"] = {"rangemode": "tozero", "ticksuffix": " %"}
+    return Chart(table.key, table.title, figure, table)
+
+
+def report_charts(tables: dict[str, Table]) -> list[Chart]:
+    """The charts of the page, in order, each with its table."""
+    return [
+        period_chart(tables["periods"]),
+        breakdown_chart(tables["services"]),
+        breakdown_chart(tables["channels"]),
+        breakdown_chart(tables["agents"], horizontal=True),
+        breakdown_chart(tables["reasons"], horizontal=True),
+        lead_time_chart(tables["lead_time"]),
+        occupancy_chart(tables["occupancy_services"]),
+        occupancy_chart(tables["occupancy_agents"]),
+    ]
+
+
+def chart_description(chart: Chart) -> str:
+    """What a screen reader hears on the chart: where to find its figures."""
+    return _("Chart: %(title)s. The same figures are in the table below.") % {
+        "title": chart.title
+    }
