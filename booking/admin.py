@@ -12,7 +12,9 @@ from unfold.decorators import display
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from staffing.admin import ServiceScopedAdmin
 
+from . import portal
 from .models import Appointment, Citizen, VisitReason
+from .portal_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
 
 STATUS_COLOURS = {
@@ -50,10 +52,13 @@ class CitizenAdmin(ImportExportHistoryAdmin):
     search_fields = ["last_name", "first_name", "email", "phone", "national_number"]
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "anonymised_at"]
+    inlines = [CitizenAppointmentInline]
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ServiceScopedAdmin, HistoryAdmin):
+class AppointmentAdmin(AppointmentDeskMixin, ServiceScopedAdmin, HistoryAdmin):
+    actions = DESK_ACTIONS
+    actions_detail = AppointmentDeskMixin.desk_actions_detail
     list_display = [
         "start",
         "citizen",
@@ -85,3 +90,7 @@ class AppointmentAdmin(ServiceScopedAdmin, HistoryAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def show_status(self, obj):
         return obj.status, obj.get_status_display()
+
+
+# The agent portal's pages (agendas, phone booking, unavailability…).
+portal.register(admin.site)

@@ -16,3 +16,10 @@ appointment_refused = Signal()  # an agent refused a pending request; reason=
 appointment_cancelled = Signal()  # by_citizen=, reason=
 appointment_moved = Signal()  # previous_start=, previous_agent=
 appointment_reassigned = Signal()  # previous_agent=
+
+# Sent synchronously *inside* the transaction of every change above, before it
+# commits, with ``event=`` the signal that will follow on commit and the same
+# keyword arguments. For receivers that must write in the same transaction
+# (messaging's outbox): what they write commits or rolls back with the change,
+# and an exception they raise undoes the change.
+appointment_changed_in_transaction = Signal()

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from stdnum.be import nn
 
 from staffing.models import Agent, Membership, Service
 
@@ -45,6 +46,11 @@ class SlotTaken(BookingError):
 
 
 def _on_commit(signal, **kwargs) -> None:
+    # In-transaction receivers (the messaging outbox) first, then the signal
+    # itself once committed (events.appointment_changed_in_transaction).
+    events.appointment_changed_in_transaction.send(
+        sender=Appointment, event=signal, **kwargs
+    )
     transaction.on_commit(lambda: signal.send(sender=Appointment, **kwargs))
 
 
@@ -443,3 +449,82 @@ def upcoming_for_agent_between(agent: Agent, start: datetime, end: datetime):
         .select_related("citizen", "service", "reason")
         .order_by("start")
     )
+
+
+def citizen_for_booking(
+    *,
+    last_name: str,
+    first_name: str,
+    email: str,
+    phone: str = "",
+    language: str = Citizen.Language.FRENCH,
+    national_number: str = "",
+    birth_date=None,
+    address: str = "",
+    actor=None,
+) -> Citizen:
+    """The citizen an online booking is for: the known one when last name,
+    first name and e-mail all match (case-insensitive), else a new, unsaved one
+    that ``appointment_book`` validates and saves.
+
+    The answer looks the same either way, so nobody learns whether an e-mail is
+    known. A known citizen's data is never overwritten from an anonymous form
+    (only empty fields are filled in); a different national register number or
+    date of birth means another person. The language becomes the one just used,
+    for the messages to come.
+    """
+    known = (
+        Citizen.objects.filter(
+            last_name__iexact=last_name.strip(),
+            first_name__iexact=first_name.strip(),
+            email__iexact=email.strip(),
+            anonymised_at__isnull=True,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+        if email.strip()
+        else None
+    )
+    if (
+        known is not None
+        and national_number
+        and known.national_number
+        and nn.compact(national_number) != known.national_number
+    ):
+        known = None
+    if (
+        known is not None
+        and birth_date
+        and known.birth_date
+        and birth_date != known.birth_date
+    ):
+        known = None
+    if known is None:
+        return Citizen(
+            last_name=last_name,
+            first_name=first_name,
+            email=email,
+            phone=phone,
+            language=language,
+            national_number=national_number,
+            birth_date=birth_date,
+            address=address,
+        )
+    changed = {"language": language} if known.language != language else {}
+    for field, value in (
+        ("phone", phone),
+        ("national_number", national_number),
+        ("birth_date", birth_date),
+        ("address", address),
+    ):
+        if value and not getattr(known, field):
+            changed[field] = value
+    if changed:
+        with transaction.atomic():
+            for field, value in changed.items():
+                setattr(known, field, value)
+            known.full_clean()
+            known._history_user = actor if actor and actor.is_authenticated else None
+            known._change_reason = "completed by an online booking"
+            known.save()
+    return known

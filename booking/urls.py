@@ -1,3 +1,11 @@
+"""The public module's URLs.
+
+``core/urls.py`` includes them twice: under ``/`` (instance ``booking``) and under
+``/embed/`` (instance ``embed``). Within an embedded page
+``{% url 'booking:…' %}`` resolves to the ``/embed/`` URLs, so the flow stays
+embedded without any query string.
+"""
+
 from django.urls import path
 
 from . import views
@@ -6,4 +14,17 @@ app_name = "booking"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("manage/<str:token>/move/", views.manage_move, name="manage_move"),
+    path("manage/<str:token>/appointment.ics", views.manage_ics, name="manage_ics"),
+    path("<slug:service>/", views.service_start, name="service"),
+    path("<slug:service>/agent/", views.agent_step, name="agent"),
+    path("<slug:service>/reason/", views.reason_step, name="reason"),
+    path("<slug:service>/when/", views.criteria_step, name="criteria"),
+    path("<slug:service>/slots/", views.slots_step, name="slots"),
+    path("<slug:service>/details/", views.details_step, name="details"),
+    path("<slug:service>/remarks/", views.remarks_step, name="remarks"),
+    path("<slug:service>/confirm/", views.confirm_step, name="confirm"),
+    path("<slug:service>/done/", views.done, name="done"),
 ]

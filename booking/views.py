@@ -1,12 +1,877 @@
-"""The citizen's public booking module (R1–R11)."""
+"""The citizen's public booking module (R1–R11) and appointment page (R13).
 
+Server-rendered pages that work without JavaScript: one page per step, the
+state kept in the session (``booking/wizard.py``), every write through
+``booking/services.py``. ``static/public/site.js`` only enhances them.
+"""
+
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+import phonenumbers
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.forms import MultipleChoiceField
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
-from staffing.models import Service
+from staffing.models import Agent, Service
+
+from . import forms
+from .embed import public_page, public_reverse
+from .ics import appointment_ics
+from .links import appointment_for_token, make_token
+from .models import Appointment, Citizen
+from .ratelimit import ratelimited
+from .services import (
+    BookingError,
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+    check_booking_rules,
+    citizen_for_booking,
+)
+from .slots import SearchCriteria, available_agent_ids, first_free_slots
+from .wizard import ANY_AGENT, Wizard
+
+# Slots proposed per page (R5); "Later times" shows the next ones.
+PAGE_SIZE = 10
+
+STEP_LABELS = {
+    "agent": gettext_lazy("Agent"),
+    "reason": gettext_lazy("Reason"),
+    "criteria": gettext_lazy("Availability"),
+    "slot": gettext_lazy("Time"),
+    "details": gettext_lazy("Your details"),
+    "remarks": gettext_lazy("Remarks"),
+    "confirm": gettext_lazy("Confirmation"),
+}
+
+GET_POST = require_http_methods(["GET", "POST"])
 
 
+# --- helpers -----------------------------------------------------------------
+
+
+def _render(request, template: str, context: dict, *, status: int = 200):
+    context.setdefault("embed", getattr(request, "embed", False))
+    return render(request, template, context, status=status)
+
+
+def _redirect(request, name: str, *args, query: str = "", **kwargs):
+    return HttpResponseRedirect(
+        public_reverse(request, name, *args, query=query, **kwargs)
+    )
+
+
+def _not_found(request, *, title, message):
+    """A friendly 404 in the citizen's language, inside the public layout."""
+    response = _render(
+        request,
+        "booking/not_found.html",
+        {"title": title, "message": message},
+        status=404,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _service_not_found(request):
+    return _not_found(
+        request,
+        title=_("Service not found"),
+        message=_("This service does not exist or no longer takes appointments."),
+    )
+
+
+def _language() -> str:
+    code = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    return code if code in Citizen.Language.values else settings.LANGUAGE_CODE
+
+
+def _raw(post) -> dict:
+    """What a form posted, kept as typed (lists, for multiple choices)."""
+    return {
+        key: values
+        for key, values in post.lists()
+        if key not in {"csrfmiddlewaretoken", "back"}
+    }
+
+
+def _initial_from_draft(form_class, draft: dict, **form_kwargs) -> dict:
+    """Turn a draft back into a form's initial values."""
+    fields = form_class(**form_kwargs).fields
+    initial = {}
+    for name, field in fields.items():
+        if name not in draft:
+            continue
+        values = draft[name]
+        if isinstance(field, MultipleChoiceField):
+            initial[name] = values
+        else:
+            initial[name] = values[-1] if values else ""
+    return initial
+
+
+def _progress(wizard: Wizard, current: str, request) -> list[dict]:
+    """The steps for the progress bar: done ones link back, the rest do not."""
+    items, reachable = [], True
+    for number, step in enumerate(wizard.steps(), start=1):
+        is_current = step.key == current
+        url = None
+        if reachable and not is_current and step.key != "confirm":
+            url = public_reverse(request, step.url_name, service=wizard.service.slug)
+        items.append(
+            {
+                "number": number,
+                "label": STEP_LABELS[step.key],
+                "url": url,
+                "current": is_current,
+                "done": reachable and wizard.is_done(step.key) and not is_current,
+            }
+        )
+        if is_current or not wizard.is_done(step.key):
+            reachable = False
+    return items
+
+
+def _flow(request, slug: str, key: str):
+    """Load the service and its wizard for step ``key``.
+
+    Returns ``(service, wizard, None)``, or ``(None, None, response)`` when the
+    citizen must be sent elsewhere: unknown service, or an earlier step to do.
+    """
+    service = Service.objects.active().filter(slug=slug).first()
+    if service is None:
+        return None, None, _service_not_found(request)
+    wizard = Wizard(request, service)
+    if "booked" in wizard.data:
+        wizard.reset()  # a booking was made: the next one starts afresh
+    missing = wizard.missing_before(key)
+    if missing is not None:
+        return None, None, _redirect(request, missing.url_name, service=service.slug)
+    return service, wizard, None
+
+
+def _step_context(request, wizard: Wizard, key: str, **extra) -> dict:
+    steps = wizard.steps()
+    index = [step.key for step in steps].index(key)
+    reason, slot = wizard.reason(), wizard.slot()
+    return {
+        "chosen": {
+            "agent": wizard.agent(),
+            "any_agent": wizard.data.get("agent") == ANY_AGENT,
+            "reason": reason,
+            "start": slot,
+            "end": slot + reason.duration if slot and reason else None,
+        },
+        "service": wizard.service,
+        "step": key,
+        "progress": _progress(wizard, key, request),
+        "step_number": index + 1,
+        "step_count": len(steps),
+        "step_label": STEP_LABELS[key],
+        **extra,
+    }
+
+
+def _back(request, wizard: Wizard, key: str):
+    """Leave ``key`` for the step before it, keeping what was typed."""
+    wizard.keep_draft(key, _raw(request.POST))
+    previous = wizard.previous(key)
+    if previous is None:
+        return _redirect(request, "booking:home")
+    return _redirect(request, previous.url_name, service=wizard.service.slug)
+
+
+def _forward(request, wizard: Wizard, key: str):
+    wizard.drop_draft(key)
+    return _redirect(request, wizard.next(key).url_name, service=wizard.service.slug)
+
+
+def _group_by_day(slots, selected=None) -> list[dict]:
+    """Slots grouped by local day, each with its radio value and id."""
+    days: list[dict] = []
+    for slot in slots:
+        local = timezone.localtime(slot.start)
+        if not days or days[-1]["date"] != local.date():
+            days.append(
+                {"date": local.date(), "id": f"day-{local:%Y%m%d}", "slots": []}
+            )
+        value = slot.start.isoformat()
+        days[-1]["slots"].append(
+            {
+                "value": value,
+                "id": f"slot-{local:%Y%m%d%H%M}",
+                "start": slot.start,
+                "end": slot.end,
+                "capacity": slot.capacity,
+                "checked": selected is not None and slot.start == selected,
+            }
+        )
+    return days
+
+
+def _chosen_slot(request, wizard: Wizard):
+    """The slot to show ticked: just posted, left with "Back", or chosen."""
+    draft = wizard.draft("slot") or {}
+    value = request.POST.get("slot") or (draft.get("slot") or [""])[-1]
+    moment = parse_datetime(value) if value else None
+    return moment or wizard.slot()
+
+
+def _parse_after(request):
+    value = request.GET.get("after") or request.POST.get("after") or ""
+    moment = parse_datetime(value) if value else None
+    return moment if moment is not None and timezone.is_aware(moment) else None
+
+
+def _slot_pages(request, url_name: str, slots, after, **url_kwargs) -> dict:
+    """Links to the later slots (``after=``) and back to the first ones."""
+    base = {key: value for key, value in request.GET.items() if key != "after"}
+    base.pop("embed", None)
+    more = None
+    if len(slots) == PAGE_SIZE:
+        more = public_reverse(
+            request,
+            url_name,
+            query=urlencode({**base, "after": slots[-1].start.isoformat()}),
+            **url_kwargs,
+        )
+    first = None
+    if after is not None:
+        first = public_reverse(request, url_name, query=urlencode(base), **url_kwargs)
+    return {"more_url": more, "first_url": first}
+
+
+# --- the flow ----------------------------------------------------------------
+
+
+@require_GET
+@public_page
 def home(request):
     """The first page: the services that take appointments online."""
-    services = Service.objects.active()
-    embed = request.GET.get("embed") == "1"
-    return render(request, "booking/home.html", {"services": services, "embed": embed})
+    services = (
+        Service.objects.active()
+        .filter(reasons__is_active=True, reasons__online_bookable=True)
+        .distinct()
+    )
+    return _render(request, "booking/home.html", {"services": services})
+
+
+@require_GET
+@public_page
+def service_start(request, service):
+    """A service's entry point (the link a commune puts on its site)."""
+    service_obj = Service.objects.active().filter(slug=service).first()
+    if service_obj is None:
+        return _service_not_found(request)
+    wizard = Wizard(request, service_obj)
+    if "booked" in wizard.data:
+        wizard.reset()
+    first = wizard.steps()[0]
+    return _redirect(request, first.url_name, service=service_obj.slug)
+
+
+@GET_POST
+@public_page
+def agent_step(request, service):
+    """Choose an agent, or any agent, when the service allows it (R3)."""
+    service, wizard, response = _flow(request, service, "agent")
+    if response:
+        return response
+    if not service.citizens_choose_agent:
+        return _redirect(request, "booking:reason", service=service.slug)
+    agents = list(
+        Agent.objects.active()
+        .in_service(service)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name")
+    )
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "agent")
+        form = forms.AgentForm(request.POST, agents=agents)
+        if form.is_valid():
+            chosen = form.cleaned_data["agent"]
+            if wizard.data.get("agent") != chosen:
+                wizard.discard("slot")
+            wizard.update(agent=chosen)
+            return _forward(request, wizard, "agent")
+    else:
+        draft = wizard.draft("agent")
+        initial = (
+            _initial_from_draft(forms.AgentForm, draft, agents=agents)
+            if draft
+            else {"agent": wizard.data.get("agent", "")}
+        )
+        form = forms.AgentForm(initial=initial, agents=agents)
+    return _render(
+        request,
+        "booking/step_agent.html",
+        _step_context(
+            request,
+            wizard,
+            "agent",
+            form=form,
+            agents=agents,
+            any_agent=ANY_AGENT,
+            selected=str(form["agent"].value() or ""),
+            error_anchor="agent-any",
+        ),
+    )
+
+
+@GET_POST
+@public_page
+def reason_step(request, service):
+    """Choose the visit reason; its duration and information are shown (R7, R11)."""
+    service, wizard, response = _flow(request, service, "reason")
+    if response:
+        return response
+    reasons = list(service.reasons.filter(is_active=True, online_bookable=True))
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "reason")
+        form = forms.ReasonForm(request.POST, reasons=reasons)
+        if form.is_valid():
+            chosen = int(form.cleaned_data["reason"])
+            if wizard.data.get("reason") != chosen:
+                wizard.discard("slot")
+            wizard.update(reason=chosen)
+            return _forward(request, wizard, "reason")
+    else:
+        draft = wizard.draft("reason")
+        initial = (
+            _initial_from_draft(forms.ReasonForm, draft, reasons=reasons)
+            if draft
+            else {"reason": str(wizard.data.get("reason", ""))}
+        )
+        form = forms.ReasonForm(initial=initial, reasons=reasons)
+    return _render(
+        request,
+        "booking/step_reason.html",
+        _step_context(
+            request,
+            wizard,
+            "reason",
+            form=form,
+            reasons=reasons,
+            selected=str(form["reason"].value() or ""),
+            error_anchor=f"reason-{reasons[0].pk}" if reasons else "",
+        ),
+    )
+
+
+@GET_POST
+@public_page
+def criteria_step(request, service):
+    """When the citizen can come: from which day, which weekdays, which part (R4)."""
+    service, wizard, response = _flow(request, service, "criteria")
+    if response:
+        return response
+    form_kwargs = {"horizon_days": service.max_horizon_days}
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "criteria")
+        form = forms.CriteriaForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            wizard.update(criteria=form.to_state())
+            return _forward(request, wizard, "criteria")
+    else:
+        draft = wizard.draft("criteria")
+        initial = (
+            _initial_from_draft(forms.CriteriaForm, draft, **form_kwargs)
+            if draft
+            else wizard.data.get("criteria", {})
+        )
+        form = forms.CriteriaForm(initial=initial, **form_kwargs)
+    return _render(
+        request,
+        "booking/step_criteria.html",
+        _step_context(request, wizard, "criteria", form=form, reason=wizard.reason()),
+    )
+
+
+def _criteria_summary(criteria: SearchCriteria) -> list[str]:
+    """The criteria in words, to remind the citizen what was searched."""
+    parts = []
+    if criteria.from_date:
+        parts.append(
+            _("from %(date)s")
+            % {"date": date_format(criteria.from_date, "DATE_FORMAT")}
+        )
+    if criteria.weekdays:
+        names = dict(forms.WEEKDAYS)
+        parts.append(", ".join(str(names[str(day)]) for day in criteria.weekdays))
+    if criteria.parts:
+        parts.append(", ".join(str(forms.PARTS[part]) for part in criteria.parts))
+    return parts
+
+
+@GET_POST
+@public_page
+@ratelimited("search")
+def slots_step(request, service):
+    """The first free slots matching the criteria, ten at a time (R5, R6)."""
+    service, wizard, response = _flow(request, service, "slot")
+    if response:
+        return response
+    reason, agent = wizard.reason(), wizard.agent()
+    if (
+        service.citizens_choose_agent
+        and wizard.data.get("agent")
+        not in (
+            None,
+            ANY_AGENT,
+        )
+        and agent is None
+    ):
+        wizard.discard("agent")  # the agent left the service meanwhile
+        return _redirect(request, "booking:agent", service=service.slug)
+    criteria = wizard.criteria()
+    after = _parse_after(request)
+    form = forms.SlotForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "slot")
+        if form.is_valid():
+            start = form.cleaned_data["slot"]
+            try:
+                check_booking_rules(service=service, reason=reason, start=start)
+            except BookingError as error:
+                form.add_error("slot", error.message)
+            else:
+                if available_agent_ids(
+                    service,
+                    reason,
+                    start,
+                    agent_ids=[agent.pk] if agent else None,
+                ):
+                    wizard.update(slot=start.isoformat())
+                    return _forward(request, wizard, "slot")
+                form.add_error("slot", SlotTaken().message)
+    slots = first_free_slots(service, reason, criteria, n=PAGE_SIZE, after=after)
+    chosen = _chosen_slot(request, wizard)
+    days = _group_by_day(slots, chosen)
+    shown = {slot.start for slot in slots}
+    kept = None
+    if chosen is not None and chosen not in shown:
+        # Chosen on a later page, or before the criteria changed: keep it offered.
+        kept = {
+            "value": chosen.isoformat(),
+            "id": "slot-kept",
+            "start": chosen,
+            "end": chosen + reason.duration,
+            "checked": True,
+        }
+    return _render(
+        request,
+        "booking/step_slots.html",
+        _step_context(
+            request,
+            wizard,
+            "slot",
+            form=form,
+            reason=reason,
+            agent=agent,
+            days=days,
+            kept_slot=kept,
+            after=after.isoformat() if after else "",
+            criteria_summary=_criteria_summary(criteria),
+            error_anchor="slots",
+            **_slot_pages(request, "booking:slots", slots, after, service=service.slug),
+        ),
+    )
+
+
+@GET_POST
+@public_page
+def details_step(request, service):
+    """Who the citizen is (R2), with the fields the service requires."""
+    service, wizard, response = _flow(request, service, "details")
+    if response:
+        return response
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "details")
+        form = forms.IdentityForm(request.POST, service=service)
+        if form.is_valid():
+            wizard.update(identity=form.to_state())
+            return _forward(request, wizard, "details")
+    else:
+        draft = wizard.draft("details")
+        initial = (
+            _initial_from_draft(forms.IdentityForm, draft, service=service)
+            if draft
+            else wizard.data.get("identity", {})
+        )
+        form = forms.IdentityForm(initial=initial, service=service)
+    return _render(
+        request,
+        "booking/step_details.html",
+        _step_context(request, wizard, "details", form=form),
+    )
+
+
+@GET_POST
+@public_page
+def remarks_step(request, service):
+    """Anything the agent should know (R7)."""
+    service, wizard, response = _flow(request, service, "remarks")
+    if response:
+        return response
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "remarks")
+        form = forms.RemarksForm(request.POST)
+        if form.is_valid():
+            wizard.update(remarks=form.cleaned_data["remarks"])
+            return _forward(request, wizard, "remarks")
+    else:
+        draft = wizard.draft("remarks")
+        initial = (
+            _initial_from_draft(forms.RemarksForm, draft)
+            if draft
+            else {"remarks": wizard.data.get("remarks", "")}
+        )
+        form = forms.RemarksForm(initial=initial)
+    return _render(
+        request,
+        "booking/step_remarks.html",
+        _step_context(request, wizard, "remarks", form=form),
+    )
+
+
+def _phone_display(value: str) -> str:
+    """A stored E.164 number as people write it: national for Belgium."""
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return value
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 32
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+def _review(wizard: Wizard) -> dict:
+    identity = wizard.identity()
+    identity["phone_display"] = _phone_display(identity.get("phone", ""))
+    slot = wizard.slot()
+    reason = wizard.reason()
+    return {
+        "reason": reason,
+        "agent": wizard.agent(),
+        "slot_start": slot,
+        "slot_end": slot + reason.duration if slot and reason else None,
+        "identity": identity,
+        "remarks": wizard.data.get("remarks", ""),
+    }
+
+
+@GET_POST
+@public_page
+@ratelimited("book", methods=("POST",))
+def confirm_step(request, service):
+    """Review everything, then book (R8). The only step that writes."""
+    service, wizard, response = _flow(request, service, "confirm")
+    if response:
+        return response
+    review = _review(wizard)
+    form = forms.ConfirmForm(request.POST if request.method == "POST" else None)
+    error = None
+    if request.method == "POST":
+        if "back" in request.POST:
+            return _back(request, wizard, "confirm")
+        shown_at = wizard.data.get("shown_at", 0)
+        too_fast = time.time() - shown_at < settings.BOOKING_MIN_CONFIRM_SECONDS
+        if form.is_bot() or not form.is_valid():
+            error = _("Your request could not be sent. Please try again.")
+        elif too_fast:
+            error = _("Please check your details, then confirm again.")
+        else:
+            return _book(request, wizard, review)
+    wizard.update(shown_at=time.time())
+    return _render(
+        request,
+        "booking/step_confirm.html",
+        _step_context(request, wizard, "confirm", form=form, error=error, **review),
+    )
+
+
+def _book(request, wizard: Wizard, review: dict):
+    service = wizard.service
+    identity = review["identity"]
+    try:
+        citizen = citizen_for_booking(
+            last_name=identity["last_name"],
+            first_name=identity["first_name"],
+            email=identity["email"],
+            phone=identity.get("phone", ""),
+            national_number=identity.get("national_number", ""),
+            birth_date=identity.get("birth_date"),
+            address=identity.get("address", ""),
+            language=_language(),
+        )
+        appointment = appointment_book(
+            service=service,
+            reason=review["reason"],
+            start=review["slot_start"],
+            citizen=citizen,
+            agent=review["agent"],
+            remarks=review["remarks"],
+        )
+    except SlotTaken as error:
+        wizard.discard("slot")
+        messages.error(request, error.message)
+        return _redirect(request, "booking:slots", service=service.slug)
+    except BookingError as error:
+        message = error.message
+    except ValidationError as error:
+        message = " ".join(error.messages)
+    else:
+        wizard.reset(booked=appointment.pk)
+        return _redirect(request, "booking:done", service=service.slug)
+    return _render(
+        request,
+        "booking/step_confirm.html",
+        _step_context(
+            request,
+            wizard,
+            "confirm",
+            form=forms.ConfirmForm(),
+            error=message,
+            **review,
+        ),
+    )
+
+
+@require_GET
+@public_page
+@never_cache
+def done(request, service):
+    """The confirmation: what was booked, what to bring, what happens next."""
+    service_obj = Service.objects.filter(slug=service).first()
+    if service_obj is None:
+        return _service_not_found(request)
+    wizard = Wizard(request, service_obj)
+    appointment = (
+        Appointment.objects.select_related("service", "reason", "agent__user")
+        .filter(pk=wizard.data.get("booked"), service=service_obj)
+        .first()
+    )
+    if appointment is None:
+        return _redirect(request, "booking:service", service=service_obj.slug)
+    token = make_token(appointment)
+    return _render(
+        request,
+        "booking/done.html",
+        {
+            "service": service_obj,
+            "appointment": appointment,
+            "manage_url": public_reverse(request, "booking:manage", token=token),
+            "ics_url": public_reverse(request, "booking:manage_ics", token=token),
+        },
+    )
+
+
+# --- the citizen's appointment page (R13) ------------------------------------
+
+
+def _appointment_or_404(request, token: str):
+    appointment = appointment_for_token(token)
+    if appointment is None:
+        return None, _not_found(
+            request,
+            title=_("This link no longer works"),
+            message=_(
+                "The link is incomplete, has expired, or the appointment was "
+                "moved since (each change sends a new link). Use the link of "
+                "your latest message, or book a new appointment."
+            ),
+        )
+    return appointment, None
+
+
+def _can_change(appointment: Appointment) -> bool:
+    """Whether the citizen may still cancel or move it online (the notice)."""
+    notice = timedelta(hours=appointment.service.min_notice_hours)
+    return (
+        appointment.status in (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+        and appointment.start >= timezone.now() + notice
+    )
+
+
+def _manage_context(request, appointment: Appointment, token: str, **extra) -> dict:
+    return {
+        "appointment": appointment,
+        "service": appointment.service,
+        "token": token,
+        "can_change": _can_change(appointment),
+        "is_past": appointment.end <= timezone.now(),
+        "manage_url": public_reverse(request, "booking:manage", token=token),
+        "ics_url": public_reverse(request, "booking:manage_ics", token=token),
+        "cancel_url": public_reverse(request, "booking:manage_cancel", token=token),
+        "move_url": public_reverse(request, "booking:manage_move", token=token),
+        **extra,
+    }
+
+
+def _private(response):
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+@public_page
+@never_cache
+@ratelimited("manage")
+def manage(request, token):
+    """The appointment seen through the personal link. GET never changes it."""
+    appointment, response = _appointment_or_404(request, token)
+    if response:
+        return response
+    return _private(
+        _render(
+            request,
+            "booking/manage.html",
+            _manage_context(request, appointment, token),
+        )
+    )
+
+
+@GET_POST
+@public_page
+@never_cache
+@ratelimited("manage")
+def manage_cancel(request, token):
+    """Ask "are you sure?" (GET), then cancel (POST) within the notice."""
+    appointment, response = _appointment_or_404(request, token)
+    if response:
+        return response
+    form = forms.CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment_cancel(
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                by_citizen=True,
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Your appointment is cancelled."))
+        return _redirect(request, "booking:manage", token=token)
+    return _private(
+        _render(
+            request,
+            "booking/manage_cancel.html",
+            _manage_context(request, appointment, token, form=form),
+        )
+    )
+
+
+@GET_POST
+@public_page
+@never_cache
+@ratelimited("search")
+def manage_move(request, token):
+    """Choose a new time (GET searches, POST moves); a new link follows."""
+    appointment, response = _appointment_or_404(request, token)
+    if response:
+        return response
+    service = appointment.service
+    criteria_form = forms.CriteriaForm(
+        request.GET if "from_date" in request.GET else None,
+        horizon_days=service.max_horizon_days,
+    )
+    criteria = SearchCriteria(
+        agent_id=None if appointment.booked_for_service else appointment.agent_id
+    )
+    if criteria_form.is_bound and criteria_form.is_valid():
+        state = criteria_form.cleaned_data
+        criteria = SearchCriteria(
+            from_date=state["from_date"],
+            weekdays=[int(day) for day in state["weekdays"]] or None,
+            parts=list(state["parts"]) or None,
+            agent_id=criteria.agent_id,
+        )
+    form = forms.SlotForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = appointment_move(
+                appointment=appointment,
+                start=form.cleaned_data["slot"],
+                by_citizen=True,
+            )
+        except BookingError as error:  # SlotTaken included: alternatives follow
+            form.add_error("slot", error.message)
+        else:
+            messages.success(
+                request,
+                _("Your appointment is moved. We have sent you a new link."),
+            )
+            return _redirect(request, "booking:manage", token=make_token(moved))
+    after = _parse_after(request)
+    slots = [
+        slot
+        for slot in first_free_slots(
+            service,
+            appointment.reason,
+            criteria,
+            n=PAGE_SIZE + 1,
+            after=after,
+            ignore_appointment_id=appointment.pk,
+        )
+        if slot.start != appointment.start  # moving there would change nothing
+    ][:PAGE_SIZE]
+    return _private(
+        _render(
+            request,
+            "booking/manage_move.html",
+            _manage_context(
+                request,
+                appointment,
+                token,
+                form=form,
+                criteria_form=criteria_form,
+                days=_group_by_day(slots),
+                after=after.isoformat() if after else "",
+                **_slot_pages(
+                    request, "booking:manage_move", slots, after, token=token
+                ),
+            ),
+        )
+    )
+
+
+@require_GET
+@public_page
+@never_cache
+@ratelimited("manage")
+def manage_ics(request, token):
+    """The appointment as a calendar file (.ics) to add to one's agenda."""
+    appointment, response = _appointment_or_404(request, token)
+    if response:
+        return response
+    method = "PUBLISH" if appointment.is_active else "CANCEL"
+    content = appointment_ics(appointment, method, language=_language())
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    day = timezone.localtime(appointment.start)
+    response["Content-Disposition"] = (
+        f'attachment; filename="appointment-{day:%Y-%m-%d-%H%M}.ics"'
+    )
+    return _private(response)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "import_export",
     "phonenumber_field",
     "django_q",
+    "ninja",  # the API docs use its bundled Swagger UI, not a CDN
     "core",
     "staffing",
     "booking",
@@ -209,6 +210,25 @@ SMS_SENDER = env.str("SMS_SENDER", default="Commune")
 SMS_FILE_PATH = env.path("SMS_FILE_PATH", default=VAR_DIR / "sms")
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+# Twilio (messaging.sms.TwilioBackend): the account's SID and auth token, and
+# the sender: a number or alphanumeric ID, or a messaging service SID.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
+# An SMS template may not exceed this many segments once rendered (R31).
+SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)
+# The outbox (messaging/services.py): attempts before a message is failed,
+# the first retry delay in seconds (doubled at each attempt), and how long a
+# message may stay "sending" before it is tried again.
+MESSAGE_MAX_ATTEMPTS = env.int("MESSAGE_MAX_ATTEMPTS", default=6)
+MESSAGE_RETRY_DELAY = env.int("MESSAGE_RETRY_DELAY", default=120)
+MESSAGE_SENDING_TIMEOUT = env.int("MESSAGE_SENDING_TIMEOUT", default=300)
+# Day-before reminders run daily at this local hour (R12).
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=17)
+# A request awaiting confirmation longer than this is flagged (R10).
+PENDING_ANSWER_HOURS = env.int("PENDING_ANSWER_HOURS", default=24)
 
 # --- Internationalisation ----------------------------------------------------
 
@@ -230,6 +250,12 @@ PHONENUMBER_DEFAULT_REGION = "BE"
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the installed plotly package (statistics charts, no CDN).
+    "reports.staticfiles.PlotlyFinder",
+]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
@@ -288,6 +314,43 @@ UNFOLD = {
                 "separator": False,
                 "items": [
                     _nav_item(_("Dashboard"), "dashboard", "admin:index"),
+                    # The agent portal (booking/portal.py registers the pages).
+                    _nav_item(
+                        _("Agendas"),
+                        "calendar_view_week",
+                        "admin:portal_agenda",
+                        "core.roles.can_view_appointments",
+                    ),
+                    _nav_item(
+                        _("Book by phone"),
+                        "call",
+                        "admin:portal_phone",
+                        "booking.portal.may_book",
+                    ),
+                    _nav_item(
+                        _("Enter an unavailability"),
+                        "event_busy",
+                        "admin:portal_unavailability",
+                        "booking.portal.may_enter_unavailability",
+                    ),
+                    _nav_item(
+                        _("Availability editor"),
+                        "edit_calendar",
+                        "admin:portal_availability",
+                        "booking.portal.may_enter_unavailability",
+                    ),
+                    _nav_item(
+                        _("Redistribute appointments"),
+                        "swap_horiz",
+                        "admin:portal_redistribution",
+                        "booking.portal.may_redistribute",
+                    ),
+                    _nav_item(
+                        _("My agenda feed"),
+                        "rss_feed",
+                        "admin:portal_feed",
+                        "booking.portal.has_agenda",
+                    ),
                     _nav_item(
                         _("Appointments"),
                         "calendar_month",
@@ -299,6 +362,12 @@ UNFOLD = {
                         "groups",
                         "admin:booking_citizen_changelist",
                         "core.roles.can_view_citizens",
+                    ),
+                    _nav_item(
+                        _("Requests to answer"),
+                        "pending_actions",
+                        "admin:messaging_inbox",
+                        "core.roles.can_view_appointments",
                     ),
                     _nav_item(
                         _("Unavailability and extra openings"),
@@ -373,6 +442,30 @@ UNFOLD = {
                 "separator": True,
                 "items": [
                     _nav_item(
+                        _("Sent and pending messages"),
+                        "mail",
+                        "admin:messaging_message_changelist",
+                        "messaging.admin.can_view_messages",
+                    ),
+                    _nav_item(
+                        _("Message texts"),
+                        "edit_note",
+                        "admin:messaging_messagetemplate_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Channels per message"),
+                        "alt_route",
+                        "admin:messaging_channelrule_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
+                        _("Reminders"),
+                        "notifications",
+                        "admin:messaging_messagingsettings_changelist",
+                        "core.roles.is_administrator_request",
+                    ),
+                    _nav_item(
                         _("Scheduled jobs"),
                         "schedule",
                         "admin:django_q_schedule_changelist",
@@ -424,6 +517,10 @@ RATE_LIMITS = {
 MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
     "MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN", default=3
 )
+
+# Against bots on the public confirm step: a form posted sooner than this after
+# it was shown is refused (people read it first). Tests set it to 0.
+BOOKING_MIN_CONFIRM_SECONDS = 2
 
 # --- Third-party apps --------------------------------------------------------
 

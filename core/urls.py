@@ -5,9 +5,17 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from booking.api import api
+from booking.feeds import agent_feed
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),  # JSON API; docs at /api/v1/docs
+    # An agent's private agenda feed (iCalendar): the token is the key.
+    path("feeds/agent/<str:token>.ics", agent_feed, name="agent_feed"),
+    # The public module framed by the commune's site: same views, no header.
+    path("embed/", include("booking.urls", namespace="embed")),
     path("", include("booking.urls")),
 ]
 

@@ -138,3 +138,19 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     citizen = factory.SubFactory(CitizenFactory)
     start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
     end = factory.LazyAttribute(lambda row: row.start + timedelta(minutes=15))
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """An outbox row, already sent (messaging)."""
+
+    class Meta:
+        model = "messaging.Message"
+
+    appointment = factory.SubFactory(AppointmentFactory)
+    event = "booked"
+    channel = "email"
+    recipient = factory.LazyAttribute(lambda row: row.appointment.citizen.email)
+    language = "fr"
+    subject = "Rendez-vous confirmé"
+    body = "Bonjour,"
+    status = "sent"

@@ -15,6 +15,7 @@ from tests.factories import (
     AvailabilityExceptionFactory,
     ClosureFactory,
     MembershipFactory,
+    MessageFactory,
     TypicalWeekRangeFactory,
 )
 
@@ -28,7 +29,8 @@ def one_of_each(db, administrator):
     )
     AvailabilityExceptionFactory(agent=membership.agent)
     ClosureFactory()
-    AppointmentFactory(agent=membership.agent, service=membership.service)
+    appointment = AppointmentFactory(agent=membership.agent, service=membership.service)
+    MessageFactory(appointment=appointment)
     install_schedules()
     Commune.objects.get_solo()
     now = timezone.now()

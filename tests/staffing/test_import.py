@@ -78,9 +78,9 @@ def test_typical_week_import_reads_weekday_columns(db):
     assert not result.has_errors() and not result.has_validation_errors()
     week = TypicalWeek.objects.get(agent=agent)
     assert [str(opening) for opening in week.ranges.all()] == [
-        "lundi 08:30–12:00",
-        "lundi 13:00–16:00",
-        "mardi 09:00–12:00",
+        "Lundi 08:30–12:00",
+        "Lundi 13:00–16:00",
+        "Mardi 09:00–12:00",
     ]
 
 

@@ -1117,14 +1117,13 @@ def load_appointments(rng, calendar, schedules, reasons, citizens, with_number):
                             rng.choice(pool), day, start, end,
                         )
                     )  # fmt: skip
-    # auto_now(_add) would stamp every row "now": bulk_update writes the
-    # generated booking dates afterwards, as it skips pre_save().
+    # auto_now(_add) stamps every row "now" in bulk_create, on the very objects
+    # given: keep the generated booking dates aside, then bulk_update writes
+    # them back (it skips pre_save()).
+    stamps = [(item.created_at, item.updated_at) for item in appointments]
     created = Appointment.objects.bulk_create(appointments)
-    for appointment, planned in zip(created, appointments, strict=True):
-        appointment.created_at, appointment.updated_at = (
-            planned.created_at,
-            planned.updated_at,
-        )
+    for appointment, (created_at, updated_at) in zip(created, stamps, strict=True):
+        appointment.created_at, appointment.updated_at = created_at, updated_at
     Appointment.objects.bulk_update(created, ["created_at", "updated_at"])
     return len(created)
 

@@ -1,0 +1,466 @@
+"""The JSON API, for communes that build their own front end (issue 4, item 6).
+
+Mounted at ``/api/v1/`` (core/urls.py): the OpenAPI schema is
+``/api/v1/openapi.json`` and its Swagger UI ``/api/v1/docs``, served from
+django-ninja's own static files (``ninja`` is in INSTALLED_APPS, otherwise
+ninja would load Swagger from a CDN).
+
+The API is anonymous (``auth=None``): django-ninja marks its views
+csrf-exempt, so a commune's site on another origin can POST. It holds no
+session, hence there is nothing for a forged request to ride on.
+
+Reads use ``booking.slots``; the only write, booking, goes through
+``booking.services.appointment_book`` like the public pages. Searches and
+bookings are rate limited per client IP (``settings.RATE_LIMITS``). Every
+message, field errors included, is in the request's language (Accept-Language,
+via LocaleMiddleware).
+"""
+
+import re
+from datetime import datetime, time, timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI, Query, Status, Swagger
+from ninja.decorators import decorate_view
+from ninja.errors import HttpError, ValidationError
+
+from staffing.availability import Slot
+from staffing.models import Agent, Membership, Service
+
+from .links import manage_url
+from .models import Appointment, Citizen, VisitReason
+from .ratelimit import client_ip, hit
+from .schemas import (
+    LANGUAGES,
+    AgentOut,
+    AppointmentOut,
+    BookingIn,
+    CitizenIn,
+    DetailOut,
+    ReasonOut,
+    ServiceOut,
+    SlotOut,
+    SlotQuery,
+    SlotsOut,
+    SlotTakenOut,
+    ValidationErrorOut,
+)
+from .services import (
+    BookingError,
+    SlotTaken,
+    appointment_book,
+    citizen_for_booking,
+)
+from .slots import SearchCriteria, booking_window, first_free_slots, search_slots
+
+# Service.slug is a SlugField: anything else cannot match (and a NUL character
+# would make PostgreSQL fail instead of answering "not found").
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
+# How many free slots a 409 proposes instead of the one just taken.
+ALTERNATIVES = 5
+
+# Pydantic's built-in messages are English only: the common ones, reworded
+# here (Django's own wording where it exists, so that they are translated).
+_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "string_too_short": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Enter a valid text."),
+    "string_unicode": gettext_lazy("Enter a valid text."),
+    "string_too_long": gettext_lazy("Use at most %(limit_value)s characters."),
+    "int_parsing": gettext_lazy("Enter a whole number."),
+    "int_type": gettext_lazy("Enter a whole number."),
+    "int_from_float": gettext_lazy("Enter a whole number."),
+    "greater_than_equal": gettext_lazy(
+        "Ensure this value is greater than or equal to %(limit_value)s."
+    ),
+    "less_than_equal": gettext_lazy(
+        "Ensure this value is less than or equal to %(limit_value)s."
+    ),
+    "date_parsing": gettext_lazy("Enter a valid date."),
+    "date_type": gettext_lazy("Enter a valid date."),
+    "date_from_datetime_parsing": gettext_lazy("Enter a valid date."),
+    "date_from_datetime_inexact": gettext_lazy("Enter a valid date."),
+    "datetime_parsing": gettext_lazy("Enter a valid date/time."),
+    "datetime_type": gettext_lazy("Enter a valid date/time."),
+    "datetime_from_date_parsing": gettext_lazy("Enter a valid date/time."),
+    "datetime_object_invalid": gettext_lazy("Enter a valid date/time."),
+    "timezone_aware": gettext_lazy(
+        "Give the time with its UTC offset, for example 2026-12-01T09:30:00+01:00."
+    ),
+    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
+    "model_type": gettext_lazy("Send a JSON object."),
+    "model_attributes_type": gettext_lazy("Send a JSON object."),
+    "dict_type": gettext_lazy("Send a JSON object."),
+}
+
+
+def _message(error: dict) -> str:
+    """The error's message in the active language (custom errors already are)."""
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return error["msg"]
+    context = dict(error.get("ctx", {}))
+    bounds = [context[key] for key in ("ge", "le", "max_length") if key in context]
+    if bounds:
+        context["limit_value"] = bounds[0]
+    try:
+        return str(template) % context
+    except (KeyError, TypeError, ValueError):  # a context we did not foresee
+        return error["msg"]
+
+
+class RendezVousAPI(NinjaAPI):
+    """NinjaAPI whose 422 answers are translated and drop ninja's internals."""
+
+    def validation_error_from_error_contexts(self, error_contexts):
+        errors = []
+        for context in error_contexts:
+            model = context.model
+            body_attr = getattr(model, "__read_from_single_attr__", None)
+            for error in context.pydantic_validation_error.errors(include_url=False):
+                loc = model.__ninja_flatten_map_reverse__.get(
+                    error["loc"], error["loc"]
+                )
+                if body_attr and loc[:1] == (body_attr,):
+                    loc = loc[1:]  # the view's parameter name means nothing to clients
+                errors.append(
+                    {
+                        "loc": [model.__ninja_param_source__, *loc],
+                        "msg": _message(error),
+                        "type": error["type"],
+                    }
+                )
+        return ValidationError(errors)
+
+
+api = RendezVousAPI(
+    title="Rendez-vous communal",
+    version="1",
+    description=(
+        "Book an appointment with the commune's services. Anonymous; searches "
+        "and bookings are rate limited per client address. Messages follow "
+        "Accept-Language (fr, nl, de, en)."
+    ),
+    urls_namespace="api-v1",
+    docs=Swagger(settings={"validatorUrl": None}),  # no call to swagger.io
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # Ninja raises a 400 only for a body that is not JSON, with an English text.
+    detail = (
+        _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
+    )
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+def _field_error(loc: tuple, message: str, code: str) -> ValidationError:
+    return ValidationError([{"loc": list(loc), "msg": str(message), "type": code}])
+
+
+def rate_limited(scope: str):
+    """Count every request of the operation per client IP, valid or not, and
+    answer 429 with Retry-After beyond ``settings.RATE_LIMITS[scope]``."""
+
+    def decorator(run):
+        @wraps(run)
+        def wrapper(request, *args, **kwargs):
+            limit, period = settings.RATE_LIMITS.get(scope, (0, 60))
+            if not hit(scope, client_ip(request), limit=limit, period=period):
+                response = api.create_response(
+                    request,
+                    {
+                        "detail": _(
+                            "Too many requests. Please wait a minute and try again."
+                        )
+                    },
+                    status=429,
+                )
+                response["Retry-After"] = str(period)
+                return response
+            return run(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+# --- Lookups shared by the operations ----------------------------------------
+
+
+def _active_service(slug: str) -> Service | None:
+    if not _SLUG.fullmatch(slug):
+        return None
+    return Service.objects.active().filter(slug=slug).first()
+
+
+def _service_or_404(slug: str) -> Service:
+    service = _active_service(slug)
+    if service is None:
+        raise HttpError(404, _("There is no such service."))
+    return service
+
+
+def _service_field(slug: str, source: str) -> Service:
+    service = _active_service(slug)
+    if service is None:
+        raise _field_error(
+            (source, "service"), _("There is no such service."), "unknown_service"
+        )
+    return service
+
+
+def _reason_field(service: Service, reason_id: int, source: str) -> VisitReason:
+    """The service's active reason, bookable online, or a 422 on ``reason``."""
+    reason = VisitReason.objects.filter(
+        pk=reason_id, service=service, is_active=True
+    ).first()
+    if reason is None:
+        raise _field_error(
+            (source, "reason"),
+            _("This visit reason does not belong to this service."),
+            "unknown_reason",
+        )
+    if not reason.online_bookable:
+        raise _field_error(
+            (source, "reason"),
+            _("This visit reason cannot be booked online."),
+            "reason_not_online",
+        )
+    reason.service = service  # spares a query in requires_confirmation()
+    return reason
+
+
+def _agent_field(service: Service, agent_id: int | None, source: str) -> Agent | None:
+    """The chosen agent, when the service lets citizens choose, or a 422."""
+    if agent_id is None:
+        return None
+    if not service.citizens_choose_agent:
+        raise _field_error(
+            (source, "agent"),
+            _("This service does not let you choose an agent."),
+            "agent_not_allowed",
+        )
+    agent = (
+        Agent.objects.active()
+        .filter(
+            pk=agent_id,
+            pk__in=Membership.objects.filter(service=service).values("agent_id"),
+        )
+        .first()
+    )
+    if agent is None:
+        raise _field_error(
+            (source, "agent"),
+            _("This agent does not work in this service."),
+            "unknown_agent",
+        )
+    return agent
+
+
+def _slot_out(slot: Slot) -> SlotOut:
+    return SlotOut(
+        start=timezone.localtime(slot.start),
+        end=timezone.localtime(slot.end),
+        capacity=slot.capacity,
+    )
+
+
+# --- Operations --------------------------------------------------------------
+
+
+@api.get("/services", response=list[ServiceOut], tags=["services"])
+def list_services(request):
+    """The services open for bookings, in the commune's order."""
+    return list(Service.objects.active())
+
+
+@api.get(
+    "/services/{slug}/reasons",
+    response={200: list[ReasonOut], 404: DetailOut},
+    tags=["services"],
+)
+def list_reasons(request, slug: str):
+    """The service's visit reasons bookable online; ``duration`` in minutes."""
+    service = _service_or_404(slug)
+    reasons = VisitReason.objects.filter(
+        service=service, is_active=True, online_bookable=True
+    ).order_by("order", "name")
+    return [
+        ReasonOut(
+            id=reason.pk,
+            name=reason.name,
+            duration=reason.duration_minutes,
+            screen_information=reason.screen_information,
+            needs_confirmation=reason.needs_confirmation or service.needs_confirmation,
+        )
+        for reason in reasons
+    ]
+
+
+@api.get(
+    "/services/{slug}/agents",
+    response={200: list[AgentOut], 404: DetailOut},
+    tags=["services"],
+)
+def list_agents(request, slug: str):
+    """The agents citizens may choose; empty when the service assigns them."""
+    service = _service_or_404(slug)
+    if not service.citizens_choose_agent:
+        return []
+    agents = Agent.objects.active().in_service(service).select_related("user")
+    return [AgentOut(id=agent.pk, name=str(agent)) for agent in agents]
+
+
+@api.get(
+    "/slots",
+    response={200: SlotsOut, 422: ValidationErrorOut, 429: DetailOut},
+    tags=["booking"],
+)
+@decorate_view(rate_limited("search"))
+def list_slots(request, query: Query[SlotQuery]):
+    """Free slots between two local days, within the service's notice and
+    horizon; ``capacity`` is how many citizens can still book each."""
+    service = _service_field(query.service, "query")
+    reason = _reason_field(service, query.reason, "query")
+    agent = _agent_field(service, query.agent, "query")
+    window = booking_window(service, now=timezone.now(), from_date=query.start)
+    if window is None:
+        return {"slots": []}
+    day_after = datetime.combine(
+        query.end + timedelta(days=1), time.min, tzinfo=timezone.get_default_timezone()
+    )
+    end = min(window.end, day_after)
+    if end <= window.start:
+        return {"slots": []}
+    criteria = SearchCriteria(
+        weekdays=query.weekday_set(),
+        parts=query.part_set(),
+        agent_id=agent.pk if agent else None,
+    )
+    slots = search_slots(
+        service, reason, start=window.start, end=end, criteria=criteria
+    )
+    return {"slots": [_slot_out(slot) for slot in slots]}
+
+
+def _check_required_fields(service: Service, citizen: CitizenIn) -> None:
+    """The identity fields this service requires (R8), all reported at once."""
+    required = [
+        ("national_number", service.requires_national_number),
+        ("birth_date", service.requires_birth_date),
+        ("address", service.requires_address),
+    ]
+    errors = [
+        {
+            "loc": ["body", "citizen", field],
+            "msg": _("This field is required."),
+            "type": "missing",
+        }
+        for field, is_required in required
+        if is_required and not getattr(citizen, field)
+    ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _citizen_for(service: Service, data: CitizenIn) -> Citizen:
+    """The citizen booking, through the same rule as the public pages
+    (``citizen_for_booking``: the known one when names and e-mail match, else
+    a new, unsaved one). Fields the service does not require are not passed:
+    collect only what is needed (GDPR)."""
+    language = data.language or (translation.get_language() or "")[:2]
+    return citizen_for_booking(
+        last_name=data.last_name,
+        first_name=data.first_name,
+        email=data.email,
+        phone=data.phone,
+        language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
+        national_number=(
+            data.national_number or "" if service.requires_national_number else ""
+        ),
+        birth_date=data.birth_date if service.requires_birth_date else None,
+        address=data.address if service.requires_address else "",
+    )
+
+
+def _model_errors(error: DjangoValidationError) -> ValidationError:
+    """A model's full_clean() refusal as field errors (a safety net: the schema
+    checks the same rules first)."""
+    citizen_fields = set(CitizenIn.model_fields)
+    errors = []
+    for field, messages in error.message_dict.items():
+        loc = ["body", "citizen", field] if field in citizen_fields else ["body"]
+        errors += [{"loc": loc, "msg": str(m), "type": "invalid"} for m in messages]
+    return ValidationError(errors)
+
+
+@api.post(
+    "/appointments",
+    response={
+        201: AppointmentOut,
+        409: SlotTakenOut,
+        422: ValidationErrorOut,
+        429: DetailOut,
+    },
+    tags=["booking"],
+)
+@decorate_view(rate_limited("book"))
+def book_appointment(request, payload: BookingIn):
+    """Book a slot. 201: booked (``status`` pending when an agent must confirm);
+    409: the slot was just taken, with the next free ones; 422: invalid input
+    or refused by the service's rules (notice, horizon, per-citizen limit)."""
+    service = _service_field(payload.service, "body")
+    reason = _reason_field(service, payload.reason, "body")
+    agent = _agent_field(service, payload.agent, "body")
+    _check_required_fields(service, payload.citizen)
+    try:
+        # One transaction around both services: a refused booking leaves no
+        # new or changed citizen behind.
+        with transaction.atomic():
+            citizen = _citizen_for(service, payload.citizen)
+            appointment = appointment_book(
+                service=service,
+                reason=reason,
+                start=payload.start,
+                citizen=citizen,
+                agent=agent,
+                channel=Appointment.Channel.WEB,
+                remarks=payload.remarks,
+            )
+    except SlotTaken as error:
+        alternatives = first_free_slots(
+            service,
+            reason,
+            SearchCriteria(agent_id=agent.pk if agent else None),
+            n=ALTERNATIVES,
+        )
+        return Status(
+            409,
+            {
+                "detail": str(error.message),
+                "slots": [_slot_out(slot) for slot in alternatives],
+            },
+        )
+    except BookingError as error:
+        raise _field_error(("body",), error.message, "booking_refused") from error
+    except DjangoValidationError as error:
+        raise _model_errors(error) from error
+    return Status(
+        201,
+        AppointmentOut(
+            id=appointment.pk,
+            status=appointment.status,
+            start=timezone.localtime(appointment.start),
+            end=timezone.localtime(appointment.end),
+            manage_url=manage_url(appointment),
+        ),
+    )

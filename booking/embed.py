@@ -1,0 +1,79 @@
+"""The public pages may be framed by the commune's own site (R1, R17).
+
+``?embed=1`` on any public URL, or the ``/embed/`` prefix, hides the header and
+footer. Every public response says who may frame it with the CSP
+``frame-ancestors`` directive (the module itself and ``EMBED_ALLOWED_ORIGINS``);
+the admin keeps ``X-Frame-Options: DENY``.
+"""
+
+from functools import wraps
+
+from django.conf import settings
+from django.urls import reverse
+
+EMBED_NAMESPACE = "embed"
+
+
+def is_embedded(request) -> bool:
+    """Whether the page is shown inside the commune's iframe."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace == EMBED_NAMESPACE:
+        return True
+    return request.GET.get("embed") == "1"
+
+
+def embed_query(request) -> str:
+    """``?embed=1`` when the flow must keep the query form of the embed mode.
+
+    Under the ``/embed/`` prefix the URLs themselves carry the mode.
+    """
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace == EMBED_NAMESPACE:
+        return ""
+    return "?embed=1" if request.GET.get("embed") == "1" else ""
+
+
+def public_reverse(request, name: str, *args, query: str = "", **kwargs) -> str:
+    """Reverse a public URL staying in the embed mode the citizen is in.
+
+    ``query`` (``after=…``, without ``?``) is appended after the embed flag.
+    """
+    match = getattr(request, "resolver_match", None)
+    current_app = match.namespace if match is not None else None
+    url = reverse(name, args=args, kwargs=kwargs or None, current_app=current_app)
+    flag = embed_query(request)
+    if query:
+        return f"{url}{flag}&{query}" if flag else f"{url}?{query}"
+    return url + flag
+
+
+def frame_ancestors() -> str:
+    """The CSP directive listing who may frame the public pages."""
+    return " ".join(["frame-ancestors", "'self'", *settings.EMBED_ALLOWED_ORIGINS])
+
+
+def allow_framing(response):
+    """Let the commune's site frame ``response`` (and nobody else)."""
+    directive = frame_ancestors()
+    policy = response.get("Content-Security-Policy", "")
+    if "frame-ancestors" not in policy:
+        response["Content-Security-Policy"] = (
+            f"{policy.rstrip('; ')}; {directive}" if policy else directive
+        )
+    if settings.EMBED_ALLOWED_ORIGINS:
+        # frame-ancestors decides; X-Frame-Options cannot list origins.
+        response.xframe_options_exempt = True
+    else:
+        response.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response
+
+
+def public_page(view):
+    """Mark a view as a public page: embed mode known, framing allowed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.embed = is_embedded(request)
+        return allow_framing(view(request, *args, **kwargs))
+
+    return wrapper

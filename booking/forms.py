@@ -1,0 +1,311 @@
+"""Forms of the public booking flow and of the citizen's appointment page.
+
+They only validate what the citizen typed; ``booking/services.py`` decides
+whether the booking can be made. Every message goes through gettext, so a
+citizen reads it in his or her language.
+"""
+
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.formfields import PhoneNumberField
+from stdnum import exceptions as stdnum_errors
+from stdnum.be import nn
+
+from staffing.availability import PARTS_OF_DAY
+
+from .wizard import ANY_AGENT
+
+WEEKDAYS = [
+    ("0", _("Monday")),
+    ("1", _("Tuesday")),
+    ("2", _("Wednesday")),
+    ("3", _("Thursday")),
+    ("4", _("Friday")),
+    ("5", _("Saturday")),
+    ("6", _("Sunday")),
+]
+PARTS = dict(
+    zip(
+        PARTS_OF_DAY,
+        [_("Morning (before noon)"), _("Afternoon (noon to 5 pm)"), _("Evening")],
+        strict=True,
+    )
+)
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; it always sends ISO dates (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class AgentForm(forms.Form):
+    """Choose an agent of the service, or any agent (R3)."""
+
+    agent = forms.ChoiceField(
+        label=_("Who would you like to meet?"),
+        error_messages={"required": _("Choose an agent, or any available agent.")},
+    )
+
+    def __init__(self, *args, agents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [(ANY_AGENT, _("Any available agent"))] + [
+            (str(agent.pk), str(agent)) for agent in agents
+        ]
+
+
+class ReasonForm(forms.Form):
+    """Choose why one comes: it sets the duration of the slot (R4, R7)."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason for your visit"),
+        error_messages={"required": _("Choose the reason for your visit.")},
+    )
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            (str(reason.pk), reason.name) for reason in reasons
+        ]
+
+
+class CriteriaForm(forms.Form):
+    """When the citizen can come (R4): every field may stay empty."""
+
+    from_date = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("The first day you could come. Leave empty for the soonest."),
+    )
+    weekdays = forms.MultipleChoiceField(
+        label=_("Days of the week"),
+        required=False,
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked if any day suits you."),
+    )
+    parts = forms.MultipleChoiceField(
+        label=_("Time of day"),
+        required=False,
+        choices=list(PARTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked if any time suits you."),
+    )
+
+    def __init__(self, *args, horizon_days: int = 366, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.horizon_days = horizon_days
+        today = timezone.localdate()
+        self.fields["from_date"].widget.attrs.update(
+            min=today.isoformat(),
+            max=(today + timedelta(days=horizon_days)).isoformat(),
+        )
+
+    def clean_from_date(self):
+        value = self.cleaned_data["from_date"]
+        today = timezone.localdate()
+        if value is None:
+            return None
+        if value < today:
+            raise forms.ValidationError(_("Choose today or a later date."))
+        if value > today + timedelta(days=self.horizon_days):
+            raise forms.ValidationError(
+                _("Appointments can be booked up to %(days)s days ahead."),
+                params={"days": self.horizon_days},
+            )
+        return value
+
+    def to_state(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "from_date": data["from_date"].isoformat() if data["from_date"] else "",
+            "weekdays": list(data["weekdays"]),
+            "parts": list(data["parts"]),
+        }
+
+
+class SlotForm(forms.Form):
+    """The slot picked among those proposed (R6), as an ISO date and time."""
+
+    slot = forms.CharField(
+        label=_("Available times"),
+        error_messages={"required": _("Choose a time for your appointment.")},
+    )
+
+    def clean_slot(self) -> datetime:
+        value = parse_datetime(self.cleaned_data["slot"])
+        if value is None or timezone.is_naive(value):
+            raise forms.ValidationError(_("Choose a time for your appointment."))
+        return value
+
+
+class IdentityForm(forms.Form):
+    """Who the citizen is (R2), with the extra fields the service requires."""
+
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+    )
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("We send the confirmation and your personal link here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
+    phone = PhoneNumberField(
+        label=_("Mobile phone"),
+        region="BE",
+        help_text=_(
+            "For a text message reminder. Belgian (0470 12 34 56) or "
+            "international (+33 6 12 34 56 78)."
+        ),
+    )
+    national_number = forms.CharField(
+        label=_("National register number"),
+        max_length=20,
+        help_text=_(
+            "11 digits, on the back of your identity card (e.g. 85.07.30-033.28)."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Date of birth"),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+    )
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=300,
+        help_text=_("Street and number, postcode and municipality."),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
+
+    def __init__(self, *args, service, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
+        optional = {
+            "national_number": service.requires_national_number,
+            "birth_date": service.requires_birth_date,
+            "address": service.requires_address,
+        }
+        for name, required in optional.items():
+            if not required:
+                del self.fields[name]
+        if "birth_date" in self.fields:
+            self.fields["birth_date"].widget.attrs["max"] = (
+                timezone.localdate().isoformat()
+            )
+
+    def clean_last_name(self):
+        return " ".join(self.cleaned_data["last_name"].split())
+
+    def clean_first_name(self):
+        return " ".join(self.cleaned_data["first_name"].split())
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def clean_phone(self):
+        number = self.cleaned_data["phone"]
+        kind = phonenumbers.number_type(number)
+        # Metadata tells landlines apart in Belgium and most countries; where
+        # it cannot tell (FIXED_LINE_OR_MOBILE, UNKNOWN), the number is kept.
+        if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+            raise forms.ValidationError(
+                _("Enter a mobile number: a landline cannot receive text messages.")
+            )
+        return number
+
+    def clean_national_number(self):
+        value = self.cleaned_data["national_number"]
+        try:
+            return nn.validate(value)
+        except stdnum_errors.ValidationError:
+            raise forms.ValidationError(
+                _(
+                    "This is not a valid Belgian national register number: "
+                    "check the 11 digits."
+                ),
+                code="invalid_national_number",
+            ) from None
+
+    def clean_birth_date(self):
+        value = self.cleaned_data["birth_date"]
+        today = timezone.localdate()
+        if value > today or value < date(1900, 1, 1):
+            raise forms.ValidationError(_("Enter your real date of birth."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        number, birth = data.get("national_number"), data.get("birth_date")
+        if number and birth:
+            try:
+                encoded = nn.get_birth_date(number)
+            except stdnum_errors.ValidationError:
+                encoded = None  # numbers with an unknown birth date encode none
+            if encoded is not None and encoded != birth:
+                self.add_error(
+                    "birth_date",
+                    _("This date does not match your national register number."),
+                )
+        return data
+
+    def to_state(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["phone"] = data["phone"].as_e164
+        if data.get("birth_date"):
+            data["birth_date"] = data["birth_date"].isoformat()
+        return data
+
+
+class RemarksForm(forms.Form):
+    """Anything the agent should know beforehand (R7)."""
+
+    remarks = forms.CharField(
+        label=_("Remarks (optional)"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "Anything the service should know before your visit. Do not write "
+            "sensitive information here."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+
+class ConfirmForm(forms.Form):
+    """The last step. ``website`` is a honeypot: people never see it, bots fill it."""
+
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def is_bot(self) -> bool:
+        return bool(self.is_valid() and self.cleaned_data["website"])
+
+
+class CancelForm(forms.Form):
+    """Cancel one's appointment; the reason is optional and goes to the service."""
+
+    reason = forms.CharField(
+        label=_("Reason for cancelling (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,328 @@
+"""Shapes of the JSON API's requests and answers (``booking/api.py``).
+
+Input validation lives here, so that every field error is reported at once and
+in the request's language: the checks raise ``PydanticCustomError`` with a
+message translated at validation time (LocaleMiddleware has already activated
+the language of Accept-Language). Checks that need the database (does the
+reason belong to the service?) are done in the API views.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+import phonenumbers
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from stdnum.be import nn
+
+from staffing.availability import PARTS_OF_DAY
+
+# Database ids are 64-bit; a larger number would overflow the query, not miss.
+MAX_ID = 2**63 - 1
+# A search may cover at most this many days (a quarter), to bound its cost.
+MAX_SEARCH_DAYS = 92
+# Dates outside these years are mistakes, and far ones overflow date arithmetic.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+LANGUAGES = ("fr", "nl", "de", "en")
+
+
+def _invalid(code: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(code, message)
+
+
+def _clean_text(value: str) -> str:
+    """Strip ``value`` and refuse what the database cannot store (NUL, lone
+    surrogates): PostgreSQL would fail on them with a server error."""
+    if "\x00" in value:
+        raise _invalid("null_characters", _("Null characters are not allowed."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid("invalid_text", _("Enter a valid text.")) from None
+    return value.strip()
+
+
+def _required_text(value: str) -> str:
+    value = _clean_text(value)
+    if not value:
+        raise _invalid("missing", _("This field is required."))
+    return value
+
+
+def _clean_email(value: str) -> str:
+    value = _required_text(value)
+    try:
+        validate_email(value)
+    except DjangoValidationError:
+        raise _invalid("invalid_email", _("Enter a valid email address.")) from None
+    return value
+
+
+def _clean_phone(value: str) -> str:
+    """A Belgian (0470 12 34 56) or international number, stored as E.164."""
+    value = _required_text(value)
+    message = _(
+        "Enter a valid phone number: Belgian (0470 12 34 56) or international "
+        "(+33 6 12 34 56 78)."
+    )
+    try:
+        number = phonenumbers.parse(value, "BE")
+    except phonenumbers.NumberParseException:
+        raise _invalid("invalid_phone", message) from None
+    if not phonenumbers.is_valid_number(number):
+        raise _invalid("invalid_phone", message)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _clean_national_number(value: str | None) -> str | None:
+    """A Belgian national register number, checksum verified, as 11 digits."""
+    if value is None:
+        return None
+    value = _clean_text(value)
+    if not value:
+        return None
+    if not nn.is_valid(value):
+        raise _invalid(
+            "invalid_national_number",
+            _("This is not a valid Belgian national register number."),
+        )
+    return nn.compact(value)
+
+
+def _in_range_years(value: date) -> date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise _invalid(
+            "date_out_of_range",
+            _("Give a date between the years %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+        )
+    return value
+
+
+def _birth_date(value: date | None) -> date | None:
+    if value is not None and not (date(1900, 1, 1) <= value <= timezone.localdate()):
+        raise _invalid("invalid_birth_date", _("Enter a valid date of birth."))
+    return value
+
+
+def _csv(value: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; None or an empty string means "no filter"."""
+    if value is None:
+        return None
+    items = [item.strip() for item in _clean_text(value).split(",") if item.strip()]
+    return items or None
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Slug = Annotated[str, Field(max_length=60), AfterValidator(_required_text)]
+Name = Annotated[str, Field(max_length=100), AfterValidator(_required_text)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_clean_email)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_clean_phone)]
+NationalNumber = (
+    Annotated[str, Field(max_length=20), AfterValidator(_clean_national_number)] | None
+)
+SearchDate = Annotated[date, AfterValidator(_in_range_years)]
+
+
+# --- Answers -----------------------------------------------------------------
+
+
+class DetailOut(Schema):
+    """An error explained in one sentence (404, 409, 429)."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    """One invalid input: where it is, what is wrong (in the request's language)."""
+
+    loc: list[str | int] = Field(
+        ..., description='Where: ["body", "citizen", "email"], ["query", "end"]…'
+    )
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """422: every invalid field at once."""
+
+    detail: list[FieldErrorOut]
+
+
+class ServiceOut(Schema):
+    slug: str
+    name: str
+    description: str
+    address: str
+    email: str
+    phone: str
+    citizens_choose_agent: bool
+    needs_confirmation: bool
+    slot_minutes: int
+    min_notice_hours: int
+    max_horizon_days: int
+    requires_national_number: bool
+    requires_birth_date: bool
+    requires_address: bool
+
+
+class ReasonOut(Schema):
+    id: int
+    name: str
+    duration: int = Field(..., description="In minutes.")
+    screen_information: str
+    needs_confirmation: bool
+
+
+class AgentOut(Schema):
+    id: int
+    name: str
+
+
+class SlotOut(Schema):
+    start: datetime
+    end: datetime
+    capacity: int = Field(..., description="How many citizens can still book it.")
+
+
+class SlotsOut(Schema):
+    slots: list[SlotOut]
+
+
+class SlotTakenOut(Schema):
+    """409: the slot was just taken; the next free slots to choose from."""
+
+    detail: str
+    slots: list[SlotOut]
+
+
+class AppointmentOut(Schema):
+    id: int
+    status: Literal["pending", "confirmed"]
+    start: datetime
+    end: datetime
+    manage_url: str = Field(
+        ..., description="The citizen's personal page: see, cancel, move, .ics."
+    )
+
+
+# --- Requests ----------------------------------------------------------------
+
+
+class SlotQuery(Schema):
+    """``GET /slots``: the free slots of a reason between two local dates."""
+
+    service: Slug
+    reason: Id
+    start: SearchDate = Field(..., description="First local day, YYYY-MM-DD.")
+    end: SearchDate = Field(
+        ...,
+        description=f"Last local day (included); at most {MAX_SEARCH_DAYS} days "
+        "after start.",
+    )
+    agent: Id | None = Field(
+        None, description="Only when the service lets citizens choose an agent."
+    )
+    part: str | None = Field(
+        None,
+        max_length=40,
+        description="Comma-separated parts of the day: morning, afternoon, evening.",
+    )
+    weekdays: str | None = Field(
+        None,
+        max_length=40,
+        description="Comma-separated weekdays, 0 = Monday … 6 = Sunday.",
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("start")
+        if start is None:
+            return end
+        if end < start:
+            raise _invalid(
+                "end_before_start", _("The end must not be before the start.")
+            )
+        if end - start > timedelta(days=MAX_SEARCH_DAYS):
+            raise _invalid(
+                "search_too_long",
+                _("Search at most %(days)s days at once.") % {"days": MAX_SEARCH_DAYS},
+            )
+        return end
+
+    @field_validator("part")
+    @classmethod
+    def _known_parts(cls, value: str | None) -> str | None:
+        parts = _csv(value)
+        if parts is None:
+            return None
+        if not set(parts) <= set(PARTS_OF_DAY):
+            raise _invalid(
+                "invalid_part",
+                _("Choose among: %(choices)s.") % {"choices": ", ".join(PARTS_OF_DAY)},
+            )
+        return ",".join(parts)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _known_weekdays(cls, value: str | None) -> str | None:
+        days = _csv(value)
+        if days is None:
+            return None
+        if not all(day in {"0", "1", "2", "3", "4", "5", "6"} for day in days):
+            raise _invalid(
+                "invalid_weekdays",
+                _("Give weekdays as numbers from 0 (Monday) to 6 (Sunday)."),
+            )
+        return ",".join(days)
+
+    def part_set(self) -> set[str] | None:
+        return set(self.part.split(",")) if self.part else None
+
+    def weekday_set(self) -> set[int] | None:
+        return {int(day) for day in self.weekdays.split(",")} if self.weekdays else None
+
+
+class CitizenIn(Schema):
+    first_name: Name
+    last_name: Name
+    email: Email
+    phone: Phone = Field(
+        ..., description="Belgian (0470 12 34 56) or international (+33 …)."
+    )
+    language: Literal["fr", "nl", "de", "en"] | None = Field(
+        None, description="For later messages; by default the request's language."
+    )
+    national_number: NationalNumber = Field(
+        None, description="Required when the service requires it."
+    )
+    birth_date: Annotated[date | None, AfterValidator(_birth_date)] = Field(
+        None, description="Required when the service requires it."
+    )
+    address: Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] = Field(
+        "", description="Required when the service requires it."
+    )
+
+
+class BookingIn(Schema):
+    service: Slug
+    reason: Id
+    start: AwareDatetime = Field(
+        ..., description="A proposed slot's start, with its UTC offset."
+    )
+    agent: Id | None = None
+    citizen: CitizenIn
+    remarks: Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)] = ""
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_range(cls, value: datetime) -> datetime:
+        _in_range_years(value.date())
+        return value

@@ -1,0 +1,170 @@
+"""The state of one citizen's booking, kept in the session between the steps.
+
+One small dict per service (``booking:<slug>``): what the citizen chose and
+typed so far, plus *drafts*, the raw text of a step left with "Back" before it
+was valid, so nothing typed is lost when going back and forth. Nothing is
+written to the database before the last step.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.utils.dateparse import parse_date, parse_datetime
+
+from staffing.models import Agent, Service
+
+from .models import VisitReason
+from .slots import SearchCriteria
+
+ANY_AGENT = "any"
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    url_name: str
+
+
+# The flow, in order; "agent" only when the service lets citizens choose.
+STEPS = (
+    Step("agent", "booking:agent"),
+    Step("reason", "booking:reason"),
+    Step("criteria", "booking:criteria"),
+    Step("slot", "booking:slots"),
+    Step("details", "booking:details"),
+    Step("remarks", "booking:remarks"),
+    Step("confirm", "booking:confirm"),
+)
+
+
+class Wizard:
+    """Read and write one service's booking state in the session."""
+
+    def __init__(self, request, service: Service):
+        self.session = request.session
+        self.service = service
+        self.key = f"booking:{service.slug}"
+        self.data: dict = dict(self.session.get(self.key, {}))
+
+    # --- storage ----------------------------------------------------------
+
+    def save(self) -> None:
+        self.session[self.key] = self.data
+
+    def update(self, **values) -> None:
+        self.data.update(values)
+        self.save()
+
+    def discard(self, *keys: str) -> None:
+        for key in keys:
+            self.data.pop(key, None)
+        self.save()
+
+    def reset(self, **values) -> None:
+        """Forget everything (after a booking: a shared computer keeps nothing)."""
+        self.data = dict(values)
+        self.save()
+
+    def draft(self, step: str) -> dict | None:
+        return self.data.get("drafts", {}).get(step)
+
+    def keep_draft(self, step: str, raw: dict) -> None:
+        """Keep what was typed on ``step`` without validating it."""
+        drafts = dict(self.data.get("drafts", {}))
+        drafts[step] = raw
+        self.update(drafts=drafts)
+
+    def drop_draft(self, step: str) -> None:
+        drafts = dict(self.data.get("drafts", {}))
+        if drafts.pop(step, None) is not None:
+            self.update(drafts=drafts)
+
+    # --- the flow ---------------------------------------------------------
+
+    def steps(self) -> list[Step]:
+        return [
+            step
+            for step in STEPS
+            if step.key != "agent" or self.service.citizens_choose_agent
+        ]
+
+    def is_done(self, key: str) -> bool:
+        if key == "agent":
+            return "agent" in self.data
+        if key == "reason":
+            return self.reason() is not None
+        if key == "criteria":
+            return "criteria" in self.data
+        if key == "slot":
+            return self.slot() is not None
+        if key == "details":
+            return "identity" in self.data
+        if key == "remarks":
+            return "remarks" in self.data
+        return False
+
+    def missing_before(self, key: str) -> Step | None:
+        """The first unfinished step before ``key``, where the citizen must go."""
+        for step in self.steps():
+            if step.key == key:
+                return None
+            if not self.is_done(step.key):
+                return step
+        return None
+
+    def previous(self, key: str) -> Step | None:
+        steps = self.steps()
+        index = [step.key for step in steps].index(key)
+        return steps[index - 1] if index else None
+
+    def next(self, key: str) -> Step:
+        steps = self.steps()
+        index = [step.key for step in steps].index(key)
+        return steps[index + 1]
+
+    # --- typed values -----------------------------------------------------
+
+    def agent(self) -> Agent | None:
+        """The agent chosen, or None for "any agent" (or no choice offered)."""
+        value = self.data.get("agent")
+        if not self.service.citizens_choose_agent or value in (None, ANY_AGENT):
+            return None
+        return (
+            Agent.objects.active()
+            .in_service(self.service)
+            .select_related("user")
+            .filter(pk=value)
+            .first()
+        )
+
+    def reason(self) -> VisitReason | None:
+        value = self.data.get("reason")
+        if value is None:
+            return None
+        return (
+            VisitReason.objects.filter(
+                service=self.service, is_active=True, online_bookable=True, pk=value
+            )
+            .select_related("service")
+            .first()
+        )
+
+    def criteria(self) -> SearchCriteria:
+        raw = self.data.get("criteria", {})
+        agent = self.agent()
+        return SearchCriteria(
+            from_date=parse_date(raw["from_date"]) if raw.get("from_date") else None,
+            weekdays=[int(day) for day in raw.get("weekdays", [])] or None,
+            parts=list(raw.get("parts", [])) or None,
+            agent_id=agent.pk if agent else None,
+        )
+
+    def slot(self) -> datetime | None:
+        value = self.data.get("slot")
+        return parse_datetime(value) if value else None
+
+    def identity(self) -> dict:
+        identity = dict(self.data.get("identity", {}))
+        if identity.get("birth_date"):
+            identity["birth_date"] = date.fromisoformat(identity["birth_date"])
+        return identity

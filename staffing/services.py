@@ -1,0 +1,187 @@
+"""Writes to the staffing configuration done from the agent portal (R16, R18, R19).
+
+Like ``booking/services.py``: typed keyword-only functions that validate, write
+in one transaction and record who changed what (R26). Permission checks stay
+with the caller (the portal's views know the user's scope,
+``staffing.scopes.editable_availability``); these functions only refuse what is
+invalid for everybody.
+
+Cancelling or reassigning the appointments an unavailability hits is booking's
+job (``booking.unavailability``): staffing never imports booking.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from itertools import pairwise
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Agent,
+    AvailabilityException,
+    Membership,
+    Service,
+    TypicalWeek,
+    TypicalWeekRange,
+    new_feed_token,
+)
+
+# (weekday 0 = Monday, start, end) in local wall-clock time.
+WeekRange = tuple[int, time, time]
+
+
+def _history(obj, *, actor, reason: str) -> None:
+    """Give simple_history the author and the reason of the next save (R26)."""
+    obj._history_user = actor if actor and actor.is_authenticated else None
+    obj._change_reason = reason
+
+
+def _check_no_overlap(ranges: Sequence[WeekRange]) -> None:
+    """Refuse two ranges of one weekday that overlap (a typing mistake)."""
+    by_day: dict[int, list[tuple[time, time]]] = {}
+    for weekday, start, end in ranges:
+        by_day.setdefault(weekday, []).append((start, end))
+    for spans in by_day.values():
+        spans.sort()
+        for (_start, previous_end), (next_start, _end) in pairwise(spans):
+            if next_start < previous_end:
+                raise ValidationError(
+                    _("Two ranges of the same day overlap: merge them into one.")
+                )
+
+
+@transaction.atomic
+def exception_create(
+    *,
+    agent: Agent,
+    kind: str,
+    start: datetime,
+    end: datetime,
+    service: Service | None = None,
+    note: str = "",
+    actor,
+) -> AvailabilityException:
+    """Record a closed period or an extra opening of ``agent``.
+
+    An extra opening needs a service the agent belongs to. This only writes the
+    exception; the appointments an unavailability hits are handled by
+    ``booking.unavailability.unavailability_enter``.
+    """
+    if (
+        service is not None
+        and not Membership.objects.filter(agent=agent, service=service).exists()
+    ):
+        raise ValidationError(
+            {
+                "service": _("%(agent)s does not work in this service.")
+                % {"agent": agent}
+            }
+        )
+    exception = AvailabilityException(
+        agent=agent, kind=kind, start=start, end=end, service=service, note=note
+    )
+    exception.full_clean()
+    _history(exception, actor=actor, reason="created from the portal")
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def exception_delete(*, exception: AvailabilityException, actor) -> None:
+    """Remove an exception (the history keeps a trace of it)."""
+    _history(exception, actor=actor, reason="deleted from the portal")
+    exception.delete()
+
+
+@transaction.atomic
+def typical_week_save(
+    *,
+    agent: Agent,
+    service: Service,
+    valid_from: date,
+    valid_until: date | None,
+    repeat_every: int,
+    ranges: Sequence[WeekRange],
+    label: str = "",
+    week: TypicalWeek | None = None,
+    actor,
+) -> TypicalWeek:
+    """Create ``week`` (or replace its content) with ``ranges``.
+
+    The ranges are replaced as a whole: the editor always sends the full week,
+    so there is nothing to merge.
+    """
+    if not Membership.objects.filter(agent=agent, service=service).exists():
+        raise ValidationError(
+            {
+                "service": _("%(agent)s does not work in this service.")
+                % {"agent": agent}
+            }
+        )
+    if not ranges:
+        raise ValidationError(_("Enter at least one opening range."))
+    _check_no_overlap(ranges)
+    week = week or TypicalWeek()
+    week.agent, week.service, week.label = agent, service, label
+    week.valid_from, week.valid_until = valid_from, valid_until
+    week.repeat_every = repeat_every
+    week.full_clean()
+    _history(week, actor=actor, reason="saved from the availability editor")
+    week.save()
+    for old in week.ranges.all():
+        _history(old, actor=actor, reason="replaced from the availability editor")
+        old.delete()
+    for weekday, start, end in ranges:
+        opening = TypicalWeekRange(
+            typical_week=week, weekday=weekday, start=start, end=end
+        )
+        opening.full_clean()
+        _history(opening, actor=actor, reason="saved from the availability editor")
+        opening.save()
+    return week
+
+
+@transaction.atomic
+def typical_week_delete(*, week: TypicalWeek, actor) -> None:
+    """Remove a typical week and its ranges."""
+    _history(week, actor=actor, reason="deleted from the availability editor")
+    week.delete()
+
+
+@transaction.atomic
+def typical_week_copy(
+    *, week: TypicalWeek, agents: Iterable[Agent], actor
+) -> list[TypicalWeek]:
+    """Give each of ``agents`` a copy of ``week`` (same service, dates, ranges).
+
+    Every agent must belong to the week's service; nothing is written if one
+    does not.
+    """
+    ranges = list(week.ranges.values_list("weekday", "start", "end"))
+    return [
+        typical_week_save(
+            agent=agent,
+            service=week.service,
+            valid_from=week.valid_from,
+            valid_until=week.valid_until,
+            repeat_every=week.repeat_every,
+            ranges=ranges,
+            label=week.label,
+            actor=actor,
+        )
+        for agent in agents
+        if agent.pk != week.agent_id
+    ]
+
+
+@transaction.atomic
+def agent_feed_token_regenerate(*, agent: Agent, actor) -> Agent:
+    """Give ``agent`` a new agenda feed token: the old feed URL stops working."""
+    agent.feed_token = new_feed_token()
+    # The token is excluded from the history (it is a secret), so the save
+    # records only that the agent row changed and who did it.
+    _history(agent, actor=actor, reason="agenda feed token regenerated")
+    agent.save(update_fields=["feed_token"])
+    return agent

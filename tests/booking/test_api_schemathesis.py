@@ -1,0 +1,112 @@
+"""Schemathesis over the JSON API's OpenAPI schema: whatever a client sends, the
+API answers it (2xx, 4xx) and never fails with a server error (5xx).
+
+Runs in-process against the WSGI application, on the test database, with a
+bounded number of examples per operation (about 10 s in all). Half the cases
+are steered onto the seeded service, reason and dates, so that the searches
+and bookings really run instead of stopping at "unknown service".
+"""
+
+from datetime import date, time, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.signals import request_started
+from django.db import close_old_connections
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from core.wsgi import application
+from tests.factories import (
+    MembershipFactory,
+    ServiceFactory,
+    TypicalWeekFactory,
+    TypicalWeekRangeFactory,
+    VisitReasonFactory,
+    local,
+)
+
+schemathesis = pytest.importorskip("schemathesis")
+from schemathesis.checks import not_a_server_error  # noqa: E402
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def seeded(db):
+    """A service whose agent is open on weekdays, and one reason."""
+    cache.clear()  # rate-limit counters of earlier tests
+    service = ServiceFactory(
+        slug="population", slot_minutes=15, citizens_choose_agent=True
+    )
+    membership = MembershipFactory(service=service)
+    week = TypicalWeekFactory(
+        agent=membership.agent, service=service, valid_from=date(2026, 1, 5)
+    )
+    for weekday in range(5):
+        TypicalWeekRangeFactory(
+            typical_week=week, weekday=weekday, start=time(8), end=time(12)
+        )
+    reason = VisitReasonFactory(service=service, duration_minutes=15)
+    return {"service": service, "reason": reason, "agent": membership.agent}
+
+
+@pytest.fixture
+def in_process(seeded):
+    # The raw WSGI handler would close the test's connection after each request
+    # (Django's test client disconnects this handler for the same reason).
+    request_started.disconnect(close_old_connections)
+    yield seeded
+    request_started.connect(close_old_connections)
+
+
+# Loaded at collection: the schema is built from code, without the database.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+def steer(case, seeded, day_offset):
+    """Point a generated case at the seeded data, keeping its other values."""
+    day = timezone.localdate() + timedelta(days=day_offset)
+    if isinstance(case.query, dict) and "service" in case.query:
+        case.query.update(
+            service="population",
+            reason=seeded["reason"].pk,
+            start=day.isoformat(),
+            end=(day + timedelta(days=day_offset % 14)).isoformat(),
+        )
+    if isinstance(case.body, dict):
+        case.body.update(
+            service="population",
+            reason=seeded["reason"].pk,
+            start=local(day, 8 + day_offset % 4, 15 * (day_offset % 4)).isoformat(),
+        )
+        if day_offset % 2:  # a valid citizen, so that some bookings go through
+            case.body["citizen"] = {
+                "first_name": "Marie",
+                "last_name": f"Dupont {day_offset}",
+                "email": f"marie{day_offset}@example.be",
+                "phone": "+32470123456",
+                "language": "fr",
+            }
+    if case.path_parameters and "slug" in case.path_parameters:
+        case.path_parameters["slug"] = "population"
+
+
+@schema.parametrize()
+@schema.given(steered=st.booleans(), day_offset=st.integers(0, 20))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_api_never_answers_a_server_error(case, in_process, steered, day_offset):
+    if steered:
+        steer(case, in_process, day_offset)
+    response = case.call()
+    case.validate_response(response, checks=[not_a_server_error])
+    assert response.status_code < 500

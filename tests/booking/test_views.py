@@ -1,0 +1,629 @@
+"""The citizen's public booking flow and appointment page (issue 4)."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from booking.links import make_token, manage_path
+from booking.models import Appointment, Citizen
+from booking.templatetags.booking_public import (
+    contrast_ratio,
+    readable_against,
+    readable_on,
+)
+from core.models import Commune
+from tests.factories import (
+    AppointmentFactory,
+    CitizenFactory,
+    MembershipFactory,
+    ServiceFactory,
+    TypicalWeekFactory,
+    TypicalWeekRangeFactory,
+    VisitReasonFactory,
+)
+
+IDENTITY = {
+    "last_name": "Dupont",
+    "first_name": "Marie",
+    "email": "marie.dupont@example.be",
+    "phone": "0470 12 34 56",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting(settings):
+    """Tests post the confirm step at once: no minimum reading time."""
+    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
+    settings.EMBED_ALLOWED_ORIGINS = []
+    cache.clear()  # rate-limit counters
+
+
+def open_agent(service, agent=None):
+    """An agent of ``service`` open every day 8:00–18:00 from last week on."""
+    membership = MembershipFactory(
+        service=service, **({"agent": agent} if agent else {})
+    )
+    week = TypicalWeekFactory(
+        agent=membership.agent,
+        service=service,
+        valid_from=timezone.localdate() - timedelta(days=7),
+    )
+    for weekday in range(7):
+        TypicalWeekRangeFactory(
+            typical_week=week, weekday=weekday, start=time(8), end=time(18)
+        )
+    return membership.agent
+
+
+@pytest.fixture
+def service(db):
+    service = ServiceFactory(
+        name="Population",
+        slug="population",
+        address="Place communale 1\n5000 Démo-sur-Meuse",
+        phone="081 23 45 10",
+        slot_minutes=15,
+        min_notice_hours=2,
+    )
+    open_agent(service)
+    return service
+
+
+@pytest.fixture
+def reason(service):
+    return VisitReasonFactory(
+        service=service,
+        name="Carte d'identité",
+        duration_minutes=20,
+        screen_information="Apportez une photo récente.",
+        message_information="Prix : 25,70 €.",
+    )
+
+
+def url(name, service="population", **kwargs):
+    return reverse(f"booking:{name}", kwargs={"service": service, **kwargs})
+
+
+def first_slot(client, service="population") -> str:
+    response = client.get(url("slots", service))
+    assert response.status_code == 200
+    return response.context["days"][0]["slots"][0]["value"]
+
+
+def walk_to_details(client, reason, service="population"):
+    """Reason, criteria and the first free slot: the citizen is on the details."""
+    client.post(url("reason", service), {"reason": reason.pk})
+    client.post(url("criteria", service), {})
+    slot = first_slot(client, service)
+    response = client.post(url("slots", service), {"slot": slot})
+    assert response.status_code == 302, (
+        response.context and response.context["form"].errors
+    )
+    assert response.url == url("details", service)
+    return slot
+
+
+def walk_to_confirm(client, reason, service="population", **identity):
+    slot = walk_to_details(client, reason, service)
+    response = client.post(url("details", service), {**IDENTITY, **identity})
+    assert response.status_code == 302, response.context["form"].errors
+    client.post(url("remarks", service), {"remarks": "Avec ma fille."})
+    assert client.get(url("confirm", service)).status_code == 200
+    return slot
+
+
+# --- the flow ------------------------------------------------------------------
+
+
+def test_home_lists_only_services_bookable_online(client, service, reason):
+    closed = ServiceFactory(name="Archives", slug="archives")
+    VisitReasonFactory(service=closed, online_bookable=False)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert list(response.context["services"]) == [service]
+    assert url("service") in response.content.decode()
+
+
+def test_service_starts_at_the_agent_step_only_when_citizens_choose(
+    client, service, reason
+):
+    assert client.get(url("service")).url == url("reason")
+    service.citizens_choose_agent = True
+    service.save()
+    assert client.get(url("service")).url == url("agent")
+
+
+def test_a_step_cannot_be_skipped(client, service, reason):
+    response = client.get(url("details"))
+    assert response.status_code == 302
+    assert response.url == url("reason")
+
+
+def test_reason_step_shows_duration_and_screen_information(client, service, reason):
+    response = client.get(url("reason"))
+    content = response.content.decode()
+    assert "Carte d&#x27;identité" in content
+    assert "20 minutes" in content
+    assert "Apportez une photo récente." in content
+    assert f'aria-describedby="reason-{reason.pk}-info"' in content
+
+
+def test_full_booking_creates_a_confirmed_appointment(client, service, reason):
+    slot = walk_to_confirm(client, reason)
+    response = client.post(url("confirm"), {"website": ""})
+    assert response.status_code == 302
+    assert response.url == url("done")
+    appointment = Appointment.objects.get()
+    assert appointment.start.isoformat() == slot
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert appointment.channel == Appointment.Channel.WEB
+    assert appointment.booked_for_service
+    assert appointment.remarks == "Avec ma fille."
+    citizen = appointment.citizen
+    assert (citizen.last_name, citizen.first_name) == ("Dupont", "Marie")
+    assert str(citizen.phone) == "+32470123456"
+    assert citizen.language == "fr"
+
+    done = client.get(url("done"))
+    content = done.content.decode()
+    assert done.status_code == 200
+    assert "Prix : 25,70 €." in content  # the reason's message information
+    token = make_token(appointment)
+    assert reverse("booking:manage", kwargs={"token": token}) in content
+    assert reverse("booking:manage_ics", kwargs={"token": token}) in content
+
+
+def test_booking_in_dutch_stores_dutch_as_the_citizens_language(
+    client, service, reason
+):
+    client.cookies["django_language"] = "nl"
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    assert Citizen.objects.get().language == "nl"
+
+
+def test_reason_needing_confirmation_creates_a_pending_request(client, service, reason):
+    reason.needs_confirmation = True
+    reason.save()
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    appointment = Appointment.objects.get()
+    assert appointment.status == Appointment.Status.PENDING
+    done = client.get(url("done"))
+    assert done.context["appointment"] == appointment
+    assert "Your request has been sent" in done.content.decode()
+
+
+def test_chosen_agent_gets_the_appointment(client, service, reason):
+    service.citizens_choose_agent = True
+    service.save()
+    other = open_agent(service)
+    response = client.get(url("agent"))
+    assert f'value="{other.pk}"' in response.content.decode()
+    client.post(url("agent"), {"agent": str(other.pk)})
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    appointment = Appointment.objects.get()
+    assert appointment.agent == other
+    assert not appointment.booked_for_service
+
+
+def test_criteria_narrow_the_proposed_slots(client, service, reason):
+    client.post(url("reason"), {"reason": reason.pk})
+    client.post(url("criteria"), {"weekdays": ["2"], "parts": ["afternoon"]})
+    days = client.get(url("slots")).context["days"]
+    starts = [
+        timezone.localtime(slot["start"]) for day in days for slot in day["slots"]
+    ]
+    assert len(starts) == 10
+    assert all(start.weekday() == 2 and start.hour >= 12 for start in starts)
+
+
+def test_later_slots_page_on_after_the_last_one(client, service, reason):
+    client.post(url("reason"), {"reason": reason.pk})
+    client.post(url("criteria"), {})
+    first = client.get(url("slots"))
+    more_url = first.context["more_url"]
+    assert "after=" in more_url
+    later = client.get(more_url)
+    first_starts = [s["start"] for d in first.context["days"] for s in d["slots"]]
+    later_starts = [s["start"] for d in later.context["days"] for s in d["slots"]]
+    assert len(later_starts) == 10
+    assert min(later_starts) > max(first_starts)
+    assert later.context["first_url"] == url("slots")
+
+
+def test_back_keeps_what_was_typed_even_when_invalid(client, service, reason):
+    walk_to_details(client, reason)
+    typed = {**IDENTITY, "email": "marie@", "back": "1"}
+    response = client.post(url("details"), typed)
+    assert response.url == url("slots")
+    page = client.get(url("details")).content.decode()
+    assert 'value="marie@"' in page
+    assert 'value="Dupont"' in page
+    assert Citizen.objects.count() == 0
+
+
+def test_back_from_confirm_keeps_every_answer(client, service, reason):
+    slot = walk_to_confirm(client, reason)
+    assert client.post(url("confirm"), {"back": "1"}).url == url("remarks")
+    assert "Avec ma fille." in client.get(url("remarks")).content.decode()
+    client.post(url("remarks"), {"back": "1", "remarks": "Avec ma fille."})
+    assert 'value="marie.dupont@example.be"' in (
+        client.get(url("details")).content.decode()
+    )
+    slots_page = client.get(url("slots"))
+    checked = [
+        s["value"]
+        for d in slots_page.context["days"]
+        for s in d["slots"]
+        if s["checked"]
+    ]
+    assert checked == [slot]
+    assert f'value="{reason.pk}" checked' in client.get(url("reason")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "dutch"),
+    [
+        ("email", "marie.dupont@", "Voer een geldig e-mailadres in."),
+        ("phone", "12", "Vul een geldig telefoonnummer in"),
+    ],
+)
+def test_invalid_email_or_phone_is_explained_in_dutch_and_nothing_written(
+    client, service, reason, field, value, dutch
+):
+    client.cookies["django_language"] = "nl"
+    walk_to_details(client, reason)
+    response = client.post(url("details"), {**IDENTITY, field: value})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    content = response.content.decode()
+    assert dutch in content
+    assert f'href="#id_{field}"' in content  # the error summary links the field
+    assert 'aria-invalid="true"' in content
+    assert Citizen.objects.count() == 0
+    assert Appointment.objects.count() == 0
+
+
+def test_landline_is_refused_as_mobile_phone(client, service, reason):
+    walk_to_details(client, reason)
+    response = client.post(url("details"), {**IDENTITY, "phone": "081 23 45 00"})
+    assert "phone" in response.context["form"].errors
+
+
+def test_national_number_is_required_and_checked_when_the_service_says_so(
+    client, service, reason
+):
+    service.requires_national_number = True
+    service.requires_birth_date = True
+    service.save()
+    walk_to_details(client, reason)
+    wrong = client.post(
+        url("details"),
+        {**IDENTITY, "national_number": "85.07.30-033.29", "birth_date": "1985-07-30"},
+    )
+    assert "national_number" in wrong.context["form"].errors
+    mismatch = client.post(
+        url("details"),
+        {**IDENTITY, "national_number": "85.07.30-033.28", "birth_date": "1985-07-31"},
+    )
+    assert "birth_date" in mismatch.context["form"].errors
+    assert Citizen.objects.count() == 0
+    right = client.post(
+        url("details"),
+        {**IDENTITY, "national_number": "85.07.30-033.28", "birth_date": "1985-07-30"},
+    )
+    assert right.status_code == 302
+    client.post(url("remarks"), {"remarks": ""})
+    client.post(url("confirm"), {"website": ""})
+    assert Citizen.objects.get().national_number == "85073003328"
+
+
+def test_slot_taken_meanwhile_shows_a_message_and_other_slots(client, service, reason):
+    slot = walk_to_confirm(client, reason)
+    agent = service.memberships.get().agent
+    start = datetime.fromisoformat(slot)
+    AppointmentFactory(
+        service=service,
+        agent=agent,
+        reason=reason,
+        start=start,
+        end=start + timedelta(minutes=20),
+    )
+    response = client.post(url("confirm"), {"website": ""}, follow=True)
+    assert response.redirect_chain[-1][0] == url("slots")
+    content = response.content.decode()
+    assert "this time has just been taken" in content
+    values = [s["value"] for d in response.context["days"] for s in d["slots"]]
+    assert values
+    assert slot not in values
+    assert not Appointment.objects.filter(citizen__last_name="Dupont").exists()
+
+
+def test_slot_taken_before_the_details_is_caught_on_the_slot_page(
+    client, service, reason
+):
+    client.post(url("reason"), {"reason": reason.pk})
+    client.post(url("criteria"), {})
+    slot = first_slot(client)
+    start = datetime.fromisoformat(slot)
+    AppointmentFactory(
+        service=service,
+        agent=service.memberships.get().agent,
+        reason=reason,
+        start=start,
+        end=start + timedelta(minutes=20),
+    )
+    response = client.post(url("slots"), {"slot": slot})
+    assert response.status_code == 200
+    assert "slot" in response.context["form"].errors
+    assert 'href="#slots"' in response.content.decode()
+
+
+def test_booking_refusal_is_shown_on_the_confirm_page(
+    client, service, reason, settings
+):
+    settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = 1
+    citizen = CitizenFactory(**{k: v for k, v in IDENTITY.items() if k != "phone"})
+    AppointmentFactory(
+        service=service,
+        agent=service.memberships.get().agent,
+        reason=reason,
+        citizen=citizen,
+        start=timezone.now() + timedelta(days=30),
+        end=timezone.now() + timedelta(days=30, minutes=20),
+    )
+    walk_to_confirm(client, reason)
+    response = client.post(url("confirm"), {"website": ""})
+    assert response.status_code == 200
+    assert "upcoming appointments with this service" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_known_citizen_is_reused_only_on_an_exact_match(client, service, reason):
+    known = CitizenFactory(
+        last_name="Dupont", first_name="Marie", email="marie.dupont@example.be"
+    )
+    walk_to_confirm(
+        client,
+        reason,
+        last_name="DUPONT",
+        first_name="marie",
+        email="Marie.Dupont@Example.be",
+    )
+    client.post(url("confirm"), {"website": ""})
+    assert Appointment.objects.get().citizen == known
+
+    other = client.__class__()
+    walk_to_confirm(other, reason, first_name="Mariette")
+    other.post(url("confirm"), {"website": ""})
+    assert Citizen.objects.count() == 2
+    assert Appointment.objects.latest("pk").citizen.first_name == "Mariette"
+
+
+def test_honeypot_filled_books_nothing(client, service, reason):
+    walk_to_confirm(client, reason)
+    response = client.post(url("confirm"), {"website": "http://spam.example"})
+    assert response.status_code == 200
+    assert response.context["error"]
+    assert Appointment.objects.count() == 0
+
+
+def test_confirm_posted_too_fast_books_nothing(client, service, reason, settings):
+    settings.BOOKING_MIN_CONFIRM_SECONDS = 60
+    walk_to_confirm(client, reason)
+    response = client.post(url("confirm"), {"website": ""})
+    assert response.status_code == 200
+    assert response.context["error"]
+    assert Appointment.objects.count() == 0
+
+
+def test_search_is_rate_limited_per_client(client, service, reason, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search": (2, 60)}
+    client.post(url("reason"), {"reason": reason.pk})
+    client.post(url("criteria"), {})
+    assert client.get(url("slots")).status_code == 200
+    assert client.get(url("slots")).status_code == 200
+    assert client.get(url("slots")).status_code == 429
+
+
+def test_unknown_service_is_a_friendly_404(client, db):
+    response = client.get(url("reason", service="nowhere"))
+    assert response.status_code == 404
+    assert "booking/not_found.html" in [t.name for t in response.templates]
+
+
+# --- the appointment page (R13) --------------------------------------------------
+
+
+@pytest.fixture
+def appointment(service, reason):
+    start = timezone.localtime().replace(
+        hour=10, minute=0, second=0, microsecond=0
+    ) + timedelta(days=5)
+    return AppointmentFactory(
+        service=service,
+        agent=service.memberships.get().agent,
+        reason=reason,
+        booked_for_service=True,
+        start=start,
+        end=start + timedelta(minutes=20),
+    )
+
+
+def test_manage_page_shows_the_appointment_and_changes_nothing(client, appointment):
+    history = appointment.history.count()
+    response = client.get(manage_path(appointment))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Apportez une photo récente." in content
+    assert "Prix : 25,70 €." in content
+    token = make_token(appointment)
+    for name in ("manage_ics", "manage_cancel", "manage_move"):
+        assert reverse(f"booking:{name}", kwargs={"token": token}) in content
+    assert response["Cache-Control"].startswith("max-age=0")
+    # Opening the cancel page (as a mail scanner would) cancels nothing either.
+    assert client.get(reverse("booking:manage_cancel", args=[token])).status_code == 200
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert appointment.history.count() == history
+
+
+def test_manage_post_cancels(client, appointment):
+    cancel = reverse("booking:manage_cancel", args=[make_token(appointment)])
+    response = client.post(cancel, {"reason": "Empêchée"}, follow=True)
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CANCELLED
+    assert appointment.cancellation_reason == "Empêchée"
+    assert response.status_code == 200
+    assert "Your appointment is cancelled." in response.content.decode()
+
+
+def test_cancel_inside_the_notice_is_refused_with_its_message(
+    client, appointment, service
+):
+    service.min_notice_hours = 24 * 30
+    service.save()
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("booking:manage_cancel", args=[make_token(appointment)]), follow=True
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == Appointment.Status.CONFIRMED
+    assert "too late to cancel online" in response.content.decode()
+
+
+def test_move_books_the_new_time_and_voids_the_old_link(client, appointment):
+    old_token = make_token(appointment)
+    move = reverse("booking:manage_move", args=[old_token])
+    page = client.get(move)
+    assert page.status_code == 200
+    values = [s["value"] for d in page.context["days"] for s in d["slots"]]
+    assert appointment.start.isoformat() not in values
+    response = client.post(move, {"slot": values[0]})
+    appointment.refresh_from_db()
+    assert appointment.start.isoformat() == values[0]
+    assert response.status_code == 302
+    assert response.url == manage_path(appointment)
+    assert client.get(reverse("booking:manage", args=[old_token])).status_code == 404
+
+
+def test_move_to_a_taken_slot_shows_the_message_and_alternatives(
+    client, appointment, service, reason
+):
+    move = reverse("booking:manage_move", args=[make_token(appointment)])
+    target = client.get(move).context["days"][0]["slots"][0]["value"]
+    start = datetime.fromisoformat(target)
+    AppointmentFactory(
+        service=service,
+        agent=appointment.agent,
+        reason=reason,
+        start=start,
+        end=start + timedelta(minutes=20),
+    )
+    response = client.post(move, {"slot": target})
+    assert response.status_code == 200
+    assert "slot" in response.context["form"].errors
+    assert response.context["days"]
+    appointment.refresh_from_db()
+    assert appointment.start != start
+
+
+@pytest.mark.parametrize("token", ["forged", "eyJhIjoxfQ:abc:def"])
+def test_forged_token_is_a_friendly_404(client, appointment, token):
+    response = client.get(reverse("booking:manage", args=[token]))
+    assert response.status_code == 404
+    assert "This link no longer works" in response.content.decode()
+
+
+def test_expired_token_is_a_404_in_the_citizens_language(client, appointment):
+    token = make_token(appointment)
+    Appointment.objects.filter(pk=appointment.pk).update(
+        start=appointment.start - timedelta(days=40),
+        end=appointment.end - timedelta(days=40),
+    )
+    # Re-sign with the past start, so only the expiry can refuse it.
+    appointment.refresh_from_db()
+    token = make_token(appointment)
+    client.cookies["django_language"] = "nl"
+    response = client.get(reverse("booking:manage", args=[token]))
+    assert response.status_code == 404
+    assert response["Content-Language"] == "nl"
+    assert '<html lang="nl">' in response.content.decode()
+
+
+def test_ics_download_is_a_calendar_file(client, appointment):
+    response = client.get(reverse("booking:manage_ics", args=[make_token(appointment)]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert body.startswith("BEGIN:VCALENDAR\r\n")
+    assert "METHOD:PUBLISH\r\n" in body
+
+
+# --- embedding and theme (R1, R17) -------------------------------------------------
+
+
+def test_public_pages_may_be_framed_by_the_communes_site_only(
+    client, service, reason, settings
+):
+    settings.EMBED_ALLOWED_ORIGINS = ["https://www.commune.example"]
+    response = client.get("/?embed=1")
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://www.commune.example"
+    )
+    assert "X-Frame-Options" not in response
+    assert 'class="site-header"' not in response.content.decode()
+    assert client.get("/admin/login/")["X-Frame-Options"] == "DENY"
+
+
+def test_without_allowed_origins_only_the_site_itself_may_frame(client, service):
+    response = client.get("/")
+    assert response["Content-Security-Policy"] == "frame-ancestors 'self'"
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert 'class="site-header"' in response.content.decode()
+
+
+def test_embed_query_is_kept_across_the_flow(client, service, reason):
+    home = client.get("/?embed=1").content.decode()
+    assert 'href="/population/?embed=1"' in home
+    response = client.get(url("service") + "?embed=1")
+    assert response.url == url("reason") + "?embed=1"
+    page = client.get(response.url).content.decode()
+    assert f'action="{url("reason")}?embed=1"' in page
+    assert "public/embed.js" in page
+    assert client.post(url("reason") + "?embed=1", {"reason": reason.pk}).url == (
+        url("criteria") + "?embed=1"
+    )
+
+
+def test_embed_prefix_keeps_the_flow_under_embed(client, service, reason):
+    response = client.get("/embed/population/")
+    assert response.status_code == 302
+    assert response.url == "/embed/population/reason/"
+    page = client.get(response.url)
+    content = page.content.decode()
+    assert 'class="site-header"' not in content
+    assert 'action="/embed/population/reason/"' in content
+    assert "frame-ancestors" in page["Content-Security-Policy"]
+
+
+def test_theme_colours_get_a_readable_text_colour(client, service):
+    commune = Commune.objects.get_solo()
+    commune.primary_colour = "#ffd400"  # a pale yellow brand colour
+    commune.save()
+    content = client.get("/").content.decode()
+    assert "--on-primary: #000000;" in content
+    darkened = readable_against("#ffd400", "#ffffff")
+    assert f"--primary-text: {darkened};" in content
+
+
+@pytest.mark.parametrize("colour", ["#ffd400", "#1d4ed8", "#777777", "#00ff00"])
+def test_readable_colours_meet_wcag_aa(colour):
+    assert contrast_ratio(colour, readable_on(colour)) >= 4.5
+    assert contrast_ratio(readable_against(colour, "#ffffff"), "#ffffff") >= 4.5

@@ -1,0 +1,146 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's
+live server (a real HTTP server in a thread, on a transactional test database).
+
+Skipped, with the reason, where Chromium or axe-core is not installed.
+"""
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from core.models import Commune
+from tests.factories import (
+    MembershipFactory,
+    ServiceFactory,
+    TypicalWeekFactory,
+    TypicalWeekRangeFactory,
+    VisitReasonFactory,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+# Module scope: one Playwright per module, so that modules with their own
+# browser fixture never run two sync Playwright loops at once.
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Browser tests need Debian's Chromium at /usr/bin/chromium "
+            "(apt-get install chromium); skipped."
+        )
+    sync_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread while the browser
+    # lives; the ORM calls of the tests (fixtures, assertions, the database
+    # flush after each test) are still plain synchronous code.
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        sync_api.sync_playwright() as playwright,
+    ):
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh contexts (own cookies); closes them afterwards."""
+    contexts = []
+
+    def make(*, language="fr", javascript=True, width=1280):
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale={"fr": "fr-BE", "nl": "nl-BE"}.get(language, language),
+            extra_http_headers={"Accept-Language": language},
+            java_script_enabled=javascript,
+            viewport={"width": width, "height": 900},
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_confirm(settings):
+    """People need a moment to read the confirm step; the browser does not."""
+    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
+
+
+@pytest.fixture
+def commune(transactional_db):
+    commune = Commune.objects.get_solo()
+    commune.name = "Commune de Démo-sur-Meuse"
+    commune.contact_phone = "081 23 45 00"
+    commune.footer_links = "Accessibilité | https://www.commune.example/a11y"
+    commune.save()
+    return commune
+
+
+@pytest.fixture
+def population(commune):
+    """A service open every day from 8:00 to 18:00, with one visit reason."""
+    service = ServiceFactory(
+        name="Population",
+        slug="population",
+        address="Place communale 1\n5000 Démo-sur-Meuse",
+        phone="081 23 45 10",
+        slot_minutes=15,
+        min_notice_hours=2,
+        description="Cartes d'identité, passeports et certificats.",
+    )
+    membership = MembershipFactory(service=service)
+    week = TypicalWeekFactory(
+        agent=membership.agent,
+        service=service,
+        valid_from=timezone.localdate() - timedelta(days=7),
+    )
+    for weekday in range(7):
+        TypicalWeekRangeFactory(
+            typical_week=week, weekday=weekday, start=time(8), end=time(18)
+        )
+    VisitReasonFactory(
+        service=service,
+        name="Carte d'identité",
+        duration_minutes=20,
+        screen_information="Apportez une photo récente et votre ancienne carte.",
+        message_information="Prix : 25,70 €.",
+    )
+    return service
+
+
+@pytest.fixture
+def assert_accessible():
+    """Run axe-core on the page: no serious or critical violation allowed."""
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is missing: run `npm ci` to get node_modules/axe-core; skipped."
+        )
+    checked = []
+
+    def check(page):
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        problems = [
+            f"{violation['id']} ({violation['impact']}): {violation['help']} – "
+            + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+            for violation in result["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        checked.append(page.url)
+        assert not problems, f"axe on {page.url}:\n" + "\n".join(problems)
+
+    check.pages = checked
+    return check
