@@ -16,6 +16,22 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+# Top-level paths of the site: a service slug becomes the first segment of its
+# public booking URL (/<slug>/), so it must not shadow them.
+RESERVED_SLUGS = frozenset(
+    {"admin", "api", "embed", "feeds", "i18n", "manage", "media", "privacy", "static"}
+)
+
+
+def validate_service_slug(value: str) -> None:
+    """Refuse a slug that would hide one of the site's own pages."""
+    if value.lower() in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is reserved by the site: choose another slug."),
+            params={"slug": value},
+            code="reserved_slug",
+        )
+
 
 def new_feed_token() -> str:
     """A random, URL-safe secret for an agent's private agenda feed."""
@@ -31,7 +47,9 @@ class Service(models.Model):
     """A team that receives citizens ("Population", "Étrangers"…)."""
 
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=60, unique=True, validators=[validate_service_slug]
+    )
     description = models.TextField(_("description"), blank=True)
     address = models.TextField(_("address"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)

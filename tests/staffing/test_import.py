@@ -96,3 +96,12 @@ def test_typical_week_import_refuses_malformed_ranges(db, bad):
     assert result.has_validation_errors()
     assert "monday" in result.invalid_rows[0].field_specific_errors
     assert not TypicalWeek.objects.exists()
+
+
+def test_service_import_refuses_a_slug_that_shadows_a_site_path(db):
+    from staffing.resources import ServiceResource
+
+    csv_text = "slug,name\nadmin,Administration\n"
+    result = ServiceResource().import_data(Dataset().load(csv_text, format="csv"))
+    assert result.has_validation_errors()
+    assert "slug" in result.invalid_rows[0].field_specific_errors
