@@ -8,7 +8,7 @@ export DEBUG ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 
-.PHONY: run test bootstrap lint format bench e2e messages clean
+.PHONY: run test bootstrap lint format bench e2e messages clean loadtest
 
 run: bootstrap
 	$(PY) manage.py seed_demo
@@ -48,6 +48,13 @@ format: $(VENV)/.installed
 # Benchmarks: speed and memory targets live here, never in timed tests.
 bench: bootstrap
 	$(PY) tests/bench/run.py
+
+# Load test, not in CI: 50 citizens for 60 s against gunicorn on the local
+# PostgreSQL and Redis (scripts/loadtest.py). locust is installed here only.
+LOCUST_VERSION := 2.47.0
+loadtest: bootstrap
+	$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet "locust==$(LOCUST_VERSION)"
+	$(PY) scripts/loadtest.py
 
 # Extract new strings into the .po files (needs GNU gettext), then compile them.
 messages: $(VENV)/.installed

@@ -1,18 +1,25 @@
 """Admin of citizens, visit reasons and appointments (R15, R22, R23, R26)."""
 
-from django.contrib import admin
+import json
+
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
     RangeDateFilter,
     RelatedDropdownFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from staffing.admin import ServiceScopedAdmin
 
-from . import portal
+from . import portal, privacy
 from .models import Appointment, Citizen, VisitReason
 from .portal_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
@@ -53,6 +60,65 @@ class CitizenAdmin(ImportExportHistoryAdmin):
     date_hierarchy = "created_at"
     readonly_fields = ["created_at", "anonymised_at"]
     inlines = [CitizenAppointmentInline]
+    # GDPR: the citizen's copy of his or her data, and erasure (booking/privacy.py).
+    actions_detail = ["export_data", "erase_data"]
+
+    def has_privacy_permission(self, request, object_id=None):
+        if object_id is None:
+            return request.user.has_perm("booking.view_citizen")
+        citizen = Citizen.objects.filter(pk=object_id).first()
+        return citizen is not None and privacy.may_handle_citizen_data(
+            request.user, citizen
+        )
+
+    @action(
+        description=_("Export data (JSON)"), icon="download", permissions=["privacy"]
+    )
+    def export_data(self, request, object_id):
+        citizen = get_object_or_404(Citizen, pk=object_id)
+        try:
+            data = privacy.citizen_export(citizen=citizen, actor=request.user)
+        except privacy.PrivacyError as error:
+            messages.error(request, error.message)
+            return redirect(reverse("admin:booking_citizen_change", args=[object_id]))
+        self.log_change(request, citizen, "Exported the personal data (JSON).")
+        response = HttpResponse(
+            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="citizen-{citizen.pk}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @action(description=_("Erase"), icon="delete_forever", permissions=["privacy"])
+    def erase_data(self, request, object_id):
+        """GET asks for confirmation, listing what will be cancelled; POST erases."""
+        citizen = get_object_or_404(Citizen, pk=object_id)
+        change_url = reverse("admin:booking_citizen_change", args=[object_id])
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            try:
+                privacy.citizen_erase(citizen=citizen, actor=request.user)
+            except privacy.PrivacyError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The citizen's personal data is erased."))
+            return redirect(change_url)
+        if citizen.anonymised_at is not None:
+            messages.info(request, _("This citizen's data has already been erased."))
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Erase personal data"),
+            "citizen": citizen,
+            "upcoming": privacy.upcoming_to_cancel(citizen),
+            "cancel_url": change_url,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/booking/citizen/erase_confirmation.html", context
+        )
 
 
 @admin.register(Appointment)

@@ -252,11 +252,16 @@ def phone_appointment_book(
     """
     service = reason.service
     changed = False
+    # Only what this service needs is kept (GDPR): a national register number
+    # typed for a service that does not ask for it is dropped.
+    needed = required_details(service)
     for name, value in details.items():
+        if name not in needed:
+            continue
         if value and not getattr(citizen, name):
             setattr(citizen, name, value)
             changed = True
-    missing = [name for name in required_details(service) if not getattr(citizen, name)]
+    missing = [name for name in needed if not getattr(citizen, name)]
     if missing:
         raise ValidationError(
             {

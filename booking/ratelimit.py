@@ -11,14 +11,8 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-
-def client_ip(request) -> str:
-    """The client's address; behind a trusted proxy, the first forwarded one."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR", "")
+# One definition for rate limits and login lockouts (the proxy rule is there).
+from core.security import client_ip as client_ip
 
 
 def hit(scope: str, key: str, *, limit: int, period: int) -> bool:

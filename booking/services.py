@@ -138,9 +138,13 @@ def check_citizen_limit(*, citizen: Citizen, service: Service) -> None:
         .count()
     )
     if count >= limit:
+        # Says neither how many nor which: whoever typed a name and an e-mail
+        # learns no more about that person than necessary.
         raise BookingError(
-            _("You already have %(count)s upcoming appointments with this service.")
-            % {"count": count}
+            _(
+                "You cannot book more upcoming appointments with this service "
+                "online: please call the service."
+            )
         )
 
 

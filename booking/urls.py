@@ -8,12 +8,14 @@ embedded without any query string.
 
 from django.urls import path
 
-from . import views
+from . import privacy_views, views
 
 app_name = "booking"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Before the services' slugs, which would otherwise take it.
+    path("privacy/", privacy_views.privacy_notice, name="privacy"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", views.manage_move, name="manage_move"),

@@ -13,6 +13,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.forms import MultipleChoiceField
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -616,24 +617,27 @@ def _book(request, wizard: Wizard, review: dict):
     service = wizard.service
     identity = review["identity"]
     try:
-        citizen = citizen_for_booking(
-            last_name=identity["last_name"],
-            first_name=identity["first_name"],
-            email=identity["email"],
-            phone=identity.get("phone", ""),
-            national_number=identity.get("national_number", ""),
-            birth_date=identity.get("birth_date"),
-            address=identity.get("address", ""),
-            language=_language(),
-        )
-        appointment = appointment_book(
-            service=service,
-            reason=review["reason"],
-            start=review["slot_start"],
-            citizen=citizen,
-            agent=review["agent"],
-            remarks=review["remarks"],
-        )
+        # One transaction around both services, as in the API: a refused
+        # booking, or a database lost midway, leaves no citizen behind.
+        with transaction.atomic():
+            citizen = citizen_for_booking(
+                last_name=identity["last_name"],
+                first_name=identity["first_name"],
+                email=identity["email"],
+                phone=identity.get("phone", ""),
+                national_number=identity.get("national_number", ""),
+                birth_date=identity.get("birth_date"),
+                address=identity.get("address", ""),
+                language=_language(),
+            )
+            appointment = appointment_book(
+                service=service,
+                reason=review["reason"],
+                start=review["slot_start"],
+                citizen=citizen,
+                agent=review["agent"],
+                remarks=review["remarks"],
+            )
     except SlotTaken as error:
         wizard.discard("slot")
         messages.error(request, error.message)

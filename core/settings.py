@@ -7,6 +7,7 @@ third-party apps, logging.
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -70,6 +71,33 @@ SESSION_COOKIE_HTTPONLY = True
 # framed set their own frame-ancestors; everything else refuses framing.
 X_FRAME_OPTIONS = "DENY"
 EMBED_ALLOWED_ORIGINS = env.list("EMBED_ALLOWED_ORIGINS", default=[])
+# Content-Security-Policy (django-csp) of the public pages: no inline script or
+# style, nothing loaded from elsewhere. core/security.py loosens it for the
+# admin, and booking/embed.py sets frame-ancestors on the pages that may be
+# framed; every other page refuses framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# django-axes: after LOGIN_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair is locked out for LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
+AXES_ENABLE_ADMIN = False  # `manage.py axes_reset_username NAME` lifts a lockout
 
 # --- Applications ------------------------------------------------------------
 
@@ -97,19 +125,25 @@ INSTALLED_APPS = [
     "booking",
     "messaging",
     "reports",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A lost database answers 503 "try again", in the visitor's language.
+    "core.outage.DatabaseUnavailableMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "core.urls"
@@ -141,6 +175,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# unfold's login form posts no "next": land on the dashboard, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # --- Database ----------------------------------------------------------------
 
@@ -521,6 +562,15 @@ MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
 # Against bots on the public confirm step: a form posted sooner than this after
 # it was shown is refused (people read it first). Tests set it to 0.
 BOOKING_MIN_CONFIRM_SECONDS = 2
+
+# --- Privacy (GDPR) ------------------------------------------------------------
+
+# booking/privacy.py, run daily at PRIVACY_SWEEP_HOUR: a citizen with no
+# appointment for CITIZEN_RETENTION_MONTHS is anonymised; history records,
+# messages and login logs older than HISTORY_RETENTION_MONTHS are deleted.
+CITIZEN_RETENTION_MONTHS = env.int("CITIZEN_RETENTION_MONTHS", default=24)
+HISTORY_RETENTION_MONTHS = env.int("HISTORY_RETENTION_MONTHS", default=36)
+PRIVACY_SWEEP_HOUR = env.int("PRIVACY_SWEEP_HOUR", default=3)
 
 # --- Third-party apps --------------------------------------------------------
 

@@ -31,10 +31,18 @@ SCHEDULES: dict[str, dict] = {
         "func": "messaging.tasks.create_reminders",
         "schedule_type": Schedule.DAILY,
     },
+    # GDPR retention (booking/privacy.py), at a quiet hour.
+    "Privacy sweep": {
+        "func": "messaging.tasks.privacy_sweep",
+        "schedule_type": Schedule.DAILY,
+    },
 }
 
 # Schedules whose first run is at a set local hour: name -> setting of the hour.
-AT_HOUR = {"Day-before reminders": "REMINDER_HOUR"}
+AT_HOUR = {
+    "Day-before reminders": "REMINDER_HOUR",
+    "Privacy sweep": "PRIVACY_SWEEP_HOUR",
+}
 
 
 def next_run_at(hour: int, now: datetime | None = None) -> datetime:

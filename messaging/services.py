@@ -25,8 +25,19 @@ How a change reaches people, once, even when a provider is down
    (pending → sending); only the claimer sends, so a task delivered twice or
    enqueued twice sends once, and a sent row is never sent again. A row stuck
    in "sending" (worker killed mid-send) is retried after
-   MESSAGE_SENDING_TIMEOUT: the only case where a duplicate is possible, as
-   with any at-least-once delivery.
+   MESSAGE_SENDING_TIMEOUT. If the kill fell between the provider's
+   acceptance and the update that marks the row sent, that retry hands the
+   provider a message it already has: every attempt at one row therefore
+   carries the same ``idempotency_key`` (the row's id and creation time),
+   which the HTTP JSON SMS backend sends as an ``Idempotency-Key`` header, so
+   a provider that honours it accepts the message once.
+   What is guaranteed: nothing is lost (a row ends sent, or failed and shown
+   in the admin); no two workers send one row; and an SMS through a provider
+   honouring idempotency keys reaches the citizen once even across a crash
+   (tests/faults/test_worker_crash.py kills a real worker mid-batch). SMTP
+   and Twilio take no such key: for them a crash in that window (the few
+   milliseconds between the provider's answer and the update) may still
+   deliver one message twice, as with any at-least-once delivery.
 5. *Retries.* A failure puts the row back to pending with an exponential
    back-off (MESSAGE_RETRY_DELAY × 2^(attempts − 1)), up to
    MESSAGE_MAX_ATTEMPTS; then it is failed, with the provider's error, and
@@ -460,11 +471,22 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
 # --- Sending ------------------------------------------------------------------------
 
 
+def idempotency_key(message: Message) -> str:
+    """The same for every attempt at ``message``, different for every other row
+    (its creation time keeps ids reused by another database apart)."""
+    return f"rendez-vous-{message.pk}-{message.created_at:%Y%m%dT%H%M%S%f}"
+
+
 def _deliver(message: Message) -> str:
     """Hand the message to its provider; return the provider's id for it."""
     if message.channel == Channel.SMS:
         return get_backend().send(
-            Sms(to=message.recipient, body=message.body, sender=settings.SMS_SENDER)
+            Sms(
+                to=message.recipient,
+                body=message.body,
+                sender=settings.SMS_SENDER,
+                reference=idempotency_key(message),
+            )
         )
     email = EmailMultiAlternatives(
         subject=message.subject,

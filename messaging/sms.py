@@ -120,6 +120,10 @@ class Sms:
     to: str  # E.164, e.g. +32470123456
     body: str
     sender: str = ""
+    # The same for every attempt at one outbox row: a provider that honours
+    # idempotency keys accepts the message once however often it is retried
+    # (messaging/services.py, "Idempotent").
+    reference: str = ""
 
 
 class BaseBackend:
@@ -166,21 +170,26 @@ class HttpJsonBackend(BaseBackend):
     """A provider reached with a JSON POST and a bearer token.
 
     Configured with SMS_HTTP_URL and SMS_HTTP_TOKEN; a non-2xx answer or a
-    network failure raises ``SmsError`` so the message is retried.
+    network failure raises ``SmsError`` so the message is retried. The
+    message's ``reference`` goes in an ``Idempotency-Key`` header, so that a
+    retry of a message the provider already accepted is not sent twice.
     """
 
     timeout = 10
 
     def send(self, sms: Sms) -> str:
         payload = json.dumps({"to": sms.to, "from": sms.sender, "text": sms.body})
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}",
+        }
+        if sms.reference:
+            headers["Idempotency-Key"] = sms.reference
         http_request = urlrequest.Request(  # noqa: S310 - URL comes from settings
             settings.SMS_HTTP_URL,
             data=payload.encode(),
             method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Bearer {settings.SMS_HTTP_TOKEN}",
-            },
+            headers=headers,
         )
         try:
             with urlrequest.urlopen(http_request, timeout=self.timeout) as response:  # noqa: S310

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.models import Success
 
+from booking import privacy as booking_privacy
+
 from . import services
 
 
@@ -21,6 +23,12 @@ def send_due_messages() -> int:
 def create_reminders() -> int:
     """Daily at REMINDER_HOUR: the reminders of tomorrow's appointments (R12)."""
     return services.reminders_create()
+
+
+def privacy_sweep() -> dict:
+    """Daily at PRIVACY_SWEEP_HOUR: anonymise inactive citizens, delete old
+    history and messages (booking/privacy.py; GDPR retention)."""
+    return booking_privacy.privacy_sweep(now=timezone.now())
 
 
 def purge_task_results(days: int = 30) -> int:

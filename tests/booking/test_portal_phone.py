@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from booking.models import Appointment, Citizen
 from tests.factories import CitizenFactory, VisitReasonFactory
+from tests.i18n import translated
 
 from .portal_setup import appointment_at, next_weekday, open_agent
 
@@ -201,7 +202,9 @@ def test_a_taken_time_shows_the_public_message(
     )
     assert response.status_code == 200
     errors = response.context["form"].non_field_errors()
-    assert "just been taken" in str(errors)
+    assert list(errors) == [
+        translated("Sorry, this time has just been taken. Please choose another.")
+    ]
     assert Appointment.objects.filter(citizen=dupont).count() == 0
 
 

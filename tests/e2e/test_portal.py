@@ -25,6 +25,7 @@ from tests.factories import (
     ServiceFactory,
     VisitReasonFactory,
 )
+from tests.i18n import translated
 
 pytestmark = pytest.mark.e2e
 
@@ -133,7 +134,8 @@ def test_unavailability_reassigns_a_team_appointment_and_cancels_another(
     page.fill("#id_start", f"{day.isoformat()}T08:00")
     page.fill("#id_end", f"{day.isoformat()}T13:00")
     page.fill("#id_note", "Formation imprévue")
-    page.get_by_role("button", name="Show the appointments concerned").click()
+    preview_button = translated("Show the appointments concerned")
+    page.get_by_role("button", name=preview_button).click()
     preview = page.locator("table.rdv-table")
     preview.wait_for()
     assert str(marc) in preview.inner_text()

@@ -16,6 +16,7 @@ from messaging.models import Message
 from messaging.selectors import failed_message_count
 from messaging.tasks import send_due_messages, send_message
 from tests.factories import AppointmentFactory, CitizenFactory, local
+from tests.i18n import translated
 
 from .conftest import NOW, TUESDAY, open_agent
 from .stub_provider import StubProvider
@@ -237,5 +238,6 @@ def test_a_message_on_its_way_cannot_be_resent(
     )
     message = Message.objects.get()
 
-    with pytest.raises(services.MessagingError, match="already on its way"):
+    with pytest.raises(services.MessagingError) as refused:
         services.message_resend(message=message, actor=administrator)
+    assert str(refused.value) == translated("This message is already on its way.")

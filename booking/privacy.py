@@ -1,0 +1,394 @@
+"""Citizens' personal data under the GDPR: export, erasure and retention.
+
+- ``citizen_export``: everything kept about one citizen, as JSON-ready data
+  (right of access and portability).
+- ``citizen_erase``: the right to erasure. Upcoming appointments are cancelled
+  first (through ``appointment_cancel``, so the agents' agendas and the
+  citizen's messages follow), then the citizen is anonymised.
+- ``privacy_sweep``: the daily retention job. Citizens with no appointment for
+  ``CITIZEN_RETENTION_MONTHS`` are anonymised; history records, messages and
+  login logs older than ``HISTORY_RETENTION_MONTHS`` are deleted. Idempotent.
+
+Anonymising keeps the citizen's row and appointments (service, reason, agent,
+status, times, channel), so statistics stay right, and removes what names a
+person: names, e-mail, phone, national register number, date of birth,
+address, the remarks and cancellation reasons typed on appointments, the
+history records holding earlier values (which the admin could otherwise
+restore) and the messages sent to him or her.
+
+Messages live in the messaging app, which booking does not import (booking
+comes first in the dependency order): they are looked up by name, because a
+retention rule that forgot a table holding personal data would not be one.
+"""
+
+import calendar
+from datetime import datetime
+from importlib import import_module
+
+from django.apps import apps
+from django.conf import settings
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import is_administrator
+from staffing.scopes import member_service_ids
+
+from .models import Appointment, Citizen
+from .services import appointment_cancel
+
+ANONYMISED_NAME = "Anonymised"
+# Stored on the cancelled appointments, in the citizen's language.
+ERASE_REASON = gettext_noop("Erased at the citizen's request")
+# Messages still to be sent (the cancellation notices of an erasure) are kept
+# until sent; the next sweep deletes them.
+_UNSENT = ("pending", "sending")
+_CHUNK = 500
+_HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+class PrivacyError(Exception):
+    """A privacy action that cannot be done; ``message`` tells the user why."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same local wall-clock time ``months`` calendar months earlier
+    (the 31st becomes the month's last day)."""
+    local = timezone.localtime(moment)
+    year, month_index = divmod(local.year * 12 + local.month - 1 - months, 12)
+    month = month_index + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def _message_model():
+    if not apps.is_installed("messaging"):
+        return None
+    return apps.get_model("messaging", "Message")
+
+
+def _chunks(ids: list[int]):
+    for index in range(0, len(ids), _CHUNK):
+        yield ids[index : index + _CHUNK]
+
+
+# --- Who may ----------------------------------------------------------------------
+
+
+def may_handle_citizen_data(user, citizen: Citizen) -> bool:
+    """Whether ``user`` may export this citizen's data.
+
+    Administrators may for everyone; other staff who look citizens up only for
+    a citizen with an appointment in one of their services.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if is_administrator(user):
+        return True
+    if not user.has_perm("booking.view_citizen"):
+        return False
+    return Appointment.objects.filter(
+        citizen=citizen, service_id__in=member_service_ids(user)
+    ).exists()
+
+
+def may_erase_citizen(user, citizen: Citizen) -> bool:
+    """Whether ``user`` may erase the citizen: may see the data and change citizens."""
+    return may_handle_citizen_data(user, citizen) and (
+        is_administrator(user) or user.has_perm("booking.change_citizen")
+    )
+
+
+# --- Export -----------------------------------------------------------------------
+
+
+def _when(moment):
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _history_row(record, kind: str) -> dict:
+    """When, what kind of change and by whom: not the values themselves."""
+    return {
+        "object": kind,
+        "id": record.id,
+        "date": _when(record.history_date),
+        "action": _HISTORY_ACTIONS.get(record.history_type, record.history_type),
+        "by": str(record.history_user) if record.history_user else None,
+        "reason": record.history_change_reason or "",
+    }
+
+
+def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> dict:
+    """Everything kept about ``citizen``, ready for ``json.dumps``.
+
+    The citizen's fields, his or her appointments (service, reason, agent,
+    status, times, remarks), the messages sent to him or her and a summary of
+    the history (when, what kind of change, by whom): nothing about anyone else.
+    """
+    if not may_handle_citizen_data(actor, citizen):
+        raise PrivacyError(_("You may not see this citizen's data."))
+    appointments = list(
+        Appointment.objects.filter(citizen=citizen)
+        .select_related("service", "reason", "agent__user")
+        .order_by("start", "pk")
+    )
+    data = {
+        "exported_at": _when(now or timezone.now()),
+        "citizen": {
+            "id": citizen.pk,
+            "last_name": citizen.last_name,
+            "first_name": citizen.first_name,
+            "email": citizen.email,
+            "phone": str(citizen.phone) if citizen.phone else "",
+            "language": citizen.language,
+            "national_number": citizen.national_number,
+            "birth_date": (
+                citizen.birth_date.isoformat() if citizen.birth_date else None
+            ),
+            "address": citizen.address,
+            "created_at": _when(citizen.created_at),
+            "anonymised_at": _when(citizen.anonymised_at),
+        },
+        "appointments": [
+            {
+                "id": appointment.pk,
+                "service": appointment.service.name,
+                "reason": appointment.reason.name,
+                "agent": str(appointment.agent),
+                "status": appointment.status,
+                "channel": appointment.channel,
+                "start": _when(appointment.start),
+                "end": _when(appointment.end),
+                "remarks": appointment.remarks,
+                "cancellation_reason": appointment.cancellation_reason,
+                "booked_at": _when(appointment.created_at),
+                "arrived_at": _when(appointment.arrived_at),
+            }
+            for appointment in appointments
+        ],
+        "messages": [],
+        "history": [],
+    }
+    records = [
+        (record, "citizen") for record in citizen.history.select_related("history_user")
+    ] + [
+        (record, "appointment")
+        for record in Appointment.history.model.objects.filter(
+            citizen_id=citizen.pk
+        ).select_related("history_user")
+    ]
+    records.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id))
+    data["history"] = [_history_row(record, kind) for record, kind in records]
+    message_model = _message_model()
+    if message_model is not None:
+        # Only the messages addressed to the citizen, not the agents' notices.
+        messages = message_model.objects.filter(
+            appointment__citizen=citizen, agent__isnull=True
+        ).order_by("created_at", "pk")
+        data["messages"] = [
+            {
+                "appointment": message.appointment_id,
+                "event": message.event,
+                "channel": message.channel,
+                "recipient": message.recipient,
+                "subject": message.subject,
+                "text": message.body,
+                "status": message.status,
+                "created_at": _when(message.created_at),
+                "sent_at": _when(message.sent_at),
+            }
+            for message in messages
+        ]
+    return data
+
+
+# --- Anonymisation ----------------------------------------------------------------
+
+
+def _anonymise(citizen_ids: list[int], *, now: datetime) -> int:
+    """Remove the personal data of these citizens; return how many were anonymised.
+
+    Bulk updates, which write no history record: the records there were are
+    deleted (or, for appointments, stripped of the texts), not copied again.
+    """
+    historical_citizen = Citizen.history.model
+    historical_appointment = Appointment.history.model
+    message_model = _message_model()
+    done = 0
+    for ids in _chunks(citizen_ids):
+        done += Citizen.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
+            last_name=ANONYMISED_NAME,
+            # "#42": tells anonymised rows apart in agendas, names nobody, and
+            # keeps the required field filled should an agent save the form.
+            first_name=Concat(Value("#"), Cast("pk", CharField())),
+            email="",
+            phone="",
+            national_number="",
+            birth_date=None,
+            address="",
+            anonymised_at=now,
+        )
+        Appointment.objects.filter(citizen_id__in=ids).update(
+            remarks="", cancellation_reason=""
+        )
+        historical_citizen.objects.filter(id__in=ids).delete()
+        historical_appointment.objects.filter(citizen_id__in=ids).update(
+            remarks="", cancellation_reason=""
+        )
+        if message_model is not None:
+            message_model.objects.filter(appointment__citizen_id__in=ids).exclude(
+                status__in=_UNSENT
+            ).delete()
+        _scrub_admin_log(Citizen, ids)
+        _scrub_admin_log(
+            Appointment,
+            list(
+                Appointment.objects.filter(citizen_id__in=ids).values_list(
+                    "pk", flat=True
+                )
+            ),
+        )
+    return done
+
+
+def _scrub_admin_log(model, ids: list[int]) -> None:
+    """The admin's log keeps each object's name as it was ("DUPONT Marie",
+    "12/05/2026 10:00 – DUPONT Marie (Population)"): replace it."""
+    if not ids or not apps.is_installed("django.contrib.admin"):
+        return
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(model)
+    for chunk in _chunks(ids):
+        LogEntry.objects.filter(
+            content_type=content_type, object_id__in=[str(pk) for pk in chunk]
+        ).update(object_repr=ANONYMISED_NAME)
+
+
+def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Citizen:
+    """Erase the citizen's personal data at his or her request.
+
+    Upcoming appointments are cancelled first, as staff would (the agent's
+    agenda frees up, the citizen gets the usual cancellation notice, written
+    before the data goes); then the citizen is anonymised and one history
+    record says who erased the data, and when. Past appointments stay,
+    anonymised, for the statistics.
+    """
+    if not may_erase_citizen(actor, citizen):
+        raise PrivacyError(_("You may not erase this citizen's data."))
+    if citizen.anonymised_at is not None:
+        raise PrivacyError(_("This citizen's data has already been erased."))
+    now = now or timezone.now()
+    with translation.override(citizen.language):
+        reason = gettext(ERASE_REASON)
+    with transaction.atomic():
+        upcoming = list(
+            Appointment.objects.filter(
+                citizen=citizen,
+                status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
+                start__gte=now,
+            ).order_by("start")
+        )
+        for appointment in upcoming:
+            appointment_cancel(appointment=appointment, actor=actor, reason=reason)
+        _anonymise([citizen.pk], now=now)
+        # Why these were cancelled is no personal data: keep it for the agents.
+        Appointment.objects.filter(pk__in=[a.pk for a in upcoming]).update(
+            cancellation_reason=reason
+        )
+        citizen.refresh_from_db()
+        citizen._history_user = actor
+        citizen._change_reason = "erased at the citizen's request"
+        citizen.save(update_fields=["anonymised_at"])
+    return citizen
+
+
+def upcoming_to_cancel(citizen: Citizen, now: datetime | None = None) -> list:
+    """The appointments an erasure would cancel, for the confirmation page."""
+    return list(
+        Appointment.objects.filter(
+            citizen=citizen,
+            status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
+            start__gte=now or timezone.now(),
+        )
+        .select_related("service", "reason", "agent__user")
+        .order_by("start")
+    )
+
+
+# --- Retention --------------------------------------------------------------------
+
+
+def privacy_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The daily retention job; returns how many rows each step changed.
+
+    Anonymises the citizens with no appointment (past or future) since
+    CITIZEN_RETENTION_MONTHS and created before then; deletes history records,
+    sent messages and login logs older than HISTORY_RETENTION_MONTHS, clears
+    the remarks of appointments that ended before then, and deletes expired
+    sessions. Running it twice changes nothing the second time.
+    """
+    now = now or timezone.now()
+    citizen_cutoff = months_before(now, settings.CITIZEN_RETENTION_MONTHS)
+    history_cutoff = months_before(now, settings.HISTORY_RETENTION_MONTHS)
+    counts = {}
+    with transaction.atomic():
+        recent = Appointment.objects.filter(
+            citizen=OuterRef("pk"), start__gte=citizen_cutoff
+        )
+        inactive = list(
+            Citizen.objects.filter(
+                anonymised_at__isnull=True, created_at__lt=citizen_cutoff
+            )
+            .exclude(Exists(recent))
+            .values_list("pk", flat=True)
+        )
+        counts["citizens_anonymised"] = _anonymise(inactive, now=now)
+        counts["appointment_texts_cleared"] = (
+            Appointment.objects.filter(end__lt=history_cutoff)
+            .exclude(remarks="", cancellation_reason="")
+            .update(remarks="", cancellation_reason="")
+        )
+        counts["history_deleted"] = (
+            Citizen.history.model.objects.filter(
+                history_date__lt=history_cutoff
+            ).delete()[0]
+            + Appointment.history.model.objects.filter(
+                history_date__lt=history_cutoff
+            ).delete()[0]
+        )
+        counts["messages_deleted"] = _delete_old_messages(history_cutoff)
+        counts["login_logs_deleted"] = _delete_old_login_logs(history_cutoff)
+    # Sessions of abandoned bookings still hold what was typed (names,
+    # national register number…) until they expire: drop the expired ones.
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
+    return counts
+
+
+def _delete_old_messages(cutoff: datetime) -> int:
+    message_model = _message_model()
+    if message_model is None:
+        return 0
+    sent = message_model.objects.exclude(status__in=_UNSENT)
+    old = sent.filter(created_at__lt=cutoff).delete()[0]
+    erased = sent.filter(appointment__citizen__anonymised_at__isnull=False).delete()[0]
+    return old + erased
+
+
+def _delete_old_login_logs(cutoff: datetime) -> int:
+    """django-axes keeps each staff login (username, address, browser)."""
+    if not apps.is_installed("axes"):
+        return 0
+    deleted = 0
+    for name in ("AccessLog", "AccessAttempt", "AccessFailureLog"):
+        model = apps.get_model("axes", name)
+        deleted += model.objects.filter(attempt_time__lt=cutoff).delete()[0]
+    return deleted
