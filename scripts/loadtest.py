@@ -180,6 +180,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the database")
     options = parser.parse_args()
 
+    # The machine may be shared: say how busy it was before we started.
+    busy = os.getloadavg()[0]
     OUT.mkdir(parents=True, exist_ok=True)
     try:
         with admin_connection():
@@ -237,8 +239,6 @@ def main() -> int:
         wait_for(f"http://127.0.0.1:{port}/api/v1/services", timeout=60)
         warm_up(f"http://127.0.0.1:{port}", options.workers)
 
-        # The machine may be shared: say how busy it was before the run.
-        busy = os.getloadavg()[0]
         log(f"locust: {options.users} citizens for {options.duration} s")
         results_path = OUT / "results.json"
         results_path.unlink(missing_ok=True)
@@ -275,7 +275,7 @@ def main() -> int:
         with psycopg.connect(f"{SERVER}/{DATABASE}") as database:
             overlaps = database.execute(OVERLAPS).fetchone()[0]
         summary = report(json.loads(results_path.read_text()), overlaps)
-        print(f"load average of the machine before the run: {busy:.2f}")
+        print(f"load average of the machine before the test: {busy:.2f}")
         summary.update(
             load_average_before=busy,
             users=options.users,

@@ -144,8 +144,12 @@ def test_citizen_limit_per_service(service, reason, settings):
     open_agent(service)
     citizen = CitizenFactory()
     book(service, reason, citizen=citizen)
-    with pytest.raises(BookingError, match="upcoming"):
+    with pytest.raises(BookingError) as refusal:
         book(service, reason, start=local(TUESDAY, 14), citizen=citizen)
+    assert str(refusal.value) == translated(
+        "You cannot book more upcoming appointments with this service online: "
+        "please call the service."
+    )
 
 
 def test_cancel_is_soft_and_frees_the_slot(service, reason):

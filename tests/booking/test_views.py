@@ -384,7 +384,15 @@ def test_booking_refusal_is_shown_on_the_confirm_page(
     walk_to_confirm(client, reason)
     response = client.post(url("confirm"), {"website": ""})
     assert response.status_code == 200
-    assert "upcoming appointments with this service" in response.content.decode()
+    assert (
+        escape(
+            translated(
+                "You cannot book more upcoming appointments with this service online: "
+                "please call the service."
+            )
+        )
+        in response.content.decode()
+    )
     assert Appointment.objects.count() == 1
 
 
