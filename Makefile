@@ -51,9 +51,9 @@ bench: bootstrap
 
 # Load test, not in CI: 50 citizens for 60 s against gunicorn on the local
 # PostgreSQL and Redis (scripts/loadtest.py). locust is installed here only.
-LOCUST_VERSION := 2.47.0
+# locust and its dependencies are pinned apart, in requirements-loadtest.lock.
 loadtest: bootstrap
-	$(PY) -c "import locust" 2>/dev/null || $(PY) -m pip install --quiet "locust==$(LOCUST_VERSION)"
+	$(PY) -m pip install --quiet -r requirements-loadtest.lock
 	$(PY) scripts/loadtest.py
 
 # Extract new strings into the .po files (needs GNU gettext), then compile them.

@@ -19,6 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,13 @@ def unavailable_response(request) -> HttpResponse:
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=503)
     else:
+        retry_url = request.get_full_path()
+        if not url_has_allowed_host_and_scheme(retry_url, allowed_hosts=set()):
+            retry_url = "/"  # "//other.site/…": never link elsewhere
         response = HttpResponse(
             render_to_string(
                 "public/unavailable.html",
-                {"message": message, "retry_url": request.get_full_path()},
+                {"message": message, "retry_url": retry_url},
             ),
             status=503,
         )

@@ -60,7 +60,7 @@ def require_postgresql(why: str) -> None:
         )
 
 
-def test_database_url() -> str:
+def shared_database_url() -> str:
     """DATABASE_URL of pytest-django's test database, for subprocesses."""
     db = connection.settings_dict
     credentials = quote(db["USER"] or "", safe="")
@@ -68,9 +68,6 @@ def test_database_url() -> str:
         credentials += ":" + quote(db["PASSWORD"], safe="")
     host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
     return f"postgres://{credentials}@{host}/{db['NAME']}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def free_port() -> int:
@@ -95,7 +92,7 @@ def process_env(**overrides: str) -> dict[str, str]:
         DEBUG="0",
         Q_SYNC="0",
         SECRET_KEY=settings.SECRET_KEY,  # tasks are signed with it
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=shared_database_url(),
         CONN_MAX_AGE="0",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",

@@ -29,7 +29,7 @@ class SmsProvider(ThreadingHTTPServer):
         self.deliveries: dict[str, dict] = {}  # key -> the accepted message
         self.refused = 0  # 503 answers while down
         self.repeats = 0  # requests for a key already accepted
-        self.waiting = 0  # requests received, not yet accepted or refused
+        self.waiting: list[float] = []  # arrival times of requests not yet answered
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
     @property
@@ -44,6 +44,13 @@ class SmsProvider(ThreadingHTTPServer):
     def __exit__(self, *exc_info):
         self.shutdown()
         self.server_close()
+
+    def waiting_for(self, at_least: float) -> bool:
+        """Whether a request will wait ``at_least`` more seconds before its
+        answer (a sender killed now will never read it)."""
+        with self.lock:
+            now = time.monotonic()
+            return any(now - start < self.delay - at_least for start in self.waiting)
 
     def received(self, payload: dict, key: str) -> tuple[int, dict]:
         """Accept ``payload`` once per key, or refuse it while down."""
@@ -69,12 +76,13 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.headers.get("Idempotency-Key") or str(uuid.uuid4())
         # A slow provider: the sender may die while it waits for the answer;
         # the message is accepted all the same.
+        arrival = time.monotonic()
         with server.lock:
-            server.waiting += 1
+            server.waiting.append(arrival)
         time.sleep(server.delay)
         status, answer = server.received(payload, key)
         with server.lock:
-            server.waiting -= 1
+            server.waiting.remove(arrival)
         body = json.dumps(answer).encode()
         try:
             self.send_response(status)

@@ -239,3 +239,13 @@ def test_the_retry_page_needs_no_database(rf):
     assert "no-store" in response["Cache-Control"]
     assert escape(_message_in("fr")) in response.content.decode()
     assert response["Retry-After"] == "30"
+
+
+def test_the_retry_link_never_leads_to_another_site(rf):
+    request = rf.get("/")
+    request.path = "//evil.example/population/"  # as a raw request line gives it
+
+    response = unavailable_response(request)
+
+    assert 'href="/"' in response.content.decode()
+    assert "evil.example" not in response.content.decode()

@@ -55,7 +55,10 @@ def test_a_worker_killed_mid_batch_loses_no_sms_and_sends_none_twice(
 
         first = processes.qcluster("first-cluster", env)
         wait_until(
-            lambda: len(provider.deliveries) >= 3 and provider.waiting >= 1,
+            lambda: (
+                Message.objects.filter(status="sent").count() >= 2
+                and provider.waiting_for(at_least=0.2)
+            ),
             timeout=30,
             what="the first cluster to be sending",
         )
@@ -63,9 +66,9 @@ def test_a_worker_killed_mid_batch_loses_no_sms_and_sends_none_twice(
 
         # Caught mid-batch: some sent, some not yet, at least one handed to
         # the provider whose answer nobody will read (the row says "sending").
-        wait_until(lambda: provider.waiting == 0, timeout=5, what="the provider")
+        wait_until(lambda: not provider.waiting, timeout=5, what="the provider")
         sent_before = Message.objects.filter(status="sent").count()
-        assert 3 <= sent_before < BATCH
+        assert 2 <= sent_before < BATCH
         assert Message.objects.filter(status="sending").count() >= 1
         assert len(provider.deliveries) > sent_before
 
