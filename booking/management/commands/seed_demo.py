@@ -69,10 +69,8 @@ COMMUNE = {
     "website_url": f"https://www.{DOMAIN}",
     "contact_email": f"info@{DOMAIN}",
     "contact_phone": "081 23 45 00",
-    "footer_links": (
-        f"Vie privée | https://www.{DOMAIN}/vie-privee\n"
-        f"Accessibilité | https://www.{DOMAIN}/accessibilite"
-    ),
+    # The module links its own privacy page in the footer: no second one here.
+    "footer_links": f"Accessibilité | https://www.{DOMAIN}/accessibilite",
 }
 
 TOWN_HALL = "Place communale 1, 5000 Démo-sur-Meuse"
