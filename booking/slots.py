@@ -9,9 +9,10 @@ Belgian public holidays come from the ``holidays`` package, not the database.
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -69,6 +70,27 @@ def _day_intervals(days: Iterable[tuple[date, date]], tz: ZoneInfo) -> list[Inte
         )
         for first, last in days
     ]
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """Fetch a values_list queryset's rows without Django's per-value converters.
+
+    The busy times are the bulk of a search's data (thousands of rows over a
+    few weeks); on SQLite, Django's converters cost as much as the whole
+    engine. Datetimes then come back as UTC text (SQLite) or aware datetimes
+    (PostgreSQL): see ``_aware``.
+    """
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _aware(value) -> datetime:
+    """A stored timestamp as an aware datetime (Django stores UTC)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def load_service_calendars(
@@ -139,10 +161,13 @@ def load_service_calendars(
     )
     if ignore_appointment_id is not None:
         appointments = appointments.exclude(pk=ignore_appointment_id)
-    for agent_id, start, end, buffer_minutes in appointments.values_list(
-        "agent_id", "start", "end", "reason__buffer_minutes"
-    ):
-        busy[agent_id].append(Interval(start, end + timedelta(minutes=buffer_minutes)))
+    rows = _raw_rows(
+        appointments.values_list("agent_id", "start", "end", "reason__buffer_minutes")
+    )
+    for agent_id, start, end, buffer_minutes in rows:
+        busy[agent_id].append(
+            Interval(_aware(start), _aware(end) + timedelta(minutes=buffer_minutes))
+        )
 
     closed_days = [(day, day) for day in belgian_public_holidays(first_day, last_day)]
     closed_days += list(

@@ -104,6 +104,18 @@ class Interval:
         return outer_start <= _utc(other.start) and _utc(other.end) <= outer_end
 
 
+def _utc_interval(start: datetime, end: datetime) -> Interval:
+    """Build an Interval from UTC bounds already known to be ordered.
+
+    merge, subtract and clip produce thousands of intervals per search from
+    values they have just compared; re-validating each one is pure overhead.
+    """
+    interval = object.__new__(Interval)
+    object.__setattr__(interval, "start", start)
+    object.__setattr__(interval, "end", end)
+    return interval
+
+
 @dataclass(frozen=True, slots=True)
 class WeeklyRange:
     """One opening range of a typical week, in local wall-clock time."""
@@ -193,9 +205,9 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
         if start <= current_end:
             current_end = max(current_end, end)
         else:
-            merged.append(Interval(current_start, current_end))
+            merged.append(_utc_interval(current_start, current_end))
             current_start, current_end = start, end
-    merged.append(Interval(current_start, current_end))
+    merged.append(_utc_interval(current_start, current_end))
     return merged
 
 
@@ -222,11 +234,11 @@ def subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval
             if cut_start >= end:
                 break
             if cut_start > start:
-                result.append(Interval(start, cut_start))
+                result.append(_utc_interval(start, cut_start))
             start = max(start, cut_end)
             index += 1
         if start < end:
-            result.append(Interval(start, end))
+            result.append(_utc_interval(start, end))
     return result
 
 
@@ -238,7 +250,7 @@ def _clip(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
         start = max(_utc(item.start), low)
         end = min(_utc(item.end), high)
         if start < end:
-            clipped.append(Interval(start, end))
+            clipped.append(_utc_interval(start, end))
     return clipped
 
 
