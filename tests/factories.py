@@ -111,8 +111,10 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Citizen
 
-    last_name = factory.Faker("last_name", locale="fr_BE")
-    first_name = factory.Faker("first_name", locale="fr_BE")
+    # Unique, predictable names: a random one could equal a name a test types
+    # and checks (a Faker "Dupont" made one test flaky).
+    last_name = factory.Sequence(lambda n: f"Citoyen{n}")
+    first_name = factory.Sequence(lambda n: f"Prénom{n}")
     email = factory.Sequence(lambda n: f"citizen{n}@example.be")
     phone = "+32470123456"
 

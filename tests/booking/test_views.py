@@ -336,6 +336,8 @@ def test_slot_taken_meanwhile_shows_a_message_and_other_slots(client, service, r
         reason=reason,
         start=start,
         end=start + timedelta(minutes=20),
+        # A fixed name: a random one could be "Dupont", the citizen checked below.
+        citizen__last_name="Occupant",
     )
     response = client.post(url("confirm"), {"website": ""}, follow=True)
     assert response.redirect_chain[-1][0] == url("slots")
