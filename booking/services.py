@@ -10,6 +10,7 @@ transactions are IMMEDIATE and therefore serialised.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -43,6 +44,20 @@ class SlotTaken(BookingError):
         super().__init__(
             message or _("Sorry, this time has just been taken. Please choose another.")
         )
+
+
+@contextmanager
+def _atomic_booking():
+    """A transaction in which PostgreSQL's exclusion constraint, the last line of
+    defence against double booking, surfaces as ``SlotTaken``: another
+    transaction won the race for the same agent and time."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as error:
+        if "appointment_agent_no_overlap" in str(error):
+            raise SlotTaken from error
+        raise
 
 
 def _on_commit(signal, **kwargs) -> None:
@@ -184,34 +199,28 @@ def appointment_book(
     check_citizen_limit(citizen=citizen, service=service)
 
     candidates = [agent.pk] if agent else _service_agent_ids(service)
-    try:
-        with transaction.atomic():
-            _lock_agents(candidates)
-            free = available_agent_ids(service, reason, start, agent_ids=candidates)
-            if not free:
-                raise SlotTaken
-            chosen = agent.pk if agent else _least_loaded(free, start)
-            needs_answer = online and reason.requires_confirmation()
-            appointment = Appointment(
-                service=service,
-                agent_id=chosen,
-                reason=reason,
-                citizen=citizen,
-                start=start,
-                end=start + reason.duration,
-                status=Status.PENDING if needs_answer else Status.CONFIRMED,
-                channel=channel,
-                booked_for_service=agent is None,
-                remarks=remarks,
-                created_by=actor if actor and actor.is_authenticated else None,
-            )
-            _save(appointment, actor=actor, reason="booked")
-            _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
-    except IntegrityError as error:
-        # PostgreSQL's exclusion constraint: another transaction won the race.
-        if "appointment_agent_no_overlap" in str(error):
-            raise SlotTaken from error
-        raise
+    with _atomic_booking():
+        _lock_agents(candidates)
+        free = available_agent_ids(service, reason, start, agent_ids=candidates)
+        if not free:
+            raise SlotTaken
+        chosen = agent.pk if agent else _least_loaded(free, start)
+        needs_answer = online and reason.requires_confirmation()
+        appointment = Appointment(
+            service=service,
+            agent_id=chosen,
+            reason=reason,
+            citizen=citizen,
+            start=start,
+            end=start + reason.duration,
+            status=Status.PENDING if needs_answer else Status.CONFIRMED,
+            channel=channel,
+            booked_for_service=agent is None,
+            remarks=remarks,
+            created_by=actor if actor and actor.is_authenticated else None,
+        )
+        _save(appointment, actor=actor, reason="booked")
+        _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
     return appointment
 
 
@@ -326,40 +335,35 @@ def appointment_move(
         if appointment.booked_for_service
         else [appointment.agent_id]
     )
-    try:
-        with transaction.atomic():
-            _lock_agents(candidates)
-            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            _require_status(
-                appointment,
-                [Status.PENDING, Status.CONFIRMED],
-                _("This appointment can no longer be moved."),
-            )
-            free = available_agent_ids(
-                service,
-                reason,
-                start,
-                agent_ids=candidates,
-                ignore_appointment_id=appointment.pk,
-            )
-            if not free:
-                raise SlotTaken
-            previous_start, previous_agent_id = appointment.start, appointment.agent_id
-            if previous_agent_id not in free:
-                appointment.agent_id = _least_loaded(free, start)
-            appointment.start, appointment.end = start, start + reason.duration
-            _save(appointment, actor=actor, reason="moved")
-            _on_commit(
-                events.appointment_moved,
-                appointment=appointment,
-                actor=actor,
-                previous_start=previous_start,
-                previous_agent_id=previous_agent_id,
-            )
-    except IntegrityError as error:
-        if "appointment_agent_no_overlap" in str(error):
-            raise SlotTaken from error
-        raise
+    with _atomic_booking():
+        _lock_agents(candidates)
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment,
+            [Status.PENDING, Status.CONFIRMED],
+            _("This appointment can no longer be moved."),
+        )
+        free = available_agent_ids(
+            service,
+            reason,
+            start,
+            agent_ids=candidates,
+            ignore_appointment_id=appointment.pk,
+        )
+        if not free:
+            raise SlotTaken
+        previous_start, previous_agent_id = appointment.start, appointment.agent_id
+        if previous_agent_id not in free:
+            appointment.agent_id = _least_loaded(free, start)
+        appointment.start, appointment.end = start, start + reason.duration
+        _save(appointment, actor=actor, reason="moved")
+        _on_commit(
+            events.appointment_moved,
+            appointment=appointment,
+            actor=actor,
+            previous_start=previous_start,
+            previous_agent_id=previous_agent_id,
+        )
     return appointment
 
 
@@ -384,41 +388,36 @@ def appointment_reassign(
     *, appointment: Appointment, agent: Agent, actor
 ) -> Appointment:
     """Hand an appointment to another agent of its service who is free then."""
-    try:
-        with transaction.atomic():
-            _lock_agents([appointment.agent_id, agent.pk])
-            appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            _require_status(
-                appointment,
-                [Status.PENDING, Status.CONFIRMED],
-                _("Only an upcoming appointment can be reassigned."),
+    with _atomic_booking():
+        _lock_agents([appointment.agent_id, agent.pk])
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment,
+            [Status.PENDING, Status.CONFIRMED],
+            _("Only an upcoming appointment can be reassigned."),
+        )
+        if agent.pk == appointment.agent_id:
+            raise BookingError(_("The appointment is already with this agent."))
+        free = available_agent_ids(
+            appointment.service,
+            appointment.reason,
+            appointment.start,
+            agent_ids=[agent.pk],
+            ignore_appointment_id=appointment.pk,
+        )
+        if agent.pk not in free:
+            raise BookingError(
+                _("%(agent)s is not available at that time.") % {"agent": agent}
             )
-            if agent.pk == appointment.agent_id:
-                raise BookingError(_("The appointment is already with this agent."))
-            free = available_agent_ids(
-                appointment.service,
-                appointment.reason,
-                appointment.start,
-                agent_ids=[agent.pk],
-                ignore_appointment_id=appointment.pk,
-            )
-            if agent.pk not in free:
-                raise BookingError(
-                    _("%(agent)s is not available at that time.") % {"agent": agent}
-                )
-            previous_agent_id = appointment.agent_id
-            appointment.agent = agent
-            _save(appointment, actor=actor, reason="reassigned")
-            _on_commit(
-                events.appointment_reassigned,
-                appointment=appointment,
-                actor=actor,
-                previous_agent_id=previous_agent_id,
-            )
-    except IntegrityError as error:
-        if "appointment_agent_no_overlap" in str(error):
-            raise SlotTaken from error
-        raise
+        previous_agent_id = appointment.agent_id
+        appointment.agent = agent
+        _save(appointment, actor=actor, reason="reassigned")
+        _on_commit(
+            events.appointment_reassigned,
+            appointment=appointment,
+            actor=actor,
+            previous_agent_id=previous_agent_id,
+        )
     return appointment
 
 
