@@ -8,7 +8,7 @@ export DEBUG ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 
-.PHONY: run test bootstrap lint format bench e2e messages clean loadtest
+.PHONY: run test test-clock bootstrap lint format bench e2e messages clean loadtest
 
 run: bootstrap
 	$(PY) manage.py seed_demo
@@ -17,6 +17,10 @@ run: bootstrap
 
 test: bootstrap lint
 	$(BIN)/pytest
+
+# The non-browser suite with the clock moved to each instant of tests/clock.py.
+test-clock: bootstrap
+	$(PY) scripts/test_clock.py
 
 bootstrap: $(VENV)/.installed node_modules/.installed
 	mkdir -p var

@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     ChoicesDropdownFilter,
-    RangeDateFilter,
     RelatedDropdownFilter,
 )
 from unfold.decorators import action, display
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
+from core.admin_filters import DateRangeFilter
 from staffing.admin import ServiceScopedAdmin
 
 from . import portal, privacy
@@ -139,7 +139,7 @@ class AppointmentAdmin(AppointmentDeskMixin, ServiceScopedAdmin, HistoryAdmin):
         ("channel", ChoicesDropdownFilter),
         ("service", RelatedDropdownFilter),
         ("agent", RelatedDropdownFilter),
-        ("start", RangeDateFilter),
+        ("start", DateRangeFilter),
         "booked_for_service",
     ]
     search_fields = [

@@ -281,6 +281,8 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Day-first dates in every language: English takes en_GB's formats (core/formats).
+FORMAT_MODULE_PATH = ["core.formats"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True

@@ -18,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
 from core.admin_base import HistoryAdmin
+from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
 
 from . import services
@@ -79,7 +80,7 @@ class MessageAdmin(ModelAdmin):
         ("status", ChoicesDropdownFilter),
         ("channel", ChoicesDropdownFilter),
         ("event", ChoicesDropdownFilter),
-        ("created_at", RangeDateFilter),
+        ("created_at", DateRangeFilter),
     ]
     list_filter_submit = True
     list_per_page = 50

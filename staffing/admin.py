@@ -4,9 +4,10 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
-from unfold.contrib.filters.admin import RangeDateFilter, RelatedDropdownFilter
+from unfold.contrib.filters.admin import RelatedDropdownFilter
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
+from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
 
 from .models import (
@@ -203,7 +204,7 @@ class TypicalWeekAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdmin):
     list_filter = [
         ("service", RelatedDropdownFilter),
         ("agent", RelatedDropdownFilter),
-        ("valid_from", RangeDateFilter),
+        ("valid_from", DateRangeFilter),
     ]
     search_fields = ["label", "agent__user__last_name", "service__name"]
     list_select_related = ["agent__user", "service"]
@@ -218,7 +219,7 @@ class AvailabilityExceptionAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdm
     list_filter = [
         "kind",
         ("service", RelatedDropdownFilter),
-        ("start", RangeDateFilter),
+        ("start", DateRangeFilter),
     ]
     search_fields = ["agent__user__last_name", "note"]
     list_select_related = ["agent__user", "service"]
@@ -231,6 +232,6 @@ class AvailabilityExceptionAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdm
 @admin.register(Closure)
 class ClosureAdmin(ServiceScopedAdmin, HistoryAdmin):
     list_display = ["label", "start_date", "end_date", "service"]
-    list_filter = [("service", RelatedDropdownFilter), ("start_date", RangeDateFilter)]
+    list_filter = [("service", RelatedDropdownFilter), ("start_date", DateRangeFilter)]
     search_fields = ["label"]
     date_hierarchy = "start_date"

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -319,7 +320,9 @@ class AvailabilityException(models.Model):
         indexes = [models.Index(fields=["agent", "start"])]
 
     def __str__(self) -> str:
-        return f"{self.agent}: {self.get_kind_display()} {self.start:%d/%m/%Y %H:%M}"
+        # Stored in UTC: shown in the commune's time (it was UTC in lists).
+        start = timezone.localtime(self.start)
+        return f"{self.agent}: {self.get_kind_display()} {start:%d/%m/%Y %H:%M}"
 
     def clean(self) -> None:
         if self.kind == self.Kind.EXTRA_OPENING and not self.service_id:

@@ -1,12 +1,56 @@
-"""Fixtures shared by every test: users in each role, with their services."""
+"""Fixtures shared by every test: users in each role, with their services.
+
+Also the suite's clock option (``--clock`` / ``TEST_CLOCK``, see tests/clock.py)
+and a fast password hasher: the real one costs 0.3 s per user created.
+"""
+
+import os
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 
 from core.roles import ADMINISTRATOR, AGENT, SERVICE_MANAGER
 from staffing.models import Membership
 
+from .clock import parse_instant
 from .factories import AgentFactory, MembershipFactory, ServiceFactory, UserFactory
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("TEST_CLOCK", ""),
+        help="run with the clock moved to this ISO instant, Brussels time when "
+        "naive (e.g. 2027-03-28T03:30); it keeps ticking from there",
+    )
+
+
+def pytest_configure(config):
+    instant = config.getoption("--clock")
+    if instant:
+        traveller = time_machine.travel(parse_instant(instant), tick=True)
+        traveller.start()
+        config.stash[_CLOCK] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_CLOCK, None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    instant = config.getoption("--clock")
+    return f"clock moved to {parse_instant(instant).isoformat()}" if instant else None
+
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

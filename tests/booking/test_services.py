@@ -4,6 +4,7 @@ import threading
 from datetime import date, time, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 
 from booking import events
@@ -33,6 +34,13 @@ from tests.i18n import translated
 
 TUESDAY = date(2027, 1, 5)
 NOW = local(date(2027, 1, 4), 9)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The day before TUESDAY, ticking: what the services read agrees with NOW."""
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 def open_agent(service, agent=None):

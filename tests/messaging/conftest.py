@@ -3,6 +3,7 @@
 from datetime import date, time
 
 import pytest
+import time_machine
 
 from booking.services import appointment_book
 from messaging.models import ChannelRule
@@ -20,6 +21,17 @@ from tests.factories import (
 TUESDAY = date(2027, 1, 5)
 NOW = local(date(2027, 1, 4), 9)
 INFORMATION = "Apportez votre ancienne carte d'identité et 25 €."
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """Monday 4 January 2027, 09:00, ticking: the day before the bookable Tuesday.
+
+    Services get ``now=NOW`` too, but links, reminders and templates read the
+    clock themselves: every clock must agree.
+    """
+    with time_machine.travel(NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

@@ -241,19 +241,25 @@ def test_the_message_list_filters_by_status_channel_event_and_date(
 ):
     client.force_login(administrator)
     url = reverse("admin:messaging_message_changelist")
-    today = timezone.localdate().strftime("%d/%m/%Y")
+    failed_message, _sent = two_messages
+    day = timezone.localtime(failed_message.created_at)
+    typed, day_before = f"{day:%d/%m/%Y}", f"{day - timedelta(days=1):%d/%m/%Y}"
 
     failed = client.get(url, {"status__exact": "failed"}).content.decode()
     sms = client.get(url, {"channel__exact": "sms"}).content.decode()
     by_date = client.get(
         url,
-        {"created_at_from": today, "created_at_to": today, "event__exact": "booked"},
+        {"created_at_from": typed, "created_at_to": typed, "event__exact": "booked"},
     )
+    before = client.get(
+        url, {"created_at_from": day_before, "created_at_to": day_before}
+    ).content.decode()
 
     assert "ours@example.be" in failed and "+32470123456" not in failed
     assert "+32470123456" in sms and "ours@example.be" not in sms
     assert by_date.status_code == 200
     assert "ours@example.be" in by_date.content.decode()
+    assert "ours@example.be" not in before
 
 
 def test_the_resend_action_sends_a_failed_message_again(

@@ -1,0 +1,51 @@
+"""Run the non-browser suite with the clock moved to each instant of tests/clock.py.
+
+    python scripts/test_clock.py                     # every instant, one run each
+    python scripts/test_clock.py --ci                # two, by the day of the year
+    python scripts/test_clock.py -- -x tests/booking  # extra pytest arguments
+
+With --ci, the day of the year picks a pair, so that every instant is covered
+within four days of CI runs. Exits non-zero when any run fails, after all ran.
+"""
+
+import argparse
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.clock import instants  # noqa: E402
+
+
+def main() -> int:
+    """Run pytest once per chosen instant; return the number of failed runs."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ci", action="store_true", help="two instants only")
+    parser.add_argument("pytest_args", nargs="*", help="passed on to pytest")
+    options = parser.parse_args()
+
+    now = datetime.now(UTC)
+    chosen = instants(now)
+    if options.ci:
+        pair = now.timetuple().tm_yday % (len(chosen) // 2)
+        chosen = chosen[2 * pair : 2 * pair + 2]
+
+    failed = []
+    for label, instant in chosen:
+        print(f"== the suite at {instant} ({label}) ==", flush=True)
+        command = [
+            sys.executable, "-m", "pytest", "-q", "-m", "not e2e",
+            f"--clock={instant}", "-p", "no:cacheprovider", *options.pytest_args,
+        ]  # fmt: skip
+        if subprocess.run(command, cwd=ROOT, check=False).returncode:  # noqa: S603
+            failed.append(f"{instant} ({label})")
+    if failed:
+        print("failed at: " + ", ".join(failed))
+    return len(failed)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
