@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
-from staffing.admin import ServiceScopedAdmin
+from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
 from . import portal, privacy
 from .models import Appointment, Citizen, VisitReason
@@ -35,7 +35,9 @@ STATUS_COLOURS = {
 
 
 @admin.register(VisitReason)
-class VisitReasonAdmin(ServiceScopedAdmin, ImportExportHistoryAdmin):
+class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
+    """Reasons are seen by the service's members, written by its managers."""
+
     resource_classes = [VisitReasonResource]
     list_display = [
         "name",

@@ -4,6 +4,7 @@ from import_export import fields
 
 from core.admin_base import AllOrNothingResource
 from staffing.resources import ServiceBySlug
+from staffing.scopes import may_manage_service
 
 from .models import Citizen, VisitReason
 
@@ -30,8 +31,13 @@ class VisitReasonResource(AllOrNothingResource):
         )
         clean_model_instances = True
 
+    def may_import(self, user, instance) -> bool:
+        return may_manage_service(user, instance.service_id)
+
 
 class CitizenResource(AllOrNothingResource):
+    """Citizens: imported by administrators only (the base rule)."""
+
     class Meta:
         model = Citizen
         import_id_fields = ("last_name", "first_name", "email")

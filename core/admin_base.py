@@ -1,9 +1,11 @@
 """Building blocks shared by every app's admin: one base class, the import rule."""
 
 from django.contrib.admin.utils import display_for_field, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ManyToManyField
 from django.http import Http404
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.resources import ModelResource
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,6 +27,33 @@ class AllOrNothingResource(ModelResource):
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, **kwargs)
+
+    def may_import(self, user, instance) -> bool:
+        """Whether ``user`` may write ``instance`` (R25: imports are the
+        administrators').
+
+        The admin lets only administrators import; a resource checks every row
+        again (defence in depth), both as stored and with the file's values.
+        Resources whose rows belong to a service narrow this to the importer's
+        scope (``staffing.scopes``).
+        """
+        return is_administrator(user)
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        super().after_init_instance(instance, new, row, **kwargs)
+        if not new:
+            self._check_scope(instance, kwargs.get("user"))
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        self._check_scope(instance, kwargs.get("user"))
+
+    def _check_scope(self, instance, user) -> None:
+        # An import without a user (a script) is refused rather than trusted.
+        if user is None or not self.may_import(user, instance):
+            raise ValidationError(
+                _("You may not import this row: it is outside what you may change.")
+            )
 
 
 class LocalHistoryContextHelper(HistoricalRecordContextHelper):
@@ -69,6 +98,12 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._check_history_scope(request, object_id)
+        if request.method == "POST":
+            # simple_history saves a revert with view permission only; a revert
+            # is a change, refused where the user may not change the row.
+            current = self.get_queryset(request).filter(pk=unquote(object_id)).first()
+            if not self.has_change_permission(request, current):
+                raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
@@ -86,3 +121,12 @@ class ImportExportHistoryAdmin(ScopedHistoryAdmin, ImportExportModelAdmin, Model
     export_form_class = ExportForm
     list_filter_submit = True
     list_per_page = 50
+
+    def has_import_permission(self, request):
+        """Only administrators import (R25); import-export allows everyone."""
+        return is_administrator(request.user)
+
+    def has_export_permission(self, request):
+        """Whoever may see the list exports it: the export reads ``get_queryset``,
+        so it holds only the rows the user sees."""
+        return self.has_view_permission(request)

@@ -1,10 +1,16 @@
 """Admin of services, agents and their schedules (R18, R19, R22, R25, R26)."""
 
+import copy
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from import_export.forms import ConfirmImportForm
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
+from unfold.contrib.import_export.forms import ImportForm
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
@@ -26,7 +32,13 @@ from .resources import (
     ServiceResource,
     TypicalWeekResource,
 )
-from .scopes import editable_availability, managed_service_ids, visible_to
+from .scopes import (
+    editable_availability,
+    managed_service_ids,
+    may_edit_availability,
+    may_manage_service,
+    visible_to,
+)
 
 
 class ServiceScopedAdmin:
@@ -42,36 +54,100 @@ class ServiceScopedAdmin:
         queryset = super().get_queryset(request)
         return visible_to(queryset, request.user, service_field=self.service_field)
 
+    def service_choices(self, request):
+        """The services this admin's forms offer to a non-administrator."""
+        return visible_to(Service.objects.all(), request.user, service_field="pk")
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Service and not is_administrator(request.user):
-            kwargs["queryset"] = visible_to(
-                Service.objects.all(), request.user, service_field="pk"
-            )
+            kwargs["queryset"] = self.service_choices(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class AvailabilityScopedAdmin(ServiceScopedAdmin):
-    """Availability rows: visible within the user's services, changeable only by
-    the agent concerned, the managers of his or her services and administrators."""
+class WriteScopedAdmin(ServiceScopedAdmin):
+    """Rows that the user sees in his or her services but writes only where
+    ``may_write`` says so.
 
-    agent_field = "agent"
+    One rule answers both questions: may the user change or delete this stored
+    row (object permissions, so also bulk deletion and history revert), and may
+    he or she save the values of this form (a row moved into another service).
+    """
 
-    def _may_edit(self, request, obj) -> bool:
-        if obj is None:
-            return True
-        rows = type(obj).objects.filter(pk=obj.pk)
-        return editable_availability(
-            rows, request.user, agent_field=self.agent_field
-        ).exists()
+    def may_write(self, user, obj) -> bool:
+        """Whether ``user`` may write ``obj`` (stored, or holding a form's values)."""
+        raise NotImplementedError
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._may_edit(
-            request, obj
+        return super().has_change_permission(request, obj) and (
+            obj is None or self.may_write(request.user, obj)
         )
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._may_edit(
-            request, obj
+        return super().has_delete_permission(request, obj) and (
+            obj is None or self.may_write(request.user, obj)
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        return type(
+            form_class.__name__,
+            (WriteScopedForm, form_class),
+            {"may_write": staticmethod(lambda row: self.may_write(request.user, row))},
+        )
+
+
+class WriteScopedForm(forms.ModelForm):
+    """Refuses values that would put the row outside what the user may write."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # The instance gets the form's values only after clean(): check a copy.
+        candidate = copy.copy(self.instance)
+        for field in candidate._meta.concrete_fields:
+            if field.name in cleaned:
+                setattr(candidate, field.name, cleaned[field.name])
+        if not self.may_write(candidate):
+            raise ValidationError(
+                _("You may only write in the services you manage."),
+                code="out_of_scope",
+            )
+        return cleaned
+
+
+class ManagedServiceAdmin(WriteScopedAdmin):
+    """Rows of a service: visible to its members, written by its managers.
+
+    Rows without a service (commune-wide closures) are the administrators':
+    others must choose one of the services they manage.
+    """
+
+    def may_write(self, user, obj) -> bool:
+        return may_manage_service(user, getattr(obj, f"{self.service_field}_id"))
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and (
+            is_administrator(request.user) or bool(managed_service_ids(request.user))
+        )
+
+    def service_choices(self, request):
+        return Service.objects.filter(pk__in=managed_service_ids(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.service_field and not is_administrator(request.user):
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AvailabilityScopedAdmin(WriteScopedAdmin):
+    """Availability rows: visible within the user's services, changeable only by
+    the agent concerned, the managers of the row's service and administrators
+    (``scopes.may_edit_availability``)."""
+
+    def may_write(self, user, obj) -> bool:
+        return may_edit_availability(
+            user, agent_id=obj.agent_id, service_id=obj.service_id
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -89,7 +165,7 @@ class MembershipInline(TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(ServiceScopedAdmin, ImportExportHistoryAdmin):
+class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin):
     resource_classes = [ServiceResource]
     service_field = "pk"
     list_display = [
@@ -139,17 +215,40 @@ class ServiceAdmin(ServiceScopedAdmin, ImportExportHistoryAdmin):
     def agent_count(self, obj) -> int:
         return obj._agent_count
 
-    def has_change_permission(self, request, obj=None):
+    def may_write(self, user, obj) -> bool:
         # A manager changes only the services he or she manages.
-        allowed = super().has_change_permission(request, obj)
-        if obj is None or not allowed or is_administrator(request.user):
-            return allowed
-        return obj.pk in managed_service_ids(request.user)
+        return may_manage_service(user, obj.pk)
+
+
+_UPDATE_LOGINS_LABEL = _("Update the names and e-mail of existing logins")
+
+
+class AgentImportForm(ImportForm):
+    """The import form, with the administrator's explicit choice to update logins."""
+
+    update_logins = forms.BooleanField(
+        label=_UPDATE_LOGINS_LABEL,
+        required=False,
+        initial=False,
+        help_text=_(
+            "Unticked, the file's names and e-mail are used only for new logins."
+        ),
+    )
+
+
+class AgentConfirmImportForm(ConfirmImportForm):
+    """Carries the choice from the preview to the import itself."""
+
+    update_logins = forms.BooleanField(
+        label=_UPDATE_LOGINS_LABEL, required=False, widget=forms.HiddenInput
+    )
 
 
 @admin.register(Agent)
 class AgentAdmin(ImportExportHistoryAdmin):
     resource_classes = [AgentResource]
+    import_form_class = AgentImportForm
+    confirm_form_class = AgentConfirmImportForm
     list_display = ["__str__", "title", "service_list", "is_active"]
     list_filter = ["is_active", ("services", RelatedDropdownFilter)]
     search_fields = ["user__last_name", "user__first_name", "user__username", "title"]
@@ -169,9 +268,23 @@ class AgentAdmin(ImportExportHistoryAdmin):
     def service_list(self, obj) -> str:
         return ", ".join(service.name for service in obj.services.all())
 
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["update_logins"] = import_form.cleaned_data["update_logins"]
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "update_logins": bool(cleaned.get("update_logins")),
+        }
+
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceScopedAdmin, ImportExportHistoryAdmin):
+class MembershipAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
     resource_classes = [MembershipResource]
     list_display = ["agent", "service", "role"]
     list_filter = ["role", ("service", RelatedDropdownFilter)]
@@ -230,7 +343,7 @@ class AvailabilityExceptionAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdm
 
 
 @admin.register(Closure)
-class ClosureAdmin(ServiceScopedAdmin, HistoryAdmin):
+class ClosureAdmin(ManagedServiceAdmin, HistoryAdmin):
     list_display = ["label", "start_date", "end_date", "service"]
     list_filter = [("service", RelatedDropdownFilter), ("start_date", DateRangeFilter)]
     search_fields = ["label"]

@@ -8,7 +8,8 @@ and of the service's capacity (agents open at once) for the next two weeks,
 computed by the pure engine (``staffing.availability``) with the edited week
 in place of the stored one.
 
-Only agents the user may edit are offered (``scopes.editable_availability``).
+Only agents the user may edit are offered (``scopes.editable_availability``), and
+only in the services where he or she may (``scopes.availability_service_ids``).
 """
 
 from collections import defaultdict
@@ -43,7 +44,7 @@ from .models import (
     TypicalWeekRange,
 )
 from .resources import WEEKDAY_COLUMNS, parse_week_columns
-from .scopes import editable_availability
+from .scopes import availability_service_ids, editable_availability
 from .services import (
     exception_create,
     exception_delete,
@@ -389,9 +390,10 @@ def _resolve(request, agents: QuerySet) -> tuple[Agent, Service, QuerySet]:
         agent = agents.filter(user=request.user).first() or agents.first()
     if agent is None:
         raise Http404
-    services = Service.objects.filter(memberships__agent=agent).order_by(
-        "order", "name"
-    )
+    # A manager edits a colleague only in the services he or she manages.
+    services = Service.objects.filter(
+        pk__in=availability_service_ids(request.user, agent.pk)
+    ).order_by("order", "name")
     service_id = source.get("service")
     if service_id:
         service = services.filter(pk=service_id if service_id.isdigit() else 0).first()

@@ -1,4 +1,10 @@
-"""Spreadsheet import and export of the staffing configuration (R25)."""
+"""Spreadsheet import and export of the staffing configuration (R25).
+
+Only administrators import (the admins say so); each resource checks every row
+again in the importer's scope (``may_import``, rules from ``staffing.scopes``),
+and rows with rules (typical weeks, exceptions) are written by
+``staffing.services``, as the portal writes them.
+"""
 
 import re
 from datetime import time
@@ -18,8 +24,11 @@ from .models import (
     Membership,
     Service,
     TypicalWeek,
-    TypicalWeekRange,
 )
+from .scopes import may_edit_availability, may_manage_service
+from .services import exception_create, exception_update, typical_week_save
+
+IMPORT_REASON = "imported from a spreadsheet"
 
 WEEKDAY_COLUMNS = (
     "monday",
@@ -68,9 +77,21 @@ class ServiceResource(AllOrNothingResource):
         clean_model_instances = True
         skip_unchanged = True
 
+    def may_import(self, user, instance) -> bool:
+        # A manager updates the services he or she manages; new ones are the
+        # administrators'.
+        return may_manage_service(user, instance.pk)
+
 
 class AgentResource(AllOrNothingResource):
-    """One row per agent; the row creates or updates the agent's login too."""
+    """One row per agent; the row creates the agent's login when it is new.
+
+    An existing login keeps its names, e-mail, staff status and groups unless
+    the administrator asks for updates (``update_logins``): a file must not
+    rewrite who someone is by accident, nor give back a withdrawn staff status.
+    """
+
+    LOGIN_COLUMNS = ("first_name", "last_name", "email")
 
     username = fields.Field(attribute="user__username", column_name="username")
     first_name = fields.Field(attribute="user__first_name", column_name="first_name")
@@ -82,6 +103,13 @@ class AgentResource(AllOrNothingResource):
         import_id_fields = ("username",)
         fields = ("username", "first_name", "last_name", "email", "title", "phone")
 
+    def __init__(self, *, update_logins: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.update_logins = update_logins
+
+    def _writes_login(self, instance) -> bool:
+        return instance.user.pk is None or self.update_logins
+
     def get_instance(self, instance_loader, row):
         username = (row.get("username") or "").strip()
         return (
@@ -91,9 +119,16 @@ class AgentResource(AllOrNothingResource):
     def init_instance(self, row=None):
         return Agent(user=User(is_staff=True))
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name in self.LOGIN_COLUMNS and not self._writes_login(instance):
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
     def import_instance(self, instance, row, **kwargs):
         """Fill the agent and its user, and check the user as a form would."""
         super().import_instance(instance, row, **kwargs)
+        if not self._writes_login(instance):
+            return
         user = instance.user
         user.username = (user.username or "").strip()
         errors = {}
@@ -111,9 +146,11 @@ class AgentResource(AllOrNothingResource):
         user = instance.user
         if not user.pk:
             user.set_unusable_password()
-        user.is_staff = True
-        user.save()
-        user.groups.add(Group.objects.get(name=AGENT))
+            user.is_staff = True
+            user.save()
+            user.groups.add(Group.objects.get(name=AGENT))
+        elif self.update_logins:
+            user.save(update_fields=list(self.LOGIN_COLUMNS))
         instance.user = user
 
 
@@ -130,6 +167,9 @@ class MembershipResource(AllOrNothingResource):
         import_id_fields = ("agent", "service")
         fields = ("agent", "service", "role")
         clean_model_instances = True
+
+    def may_import(self, user, instance) -> bool:
+        return may_manage_service(user, instance.service_id)
 
 
 class TypicalWeekResource(AllOrNothingResource):
@@ -165,15 +205,28 @@ class TypicalWeekResource(AllOrNothingResource):
             by_day[opening.weekday].append(f"{opening.start:%H:%M}-{opening.end:%H:%M}")
         return [*row, *(", ".join(by_day[day]) for day in range(7))]
 
+    def may_import(self, user, instance) -> bool:
+        return may_edit_availability(
+            user, agent_id=instance.agent_id, service_id=instance.service_id
+        )
+
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
         instance._imported_ranges = parse_week_columns(row)
 
-    def after_save_instance(self, instance, row, **kwargs):
-        instance.ranges.all().delete()
-        TypicalWeekRange.objects.bulk_create(
-            TypicalWeekRange(typical_week=instance, weekday=day, start=start, end=end)
-            for day, start, end in instance._imported_ranges
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Write the week and its ranges as the availability editor does."""
+        typical_week_save(
+            agent=instance.agent,
+            service=instance.service,
+            valid_from=instance.valid_from,
+            valid_until=instance.valid_until,
+            repeat_every=instance.repeat_every,
+            ranges=instance._imported_ranges,
+            label=instance.label,
+            week=instance,
+            actor=kwargs.get("user"),
+            reason=IMPORT_REASON,
         )
 
 
@@ -217,3 +270,33 @@ class AvailabilityExceptionResource(AllOrNothingResource):
         import_id_fields = ("agent", "kind", "start")
         fields = ("agent", "service", "kind", "start", "end", "note")
         clean_model_instances = True
+
+    def may_import(self, user, instance) -> bool:
+        return may_edit_availability(
+            user, agent_id=instance.agent_id, service_id=instance.service_id
+        )
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        """Write through the staffing services, as the portal does.
+
+        Appointments that an imported unavailability hits are not handed over
+        or cancelled here (that is ``booking.unavailability``'s work, which
+        staffing cannot call).
+        """
+        values = {
+            "kind": instance.kind,
+            "end": instance.end,
+            "service": instance.service,
+            "note": instance.note,
+            "actor": kwargs.get("user"),
+        }
+        if is_create:
+            created = exception_create(
+                agent=instance.agent,
+                start=instance.start,
+                reason=IMPORT_REASON,
+                **values,
+            )
+            instance.pk, instance._state.adding = created.pk, False
+        else:
+            exception_update(exception=instance, **values)

@@ -2,14 +2,16 @@
 
 Administrators see everything; service managers see and manage the services they
 manage; agents see the services they belong to and change only their own
-availability. Admins and views filter their querysets with these helpers.
+availability. Rows without a service (commune-wide closures) are the
+administrators'. Admins, views and imports filter their querysets and check
+their rows with these helpers.
 """
 
 from django.db.models import Q, QuerySet
 
 from core.roles import is_administrator
 
-from .models import Membership
+from .models import Agent, Membership
 
 
 def member_service_ids(user) -> set[int]:
@@ -66,3 +68,51 @@ def editable_availability(queryset: QuerySet, user, *, agent_field: str) -> Quer
         Q(**{f"{prefix}user": user})
         | Q(**{f"{prefix}memberships__service__in": managed})
     ).distinct()
+
+
+def may_manage_service(user, service_id: int | None) -> bool:
+    """Whether the user may write a row that belongs to service ``service_id``.
+
+    Administrators write anywhere; a manager writes in the services he or she
+    manages, never in those he or she only belongs to. ``None`` is a row of the
+    whole commune (a commune-wide closure, a new service): the administrators'.
+    """
+    if is_administrator(user):
+        return True
+    return service_id is not None and service_id in managed_service_ids(user)
+
+
+def availability_service_ids(user, agent_id: int) -> set[int]:
+    """The services in which the user may change the availability of an agent.
+
+    All of the agent's services for the agent him- or herself and for
+    administrators; for a manager, those of them that he or she manages.
+    """
+    services = set(
+        Membership.objects.filter(agent_id=agent_id).values_list(
+            "service_id", flat=True
+        )
+    )
+    if is_administrator(user) or _is_own_agent(user, agent_id):
+        return services
+    return services & managed_service_ids(user)
+
+
+def may_edit_availability(user, *, agent_id: int, service_id: int | None) -> bool:
+    """Whether the user may write an availability row (typical week, exception).
+
+    ``service_id`` is the row's service, ``None`` for an unavailability that
+    concerns all the agent's services: the agent, administrators, and a manager
+    of one of the agent's services may write it.
+    """
+    if is_administrator(user) or (service_id is None and _is_own_agent(user, agent_id)):
+        return True
+    allowed = availability_service_ids(user, agent_id)
+    return bool(allowed) if service_id is None else service_id in allowed
+
+
+def _is_own_agent(user, agent_id: int) -> bool:
+    return (
+        user.is_authenticated
+        and Agent.objects.filter(pk=agent_id, user_id=user.pk).exists()
+    )

@@ -62,6 +62,7 @@ def exception_create(
     service: Service | None = None,
     note: str = "",
     actor,
+    reason: str = "created from the portal",
 ) -> AvailabilityException:
     """Record a closed period or an extra opening of ``agent``.
 
@@ -69,6 +70,42 @@ def exception_create(
     exception; the appointments an unavailability hits are handled by
     ``booking.unavailability.unavailability_enter``.
     """
+    _check_works_in(agent, service)
+    exception = AvailabilityException(
+        agent=agent, kind=kind, start=start, end=end, service=service, note=note
+    )
+    exception.full_clean()
+    _history(exception, actor=actor, reason=reason)
+    exception.save()
+    return exception
+
+
+@transaction.atomic
+def exception_update(
+    *,
+    exception: AvailabilityException,
+    kind: str,
+    end: datetime,
+    service: Service | None = None,
+    note: str = "",
+    actor,
+) -> AvailabilityException:
+    """Change what an exception says (a spreadsheet import updates its rows).
+
+    Checked as :func:`exception_create` checks a new one; the agent and start
+    identify the row and stay.
+    """
+    _check_works_in(exception.agent, service)
+    exception.kind, exception.end = kind, end
+    exception.service, exception.note = service, note
+    exception.full_clean()
+    _history(exception, actor=actor, reason="updated by an import")
+    exception.save()
+    return exception
+
+
+def _check_works_in(agent: Agent, service: Service | None) -> None:
+    """Refuse a service the agent does not belong to (``None``: all of them)."""
     if (
         service is not None
         and not Membership.objects.filter(agent=agent, service=service).exists()
@@ -79,13 +116,6 @@ def exception_create(
                 % {"agent": agent}
             }
         )
-    exception = AvailabilityException(
-        agent=agent, kind=kind, start=start, end=end, service=service, note=note
-    )
-    exception.full_clean()
-    _history(exception, actor=actor, reason="created from the portal")
-    exception.save()
-    return exception
 
 
 @transaction.atomic
@@ -107,19 +137,15 @@ def typical_week_save(
     label: str = "",
     week: TypicalWeek | None = None,
     actor,
+    reason: str = "saved from the availability editor",
 ) -> TypicalWeek:
     """Create ``week`` (or replace its content) with ``ranges``.
 
-    The ranges are replaced as a whole: the editor always sends the full week,
-    so there is nothing to merge.
+    The ranges are replaced as a whole: the editor (and an import row) always
+    sends the full week, so there is nothing to merge. ``reason`` is the change
+    reason the history records.
     """
-    if not Membership.objects.filter(agent=agent, service=service).exists():
-        raise ValidationError(
-            {
-                "service": _("%(agent)s does not work in this service.")
-                % {"agent": agent}
-            }
-        )
+    _check_works_in(agent, service)
     if not ranges:
         raise ValidationError(_("Enter at least one opening range."))
     _check_no_overlap(ranges)
@@ -128,17 +154,17 @@ def typical_week_save(
     week.valid_from, week.valid_until = valid_from, valid_until
     week.repeat_every = repeat_every
     week.full_clean()
-    _history(week, actor=actor, reason="saved from the availability editor")
+    _history(week, actor=actor, reason=reason)
     week.save()
     for old in week.ranges.all():
-        _history(old, actor=actor, reason="replaced from the availability editor")
+        _history(old, actor=actor, reason=reason)
         old.delete()
     for weekday, start, end in ranges:
         opening = TypicalWeekRange(
             typical_week=week, weekday=weekday, start=start, end=end
         )
         opening.full_clean()
-        _history(opening, actor=actor, reason="saved from the availability editor")
+        _history(opening, actor=actor, reason=reason)
         opening.save()
     return week
 
