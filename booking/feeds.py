@@ -2,7 +2,11 @@
 Outlook or a phone (MISSION, "agenda feeds for agents").
 
 The URL holds the agent's secret ``feed_token``; regenerating the token
-(``staffing.services.agent_feed_token_regenerate``) revokes the old URL. A feed
+(``staffing.services.agent_feed_token_regenerate``) revokes the old URL, which
+then answers 410 Gone with a short explanation, so that a calendar application
+shows an error instead of going silently stale; a token that never existed is
+a 404. Only the agent and administrators see the address
+(``staffing.scopes.feed_agents``). A feed
 carries the agent's active appointments from 30 days ago to 180 days ahead,
 with the citizen's name and the reason only: no e-mail nor phone number in a
 URL that calendar apps keep and sync.
@@ -12,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseGone
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from core.models import Commune
-from staffing.models import Agent
+from staffing.models import Agent, RetiredFeedToken, feed_token_digest
 
 from .ics import escape_text, fold
 from .models import Appointment
@@ -98,12 +102,32 @@ def agent_feed(request, token: str):
         .select_related("user")
         .first()
     )
-    if agent is None or not token:
+    if not token:
         raise Http404
+    if agent is None:
+        return _gone_or_404(token)
     with override(settings.LANGUAGE_CODE):
         body = agent_calendar(agent)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda.ics"'
     # The feed is personal data: no shared cache may keep it.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _gone_or_404(token: str):
+    """410 Gone for a token that was replaced, 404 for one that never existed."""
+    if not RetiredFeedToken.objects.filter(
+        token_digest=feed_token_digest(token)
+    ).exists():
+        raise Http404
+    with override(settings.LANGUAGE_CODE):
+        body = _(
+            "This agenda feed address was replaced by a new one and no longer "
+            "works. Remove this subscription from your calendar application, "
+            "then subscribe to the new address shown on the page “My agenda "
+            "feed” of the agent portal."
+        )
+    response = HttpResponseGone(body + "\n", content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -31,7 +31,7 @@ from staffing import availability
 from staffing.admin_views import availability_editor, editable_agents
 from staffing.availability import Interval
 from staffing.models import Agent, Service
-from staffing.scopes import managed_service_ids
+from staffing.scopes import feed_agents, managed_service_ids
 from staffing.services import agent_feed_token_regenerate
 
 from . import agenda, phone
@@ -362,8 +362,17 @@ def desk_mark(request):
 
 @permission_required("booking.view_appointment", raise_exception=True)
 def feed(request):
-    """The agent's private feed URL, and a button that revokes it."""
-    agents = editable_agents(request.user)
+    """The agent's private feed URL, and a button that revokes it (one POST).
+
+    Only the agent and administrators see it (``staffing.scopes.feed_agents``):
+    the address alone opens the agenda.
+    """
+    agents = feed_agents(
+        Agent.objects.filter(is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name"),
+        request.user,
+    )
     if request.GET.get("agent") or request.POST.get("agent"):
         agent_id = request.POST.get("agent") or request.GET.get("agent")
         agent = agents.filter(pk=agenda._int(agent_id)).first()
@@ -374,10 +383,14 @@ def feed(request):
         raise Http404
     if request.method == "POST":
         agent_feed_token_regenerate(agent=agent, actor=request.user)
-        messages.success(
-            request,
-            _("A new address was made: the old one no longer works."),
-        )
+        if agent.user_id == request.user.pk:
+            done = _("A new address was made: the old one no longer works.")
+        else:
+            done = _(
+                "A new address was made: the old one no longer works. "
+                "%(agent)s will receive the new one by e-mail."
+            ) % {"agent": agent}
+        messages.success(request, done)
         return redirect(f"{reverse('admin:portal_feed')}?agent={agent.pk}")
     url = request.build_absolute_uri(
         reverse("agent_feed", kwargs={"token": agent.feed_token})

@@ -26,7 +26,7 @@ from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
 
 from . import services
-from .forms import MessageTemplateForm, render_sample
+from .forms import MessageTemplateForm, ScheduleForm, render_sample
 from .models import ChannelRule, Message, MessageTemplate, MessagingSettings
 from .rendering import CONTEXT_HELP, Texts
 from .selectors import may_view_messages, messages_visible_to
@@ -34,7 +34,6 @@ from .sms import sms_segments
 from .views import inbox
 
 for model, base in [
-    (Schedule, q_admin.ScheduleAdmin),
     (Success, q_admin.TaskAdmin),
     (Failure, q_admin.FailAdmin),
     (OrmQ, q_admin.QueueAdmin),
@@ -42,6 +41,18 @@ for model, base in [
     if admin.site.is_registered(model):
         admin.site.unregister(model)
     admin.site.register(model, type(base.__name__, (base, ModelAdmin), {}))
+
+
+class ScheduleAdmin(q_admin.ScheduleAdmin, ModelAdmin):
+    """Scheduled jobs: only the project's own tasks (``ScheduleForm``), for
+    superusers too, since a free dotted path would run any Python callable."""
+
+    form = ScheduleForm
+
+
+if admin.site.is_registered(Schedule):
+    admin.site.unregister(Schedule)
+admin.site.register(Schedule, ScheduleAdmin)
 
 admin.site.register_view("messaging/inbox/", inbox, name="messaging_inbox")
 

@@ -727,6 +727,71 @@ _SMS = {
 }
 
 
+# --- An agent's new agenda feed address (issue 12) -------------------------------
+# Sent when someone else replaced the agent's private feed address (an
+# administrator, or the migration that replaced every address once).
+
+_FEED_ADDRESS = {
+    "fr": (
+        "Nouvelle adresse de votre agenda",
+        "L’adresse privée de votre agenda (votre abonnement à vos rendez-vous "
+        "dans Outlook, Google Agenda ou votre téléphone) a été remplacée par "
+        "mesure de sécurité. L’ancienne adresse ne fonctionne plus : dans votre "
+        "application d’agenda, supprimez l’ancien abonnement et abonnez-vous à "
+        "la nouvelle adresse :",
+        "Gardez cette adresse pour vous : elle donne accès aux noms de vos "
+        "rendez-vous. Vous pouvez la revoir et la renouveler ici : "
+        "{{ feed_page_url }}",
+        "Votre agenda a une nouvelle adresse: {{ feed_url }} L'ancienne ne "
+        "fonctionne plus: abonnez-vous à nouveau.",
+    ),
+    "nl": (
+        "Nieuw adres van uw agenda",
+        "Het privéadres van uw agenda (uw abonnement op uw afspraken in "
+        "Outlook, Google Agenda of uw telefoon) is om veiligheidsredenen "
+        "vervangen. Het oude adres werkt niet meer: verwijder het oude "
+        "abonnement in uw agenda-app en abonneer u op het nieuwe adres:",
+        "Houd dit adres voor uzelf: het geeft toegang tot de namen in uw "
+        "agenda. U kunt het hier opnieuw bekijken en vernieuwen: "
+        "{{ feed_page_url }}",
+        "Uw agenda heeft een nieuw adres: {{ feed_url }} Het oude werkt niet "
+        "meer: abonneer u opnieuw.",
+    ),
+    "de": (
+        "Neue Adresse Ihres Kalenders",
+        "Die private Adresse Ihres Kalenders (Ihr Abonnement Ihrer Termine in "
+        "Outlook, Google Kalender oder auf Ihrem Telefon) wurde aus "
+        "Sicherheitsgründen ersetzt. Die alte Adresse funktioniert nicht mehr: "
+        "Entfernen Sie das alte Abonnement in Ihrer Kalender-App und "
+        "abonnieren Sie die neue Adresse:",
+        "Behalten Sie diese Adresse für sich: Sie gibt Zugang zu den Namen in "
+        "Ihrem Kalender. Hier können Sie sie wieder ansehen und erneuern: "
+        "{{ feed_page_url }}",
+        "Ihr Kalender hat eine neue Adresse: {{ feed_url }} Die alte "
+        "funktioniert nicht mehr: bitte neu abonnieren.",
+    ),
+    "en": (
+        "New address of your agenda feed",
+        "The private address of your agenda (your subscription to your "
+        "appointments in Outlook, Google Calendar or your phone) was replaced "
+        "for security reasons. The old address no longer works: remove the old "
+        "subscription from your calendar application and subscribe to the new "
+        "address:",
+        "Keep this address to yourself: it gives access to the names in your "
+        "agenda. You can see it again and renew it here: {{ feed_page_url }}",
+        "Your agenda has a new address: {{ feed_url }} The old one no longer "
+        "works: please subscribe again.",
+    ),
+}
+
+
+def _feed_address_texts(lang: str) -> tuple[DefaultText, DefaultText]:
+    """The e-mail and the SMS that give an agent a new feed address."""
+    subject, intro, keep, sms = _FEED_ADDRESS[lang]
+    email = DefaultText(subject, _agent_mail(lang, intro, "{{ feed_url }}", keep))
+    return email, DefaultText("", sms)
+
+
 def _build() -> dict[tuple[str, str, str], DefaultText]:
     texts: dict[tuple[str, str, str], DefaultText] = {}
     for language in ("fr", "nl", "de", "en"):
@@ -735,6 +800,10 @@ def _build() -> dict[tuple[str, str, str], DefaultText]:
             texts[(str(event), Channel.EMAIL.value, language)] = text
         for event, body in _SMS[language].items():
             texts[(str(event), Channel.SMS.value, language)] = DefaultText("", body)
+        email, sms = _feed_address_texts(language)
+        feed_address = str(Event.AGENT_FEED_ADDRESS)
+        texts[(feed_address, Channel.EMAIL.value, language)] = email
+        texts[(feed_address, Channel.SMS.value, language)] = sms
     return texts
 
 
@@ -756,6 +825,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Event.AGENT_NEW: "email",
     Event.AGENT_CANCELLED: "email",
     Event.AGENT_DAY_LIST: "email",
+    Event.AGENT_FEED_ADDRESS: "email",
 }
 
 

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.template import TemplateSyntaxError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.widgets import UnfoldAdminTextareaWidget
+from django_q.models import Schedule
+from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
 from .models import Channel, MessageTemplate
 from .rendering import Rendered, Texts, compile_template, render_texts, sample_context
+from .schedules import schedulable_tasks
 from .sms import GSM7_BASIC, GSM7_EXTENSION, UCS2, sms_segments
 
 
@@ -128,3 +130,46 @@ class RefuseForm(forms.Form):
             "required": _("Say why the request is refused: the citizen will read it.")
         },
     )
+
+
+class ScheduleForm(forms.ModelForm):
+    """A django-q2 schedule that can run only one of the project's own jobs
+    (``messaging.schedules.SCHEDULES``), and no hook: both are dotted paths that
+    the worker would import and call, whatever they name."""
+
+    func = forms.ChoiceField(
+        label=_("Task"),
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Only the application's own tasks can be scheduled."),
+    )
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "name",
+            "func",
+            "hook",
+            "args",
+            "kwargs",
+            "schedule_type",
+            "minutes",
+            "repeats",
+            "next_run",
+            "cron",
+            "cluster",
+            "intended_date_kwarg",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["func"].choices = [
+            (func, f"{name} ({func})") for func, name in schedulable_tasks().items()
+        ]
+
+    def clean_hook(self) -> str:
+        hook = (self.cleaned_data.get("hook") or "").strip()
+        if hook:
+            raise forms.ValidationError(
+                _("A schedule cannot call a hook: leave this field empty.")
+            )
+        return hook

@@ -33,9 +33,17 @@ class Event(models.TextChoices):
     AGENT_NEW = "agent_new", _("Agent: new appointment")
     AGENT_CANCELLED = "agent_cancelled", _("Agent: appointment cancelled")
     AGENT_DAY_LIST = "agent_day_list", _("Agent: the next day's appointments")
+    AGENT_FEED_ADDRESS = "agent_feed_address", _("Agent: new agenda feed address")
 
 
-AGENT_EVENTS = frozenset({Event.AGENT_NEW, Event.AGENT_CANCELLED, Event.AGENT_DAY_LIST})
+AGENT_EVENTS = frozenset(
+    {
+        Event.AGENT_NEW,
+        Event.AGENT_CANCELLED,
+        Event.AGENT_DAY_LIST,
+        Event.AGENT_FEED_ADDRESS,
+    }
+)
 
 
 class Channel(models.TextChoices):

@@ -28,6 +28,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
 - the agent's list of the day: ``day`` and ``appointments``, each with
   ``time``, ``end_time``, ``citizen``, ``reason``, ``service``, ``remarks``,
   ``is_pending``
+- an agent's new agenda feed address: ``feed_url`` (the new private address),
+  ``feed_page_url`` (the portal page that shows and renews it)
 """
 
 import logging
@@ -297,6 +299,16 @@ def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
     }
 
 
+def feed_address_context(agent, *, language: str) -> dict:
+    """The context of the message that gives an agent a new feed address."""
+    return {
+        "recipient": {"name": _agent_name(agent)},
+        "feed_url": _reverse_or_empty("agent_feed", kwargs={"token": agent.feed_token}),
+        "feed_page_url": _reverse_or_empty("admin:portal_feed"),
+        "commune": commune_context(),
+    }
+
+
 # --- The sample appointment of the template editor -------------------------------
 
 
@@ -367,6 +379,9 @@ def sample_context(language: str) -> dict:
             ),
             "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
             "agenda_url": agenda_url,
+            # As long as a real one (new_feed_token), for SMS lengths.
+            "feed_url": _reverse_or_empty("agent_feed", kwargs={"token": "x" * 32}),
+            "feed_page_url": _reverse_or_empty("admin:portal_feed"),
             "day": format_date(day, language),
             "appointments": [
                 {
@@ -430,5 +445,9 @@ CONTEXT_HELP = [
         "day, appointments (time, end_time, citizen, reason, service, remarks, "
         "is_pending)",
         gettext_lazy("the agent's list of the day"),
+    ),
+    (
+        "feed_url, feed_page_url",
+        gettext_lazy("an agent's new agenda feed address; the page that shows it"),
     ),
 ]

@@ -31,6 +31,12 @@ SCHEDULES: dict[str, dict] = {
         "func": "messaging.tasks.create_reminders",
         "schedule_type": Schedule.DAILY,
     },
+    # Agents whose agenda feed address was renewed by someone else (issue 12).
+    "Agenda feed addresses": {
+        "func": "messaging.tasks.send_feed_address_notices",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
     # GDPR retention (booking/privacy.py), at a quiet hour.
     "Privacy sweep": {
         "func": "messaging.tasks.privacy_sweep",
@@ -43,6 +49,16 @@ AT_HOUR = {
     "Day-before reminders": "REMINDER_HOUR",
     "Privacy sweep": "PRIVACY_SWEEP_HOUR",
 }
+
+
+def schedulable_tasks() -> dict[str, str]:
+    """The callables a schedule may run, each with the name it is declared under.
+
+    Only the project's own jobs: django-q2 calls whatever dotted path a
+    Schedule row names, so a free text in the admin would let whoever edits
+    schedules run any Python callable (``os.system``…).
+    """
+    return {options["func"]: name for name, options in SCHEDULES.items()}
 
 
 def next_run_at(hour: int, now: datetime | None = None) -> datetime:

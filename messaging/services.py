@@ -60,7 +60,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment
 from core.roles import is_administrator
-from staffing.models import Agent
+from staffing.models import Agent, RetiredFeedToken
 from staffing.scopes import managed_service_ids
 
 from .defaults import DEFAULT_TEMPLATES
@@ -76,6 +76,7 @@ from .rendering import (
     Texts,
     appointment_context,
     day_list_context,
+    feed_address_context,
     render_texts,
 )
 from .sms import Sms, SmsError, get_backend, is_mobile, normalise_phone
@@ -464,6 +465,45 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
                 ),
             )
             written += _write(planned, appointment=None, language=language)
+    _enqueue_after_commit(written)
+    return len(written)
+
+
+# --- Agenda feed addresses (issue 12) ------------------------------------------------
+
+
+@transaction.atomic
+def feed_address_notices_write() -> int:
+    """Send each agent whose feed address someone else replaced the new one.
+
+    The rows of ``staffing.RetiredFeedToken`` marked ``to_notify`` (written by
+    the migration that replaced every token, and when an administrator renews
+    an agent's address) name the agents to tell. Each active agent gets one
+    message, whose occurrence is the newest retired token's id, so a second run
+    writes nothing twice; the marks are then cleared. Inactive agents keep
+    theirs until they are active again. Returns how many messages were written.
+    """
+    marked = list(
+        RetiredFeedToken.objects.select_for_update(of=("self",))
+        .filter(to_notify=True, agent__is_active=True, agent__user__is_active=True)
+        .values_list("pk", "agent_id")
+    )
+    newest: dict[int, int] = {}
+    for pk, agent_id in marked:
+        newest[agent_id] = max(pk, newest.get(agent_id, 0))
+    language = settings.LANGUAGE_CODE
+    written: list[Message] = []
+    for agent in Agent.objects.select_related("user").filter(pk__in=newest):
+        planned = _Planned(
+            Event.AGENT_FEED_ADDRESS,
+            f"retired-token-{newest[agent.pk]}",
+            agent=agent,
+            context=feed_address_context(agent, language=language),
+        )
+        written += _write(planned, appointment=None, language=language)
+    RetiredFeedToken.objects.filter(pk__in=[pk for pk, _agent in marked]).update(
+        to_notify=False
+    )
     _enqueue_after_commit(written)
     return len(written)
 

@@ -25,6 +25,11 @@ def create_reminders() -> int:
     return services.reminders_create()
 
 
+def send_feed_address_notices() -> int:
+    """Every few minutes: tell agents the feed address someone else renewed."""
+    return services.feed_address_notices_write()
+
+
 def privacy_sweep() -> dict:
     """Daily at PRIVACY_SWEEP_HOUR: anonymise inactive citizens, delete old
     history and messages (booking/privacy.py; GDPR retention)."""

@@ -3,9 +3,11 @@
 import copy
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 from unfold.admin import TabularInline
@@ -37,6 +39,7 @@ from .scopes import (
     managed_service_ids,
     may_edit_availability,
     may_manage_service,
+    may_see_feed,
     visible_to,
 )
 
@@ -253,8 +256,22 @@ class AgentAdmin(ImportExportHistoryAdmin):
     list_filter = ["is_active", ("services", RelatedDropdownFilter)]
     search_fields = ["user__last_name", "user__first_name", "user__username", "title"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["feed_token"]
+    # The feed token is a secret that opens the agent's agenda: never a form
+    # field, shown (as its address) to the agent and administrators only.
+    exclude = ["feed_token"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and may_see_feed(request.user, obj):
+            fields.append("feed_address")
+        return fields
+
+    @admin.display(description=_("agenda feed address"))
+    def feed_address(self, obj) -> str:
+        return settings.SITE_URL.rstrip("/") + reverse(
+            "agent_feed", kwargs={"token": obj.feed_token}
+        )
 
     def get_queryset(self, request):
         return (

@@ -6,6 +6,7 @@ These rows are the inputs of the pure availability engine
 of queries and hands plain dataclasses to it.
 """
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -365,3 +366,38 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y})"
+
+
+def feed_token_digest(token: str) -> str:
+    """What is kept of a retired feed token: enough to recognise it, no more."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RetiredFeedToken(models.Model):
+    """An agenda feed token that was replaced: its address answers 410 Gone.
+
+    A calendar application subscribed to an old address then shows an error
+    instead of going silently stale; a token that never existed stays a 404.
+    Only a digest of the token is kept. ``to_notify`` marks the agents who must
+    be sent their new address (messaging's "Agenda feed addresses" job): those
+    whose token someone else replaced.
+    """
+
+    agent = models.ForeignKey(
+        Agent,
+        on_delete=models.CASCADE,
+        related_name="retired_feed_tokens",
+        verbose_name=_("agent"),
+    )
+    token_digest = models.CharField(_("token digest (SHA-256)"), max_length=64)
+    retired_at = models.DateTimeField(_("retired at"), auto_now_add=True)
+    to_notify = models.BooleanField(_("new address to send"), default=False)
+
+    class Meta:
+        verbose_name = _("retired agenda feed token")
+        verbose_name_plural = _("retired agenda feed tokens")
+        ordering = ["-retired_at"]
+        indexes = [models.Index(fields=["token_digest"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent} ({self.retired_at:%d/%m/%Y})"

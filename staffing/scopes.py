@@ -116,3 +116,24 @@ def _is_own_agent(user, agent_id: int) -> bool:
         user.is_authenticated
         and Agent.objects.filter(pk=agent_id, user_id=user.pk).exists()
     )
+
+
+def feed_agents(queryset: QuerySet, user) -> QuerySet:
+    """The agents whose agenda feed address the user may see and renew.
+
+    The address is a secret that opens the agent's agenda, citizens' names
+    included: an agent sees his or her own, administrators everyone's (to help
+    whoever lost it); managers and colleagues see none of the others.
+    """
+    if is_administrator(user):
+        return queryset
+    if not user.is_authenticated:
+        return queryset.none()
+    return queryset.filter(user=user)
+
+
+def may_see_feed(user, agent) -> bool:
+    """Whether the user may see (and renew) ``agent``'s feed address."""
+    return is_administrator(user) or (
+        user.is_authenticated and agent.user_id == user.pk
+    )

@@ -22,9 +22,11 @@ from .models import (
     Agent,
     AvailabilityException,
     Membership,
+    RetiredFeedToken,
     Service,
     TypicalWeek,
     TypicalWeekRange,
+    feed_token_digest,
     new_feed_token,
 )
 
@@ -204,7 +206,19 @@ def typical_week_copy(
 
 @transaction.atomic
 def agent_feed_token_regenerate(*, agent: Agent, actor) -> Agent:
-    """Give ``agent`` a new agenda feed token: the old feed URL stops working."""
+    """Give ``agent`` a new agenda feed token: the old feed URL stops working.
+
+    The old token's digest is kept, so that its address answers 410 Gone. When
+    someone else (an administrator) renews it, the agent is sent the new
+    address (``messaging.services.feed_address_notices_write``); an agent who
+    renews his or her own sees it on the page.
+    """
+    if agent.feed_token:
+        RetiredFeedToken.objects.create(
+            agent=agent,
+            token_digest=feed_token_digest(agent.feed_token),
+            to_notify=getattr(actor, "pk", None) != agent.user_id,
+        )
     agent.feed_token = new_feed_token()
     # The token is excluded from the history (it is a secret), so the save
     # records only that the agent row changed and who did it.

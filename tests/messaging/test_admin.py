@@ -8,11 +8,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django_q.models import Schedule
 
 from booking.models import Appointment
+from core.roles import ADMINISTRATOR
 from messaging.forms import MessageTemplateForm
 from messaging.models import Message, MessageTemplate
-from tests.factories import AppointmentFactory, CitizenFactory
+from tests.factories import AppointmentFactory, CitizenFactory, UserFactory
 from tests.i18n import translated
 
 TOO_LONG = "{{ commune.name }}: " + "Votre rendez-vous est confirmé. " * 20
@@ -447,3 +449,56 @@ def test_the_message_list_and_the_inbox_do_not_query_per_row(
 
     assert messages.content.decode().count("x@example.be") == 15
     assert inbox.content.decode().count('value="confirm"') == 15
+
+
+# --- Scheduled jobs (issue 12, point 6) -------------------------------------------
+
+
+def schedule_data(**changes) -> dict:
+    data = {
+        "name": "Job",
+        "func": "messaging.tasks.purge_task_results",
+        "hook": "",
+        "args": "",
+        "kwargs": "",
+        "schedule_type": "D",
+        "minutes": "",
+        "repeats": "-1",
+        "next_run_0": "2027-01-05",
+        "next_run_1": "03:00",
+        "cluster": "",
+        "intended_date_kwarg": "",
+    }
+    return {**data, **changes}
+
+
+def test_a_schedule_cannot_run_an_arbitrary_callable(client, administrator):
+    """Only the project's own tasks, and no hook: a dotted path in a Schedule
+    row is imported and called by the worker, whatever it names."""
+    not_superuser = UserFactory(username="admin-not-super", groups=[ADMINISTRATOR])
+    add = reverse("admin:django_q_schedule_add")
+    for user in (not_superuser, administrator):
+        client.force_login(user)
+        assert client.get(add).status_code == 200
+        for data in (
+            schedule_data(func="os.system", args="'touch /tmp/owned'"),
+            schedule_data(func="subprocess.run"),
+            schedule_data(hook="os.system"),
+        ):
+            response = client.post(add, data)
+            assert response.status_code == 200, data  # the form again, with errors
+            assert response.context["adminform"].form.errors
+        assert not Schedule.objects.exists()
+
+    client.force_login(not_superuser)
+    response = client.post(add, schedule_data())
+    assert response.status_code == 302
+    job = Schedule.objects.get(name="Job")
+    assert job.func == "messaging.tasks.purge_task_results"
+
+    # Nor by changing a schedule that exists.
+    change = reverse("admin:django_q_schedule_change", args=[job.pk])
+    response = client.post(change, schedule_data(func="os.system"))
+    assert response.status_code == 200
+    job.refresh_from_db()
+    assert job.func == "messaging.tasks.purge_task_results"

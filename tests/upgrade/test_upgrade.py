@@ -1,0 +1,257 @@
+"""The upgrade test: a database made by an earlier release, migrated to this code.
+
+``release-7a69d18.sqlite3.gz`` is the demo commune as the release before issue
+12 left it, with history records, sent messages and the personal links inside
+them (``make_release_db.py`` made it and says how). The module
+
+1. copies it to a temporary file (the committed file is never written);
+2. reads what must survive straight from the copy with ``sqlite3`` (``before``);
+3. migrates the copy with this code's ``manage.py migrate``, in a subprocess with
+   ``DATABASE_URL`` pointing at it, exactly as a deployment would (module
+   fixture: once per run);
+4. points Django's ``default`` connection at the migrated copy for each check
+   (``upgraded`` fixture), with the clock back at the day the database was made
+   (links expire a day after their appointment, so the checks never depend on
+   today's date), inside a transaction rolled back afterwards, so that the
+   checks do not see each other's writes.
+
+The release database is SQLite; the checks run the same whatever database the
+rest of the suite uses, since they build their own SQLite connection.
+
+Adding a check for a later change
+---------------------------------
+A change whose migration rewrites stored data adds a test function here, taking
+the ``upgraded`` fixture (a ``Release``: ``before`` holds what the old database
+held, read by ``_snapshot``; add what your check needs there). Inside the test,
+the ORM, ``client`` and the views read the migrated copy. Keep the committed
+database: a new release that needs other data makes its own file with its own
+script, and its own module beside this one.
+"""
+
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.db import connections, transaction
+from django.db.utils import load_backend
+
+from .make_release_db import CREATED_AT, DATABASE, SECRET_KEY, SITE_URL, environment
+
+BASE_DIR = Path(settings.BASE_DIR)
+MANAGE_LINK = re.compile(r"https?://[^\s\"'<>]+/manage/([^\s/\"'<>]+)/")
+
+
+@dataclass
+class Release:
+    """The migrated copy, and what the release's database held before."""
+
+    path: Path
+    before: dict = field(default_factory=dict)
+
+
+def _snapshot(path: Path) -> dict:
+    """What the old database held, read without Django (its code is gone)."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name LIKE '%historical%'"
+            )
+        ]
+        history = {
+            table: set(
+                db.execute(
+                    f"SELECT history_id, history_date, history_type, "  # noqa: S608
+                    f"history_change_reason FROM {table}"
+                )
+            )
+            for table in tables
+        }
+        return {
+            "history": history,
+            "feed_tokens": dict(
+                db.execute("SELECT id, feed_token FROM staffing_agent")
+            ),
+            "messages": list(
+                db.execute(
+                    "SELECT id, appointment_id, event, body FROM messaging_message "
+                    "WHERE appointment_id IS NOT NULL ORDER BY id"
+                )
+            ),
+        }
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory) -> Release:
+    """The release database, copied and migrated to this code (once)."""
+    path = tmp_path_factory.mktemp("upgrade") / "release.sqlite3"
+    with gzip.open(DATABASE, "rb") as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target)
+    before = _snapshot(path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Release(path=path, before=before)
+
+
+def _sqlite_connection(path: Path):
+    """A ``default`` connection to ``path``, set up like the settings' SQLite one."""
+    options = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    configured = connections.configure_settings(
+        {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(path),
+                "OPTIONS": options,
+            }
+        }
+    )["default"]
+    return load_backend(configured["ENGINE"]).DatabaseWrapper(configured, "default")
+
+
+@pytest.fixture
+def upgraded(release, django_db_blocker, settings):
+    """Django's ``default`` database is the migrated copy while the test runs,
+    on the day the release database was made; nothing written is kept."""
+    settings.SECRET_KEY = SECRET_KEY  # signs the personal links
+    settings.SITE_URL = SITE_URL
+    wrapper = _sqlite_connection(release.path)
+    with django_db_blocker.unblock():
+        original = connections["default"]
+        connections["default"] = wrapper
+        # Caches keyed by the alias hold ids of the suite's own database.
+        ContentType.objects.clear_cache()
+        cache.clear()
+        try:
+            with (
+                time_machine.travel(CREATED_AT + timedelta(hours=1), tick=True),
+                transaction.atomic(),
+            ):
+                yield release
+                transaction.set_rollback(True)
+        finally:
+            wrapper.close()
+            connections["default"] = original
+            ContentType.objects.clear_cache()
+            cache.clear()
+
+
+def _manage_links(body: str) -> list[str]:
+    return [match.group(0) for match in MANAGE_LINK.finditer(body)]
+
+
+def test_the_personal_links_already_sent_still_open(upgraded, client):
+    """Every link the release sent opens its appointment, unless the appointment
+    was moved after that message (each move sends a new link)."""
+    latest = {}  # appointment -> the link of its newest message
+    for _id, appointment_id, _event, body in upgraded.before["messages"]:
+        for link in _manage_links(body):
+            latest[appointment_id] = link
+    opened = stale = 0
+    for _id, appointment_id, _event, body in upgraded.before["messages"]:
+        for link in _manage_links(body):
+            response = client.get(urlsplit(link).path)
+            if link == latest[appointment_id]:
+                assert response.status_code == 200, link
+                assert response.context["appointment"].pk == appointment_id
+                opened += 1
+            else:  # the appointment was moved since: a new link was sent
+                assert response.status_code == 404, link
+                stale += 1
+    assert opened >= 20
+    assert stale >= 1
+
+
+def test_the_history_is_kept(upgraded, client):
+    """Every history record of the release is still there, unchanged, and the
+    admin still shows an appointment's history."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from booking.models import Appointment
+
+    with connections["default"].cursor() as cursor:
+        for table, rows in upgraded.before["history"].items():
+            cursor.execute(
+                f"SELECT history_id, history_date, history_type, "  # noqa: S608
+                f"history_change_reason FROM {table}"
+            )
+            after = {
+                (row[0], str(row[1]).replace("T", " "), row[2], row[3])
+                for row in cursor.fetchall()
+            }
+            before = {
+                (row[0], str(row[1]).replace("T", " "), row[2], row[3]) for row in rows
+            }
+            assert before <= after, table
+    moved = Appointment.history.get(history_change_reason="moved").instance
+    reasons = list(
+        moved.history.order_by("history_date").values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    assert reasons == ["booked", "moved"]
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(reverse("admin:booking_appointment_history", args=[moved.pk]))
+    assert page.status_code == 200
+    assert b"moved" in page.content
+
+
+def test_every_feed_token_was_rotated(upgraded, client):
+    """Issue 12, point 4: every token was visible to all staff, so the
+    migration replaced them all; the old addresses answer 410 Gone, the new
+    ones work, and each agent is told the new address."""
+    from django.urls import reverse
+
+    from messaging.models import Event, Message
+    from messaging.tasks import send_feed_address_notices
+    from staffing.models import Agent, RetiredFeedToken
+
+    old = upgraded.before["feed_tokens"]
+    agents = {agent.pk: agent for agent in Agent.objects.select_related("user")}
+    assert set(agents) == set(old)
+    for pk, agent in agents.items():
+        assert agent.feed_token != old[pk]
+        digest = hashlib.sha256(old[pk].encode()).hexdigest()
+        assert RetiredFeedToken.objects.filter(
+            agent=agent, token_digest=digest
+        ).exists()
+        gone = client.get(reverse("agent_feed", kwargs={"token": old[pk]}))
+        assert gone.status_code == 410
+        fresh = client.get(reverse("agent_feed", kwargs={"token": agent.feed_token}))
+        assert fresh.status_code == 200
+
+    send_feed_address_notices()
+    notices = Message.objects.filter(event=Event.AGENT_FEED_ADDRESS)
+    assert {notice.agent_id for notice in notices} == set(agents)
+    for notice in notices:
+        assert notice.recipient == agents[notice.agent_id].user.email
+        assert agents[notice.agent_id].feed_token in notice.body
+    send_feed_address_notices()  # told once
+    assert Message.objects.filter(event=Event.AGENT_FEED_ADDRESS).count() == len(agents)
