@@ -4,6 +4,7 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -170,11 +171,13 @@ def test_full_booking_creates_a_confirmed_appointment(client, service, reason):
     assert str(citizen.phone) == "+32470123456"
     assert citizen.language == "fr"
 
-    done = client.get(url("done"))
+    # A token carries the second it was signed: stop the clock to compare.
+    with time_machine.travel(timezone.now(), tick=False):
+        done = client.get(url("done"))
+        token = make_token(appointment)
     content = done.content.decode()
     assert done.status_code == 200
     assert "Prix : 25,70 €." in content  # the reason's message information
-    token = make_token(appointment)
     assert reverse("booking:manage", kwargs={"token": token}) in content
     assert reverse("booking:manage_ics", kwargs={"token": token}) in content
 
@@ -471,12 +474,14 @@ def appointment(service, reason):
 
 def test_manage_page_shows_the_appointment_and_changes_nothing(client, appointment):
     history = appointment.history.count()
-    response = client.get(manage_path(appointment))
+    # A token carries the second it was signed: stop the clock to compare.
+    with time_machine.travel(timezone.now(), tick=False):
+        response = client.get(manage_path(appointment))
+        token = make_token(appointment)
     assert response.status_code == 200
     content = response.content.decode()
     assert "Apportez une photo récente." in content
     assert "Prix : 25,70 €." in content
-    token = make_token(appointment)
     for name in ("manage_ics", "manage_cancel", "manage_move"):
         assert reverse(f"booking:{name}", kwargs={"token": token}) in content
     assert response["Cache-Control"].startswith("max-age=0")
