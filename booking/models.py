@@ -1,7 +1,12 @@
 """Citizens, visit reasons and appointments (MISSION R2–R13, R15, R23).
 
 Only ``booking/services.py`` writes appointments: it locks, re-checks
-availability and sends the domain signals of ``booking/events.py``.
+availability and sends the domain signals of ``booking/events.py``. The one
+exception is the demo loader (``seed_demo``), which bulk-creates its generated
+bookings without signals or messages and says so.
+
+Which citizens a member of staff may see is decided in one place,
+``CitizenQuerySet.visible_to``.
 """
 
 from datetime import timedelta
@@ -9,13 +14,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from stdnum.be import nn
 
+from core.roles import is_administrator
+from staffing import scopes
 from staffing.models import Agent, Service
 
 
@@ -29,6 +36,21 @@ def validate_national_number(value: str) -> None:
 
 
 class CitizenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The citizens ``user`` may see (GDPR; ARCHITECTURE, "Who may do what").
+
+        Administrators see everyone; other staff see a citizen through an
+        appointment (of any status, past or future) in one of their services.
+        The one place this rule lives: the admin, phone booking and the
+        privacy actions all call it.
+        """
+        if is_administrator(user):
+            return self
+        in_their_services = Appointment.objects.filter(
+            citizen=OuterRef("pk"), service_id__in=scopes.member_service_ids(user)
+        )
+        return self.filter(Exists(in_their_services))
+
     def search(self, text: str):
         """Citizens whose name, e-mail or phone contains every word of ``text``."""
         queryset = self

@@ -1,10 +1,13 @@
 """Citizens' personal data under the GDPR: export, erasure and retention.
 
 - ``citizen_export``: everything kept about one citizen, as JSON-ready data
-  (right of access and portability).
-- ``citizen_erase``: the right to erasure. Upcoming appointments are cancelled
-  first (through ``appointment_cancel``, so the agents' agendas and the
-  citizen's messages follow), then the citizen is anonymised.
+  (right of access and portability). An administrator's export is complete;
+  other staff export what they may see of the citizen (the appointments of
+  their services, the details those services ask for), marked incomplete.
+- ``citizen_erase``: the right to erasure, the administrators' job (see
+  ``may_erase_citizen``). Upcoming appointments are cancelled first (through
+  ``appointment_cancel``, so the agents' agendas and the citizen's messages
+  follow), then the citizen is anonymised.
 - ``privacy_sweep``: the daily retention job. Citizens with no appointment for
   ``CITIZEN_RETENTION_MONTHS`` are anonymised; history records, messages and
   login logs older than ``HISTORY_RETENTION_MONTHS`` are deleted. Idempotent.
@@ -22,6 +25,7 @@ retention rule that forgot a table holding personal data would not be one.
 """
 
 import calendar
+from collections.abc import Iterable
 from datetime import datetime
 from importlib import import_module
 
@@ -35,10 +39,11 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_administrator
-from staffing.scopes import member_service_ids
+from staffing.scopes import visible_to
 
 from .models import Appointment, Citizen
-from .services import appointment_cancel
+from .selectors import EXTRA_DETAILS, visible_citizen_details
+from .services import appointment_cancel, appointments_clear_texts
 
 ANONYMISED_NAME = "Anonymised"
 # Stored on the cancelled appointments, in the citizen's language.
@@ -83,27 +88,27 @@ def _chunks(ids: list[int]):
 
 
 def may_handle_citizen_data(user, citizen: Citizen) -> bool:
-    """Whether ``user`` may export this citizen's data.
-
-    Administrators may for everyone; other staff who look citizens up only for
-    a citizen with an appointment in one of their services.
-    """
+    """Whether ``user`` may export this citizen's data: staff who may look
+    citizens up, for a citizen they see (``Citizen.objects.visible_to``)."""
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False
-    if is_administrator(user):
-        return True
-    if not user.has_perm("booking.view_citizen"):
+    if not (is_administrator(user) or user.has_perm("booking.view_citizen")):
         return False
-    return Appointment.objects.filter(
-        citizen=citizen, service_id__in=member_service_ids(user)
-    ).exists()
+    return Citizen.objects.visible_to(user).filter(pk=citizen.pk).exists()
 
 
 def may_erase_citizen(user, citizen: Citizen) -> bool:
-    """Whether ``user`` may erase the citizen: may see the data and change citizens."""
-    return may_handle_citizen_data(user, citizen) and (
-        is_administrator(user) or user.has_perm("booking.change_citizen")
-    )
+    """Whether ``user`` may erase the citizen: administrators only.
+
+    An erasure concerns the whole person, not one service: it cancels his or
+    her upcoming appointments in every service and anonymises the past ones,
+    the messages and the history everywhere. An agent or a manager sees only
+    the appointments of his or her services, so could neither check what the
+    erasure would cancel nor be allowed to cancel it; erasing only "their"
+    part would leave the others' appointments without anyone to tell. The
+    commune's administrator (its privacy contact) handles the request.
+    """
+    return is_administrator(user) and may_handle_citizen_data(user, citizen)
 
 
 # --- Export -----------------------------------------------------------------------
@@ -131,16 +136,25 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
     The citizen's fields, his or her appointments (service, reason, agent,
     status, times, remarks), the messages sent to him or her and a summary of
     the history (when, what kind of change, by whom): nothing about anyone else.
+    Staff other than administrators get what they may see (the appointments
+    of their services, the extra details those services ask for), and
+    ``complete`` says so.
     """
     if not may_handle_citizen_data(actor, citizen):
         raise PrivacyError(_("You may not see this citizen's data."))
+    complete = is_administrator(actor)
+    hidden = set(EXTRA_DETAILS) - visible_citizen_details(actor)
     appointments = list(
-        Appointment.objects.filter(citizen=citizen)
+        visible_to(
+            Appointment.objects.filter(citizen=citizen), actor, service_field="service"
+        )
         .select_related("service", "reason", "agent__user")
         .order_by("start", "pk")
     )
+    appointment_ids = [appointment.pk for appointment in appointments]
     data = {
         "exported_at": _when(now or timezone.now()),
+        "complete": complete,
         "citizen": {
             "id": citizen.pk,
             "last_name": citizen.last_name,
@@ -181,7 +195,7 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
     ] + [
         (record, "appointment")
         for record in Appointment.history.model.objects.filter(
-            citizen_id=citizen.pk
+            citizen_id=citizen.pk, id__in=appointment_ids
         ).select_related("history_user")
     ]
     records.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id))
@@ -190,7 +204,9 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
     if message_model is not None:
         # Only the messages addressed to the citizen, not the agents' notices.
         messages = message_model.objects.filter(
-            appointment__citizen=citizen, agent__isnull=True
+            appointment__citizen=citizen,
+            appointment_id__in=appointment_ids,
+            agent__isnull=True,
         ).order_by("created_at", "pk")
         data["messages"] = [
             {
@@ -206,17 +222,23 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
             }
             for message in messages
         ]
+    for name in hidden:
+        del data["citizen"][name]
     return data
 
 
 # --- Anonymisation ----------------------------------------------------------------
 
 
-def _anonymise(citizen_ids: list[int], *, now: datetime) -> int:
+def _anonymise(
+    citizen_ids: list[int], *, now: datetime, keep_reason_of: Iterable[int] = ()
+) -> int:
     """Remove the personal data of these citizens; return how many were anonymised.
 
     Bulk updates, which write no history record: the records there were are
     deleted (or, for appointments, stripped of the texts), not copied again.
+    ``keep_reason_of``: appointments whose cancellation reason names nobody
+    (an erasure's own) and stays for the agents.
     """
     historical_citizen = Citizen.history.model
     historical_appointment = Appointment.history.model
@@ -235,8 +257,9 @@ def _anonymise(citizen_ids: list[int], *, now: datetime) -> int:
             address="",
             anonymised_at=now,
         )
-        Appointment.objects.filter(citizen_id__in=ids).update(
-            remarks="", cancellation_reason=""
+        appointments_clear_texts(
+            appointments=Appointment.objects.filter(citizen_id__in=ids),
+            keep_cancellation_reason_of=keep_reason_of,
         )
         historical_citizen.objects.filter(id__in=ids).delete()
         historical_appointment.objects.filter(citizen_id__in=ids).update(
@@ -299,11 +322,8 @@ def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Ci
         )
         for appointment in upcoming:
             appointment_cancel(appointment=appointment, actor=actor, reason=reason)
-        _anonymise([citizen.pk], now=now)
         # Why these were cancelled is no personal data: keep it for the agents.
-        Appointment.objects.filter(pk__in=[a.pk for a in upcoming]).update(
-            cancellation_reason=reason
-        )
+        _anonymise([citizen.pk], now=now, keep_reason_of=[a.pk for a in upcoming])
         citizen.refresh_from_db()
         citizen._history_user = actor
         citizen._change_reason = "erased at the citizen's request"
@@ -352,10 +372,8 @@ def privacy_sweep(*, now: datetime | None = None) -> dict[str, int]:
             .values_list("pk", flat=True)
         )
         counts["citizens_anonymised"] = _anonymise(inactive, now=now)
-        counts["appointment_texts_cleared"] = (
-            Appointment.objects.filter(end__lt=history_cutoff)
-            .exclude(remarks="", cancellation_reason="")
-            .update(remarks="", cancellation_reason="")
+        counts["appointment_texts_cleared"] = appointments_clear_texts(
+            appointments=Appointment.objects.filter(end__lt=history_cutoff)
         )
         counts["history_deleted"] = (
             Citizen.history.model.objects.filter(

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
@@ -439,6 +439,45 @@ def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appoint
             appointment.status = status
         _save(appointment, actor=actor, reason=f"marked {status}")
     return appointment
+
+
+def appointment_update_notes(
+    *, appointment: Appointment, remarks: str, actor
+) -> Appointment:
+    """Change the remarks of an appointment, the one field staff edit freely.
+
+    Nothing else of the appointment changes here (scheduling goes through the
+    functions above); the history records who changed the text. Saving the
+    same text writes nothing.
+    """
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        remarks = remarks.strip()
+        if appointment.remarks == remarks:
+            return appointment
+        appointment.remarks = remarks
+        _save(appointment, actor=actor, reason="remarks changed")
+    return appointment
+
+
+def appointments_clear_texts(
+    *, appointments: QuerySet, keep_cancellation_reason_of: Iterable[int] = ()
+) -> int:
+    """Clear the free texts typed on ``appointments`` (remarks, reasons for a
+    cancellation or refusal): the privacy module's erasure and retention.
+
+    A bulk update that writes no history record on purpose: the caller strips
+    the same texts from the history records, which would otherwise keep them.
+    ``keep_cancellation_reason_of`` keeps the reason of those appointments
+    (an erasure's own "erased at the citizen's request" names nobody).
+    Returns how many appointments held a text.
+    """
+    keep = list(keep_cancellation_reason_of)
+    holding = appointments.exclude(remarks="", cancellation_reason="")
+    cleared = holding.exclude(pk__in=keep).update(remarks="", cancellation_reason="")
+    if keep:
+        cleared += holding.filter(pk__in=keep).exclude(remarks="").update(remarks="")
+    return cleared
 
 
 def upcoming_for_agent_between(agent: Agent, start: datetime, end: datetime):
