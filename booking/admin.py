@@ -17,9 +17,11 @@ from unfold.decorators import action, display
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
+from core.admin_history import NoHistoryRevertMixin
 from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
 from . import portal, privacy
+from .appointment_admin import AppointmentServiceAdminMixin
 from .models import Appointment, Citizen, VisitReason
 from .portal_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
@@ -124,9 +126,18 @@ class CitizenAdmin(ImportExportHistoryAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(AppointmentDeskMixin, ServiceScopedAdmin, HistoryAdmin):
+class AppointmentAdmin(
+    AppointmentServiceAdminMixin,
+    AppointmentDeskMixin,
+    NoHistoryRevertMixin,
+    ServiceScopedAdmin,
+    HistoryAdmin,
+):
     actions = DESK_ACTIONS
-    actions_detail = AppointmentDeskMixin.desk_actions_detail
+    actions_detail = [
+        *AppointmentDeskMixin.desk_actions_detail,
+        *AppointmentServiceAdminMixin.service_actions_detail,
+    ]
     list_display = [
         "start",
         "citizen",
@@ -152,8 +163,7 @@ class AppointmentAdmin(AppointmentDeskMixin, ServiceScopedAdmin, HistoryAdmin):
     ]
     date_hierarchy = "start"
     list_select_related = ["citizen", "service", "agent__user", "reason"]
-    autocomplete_fields = ["citizen", "agent", "reason"]
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    # Fields and read-only fields: AppointmentServiceAdminMixin.
 
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def show_status(self, obj):

@@ -7,6 +7,7 @@ Actions only call ``booking.services``; each keeps to the rows the admin's
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -78,6 +79,17 @@ def redistribute(modeladmin, request, queryset):
 DESK_ACTIONS = [mark_arrived, mark_done, mark_no_show, redistribute]
 
 
+def back_to_appointment(request, object_id) -> HttpResponse:
+    """After a detail action: back to the appointment's page."""
+    change_url = reverse("admin:booking_appointment_change", args=[object_id])
+    if request.headers.get("HX-Request"):
+        # The dialog posts with htmx: ask it to reload the whole page.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = change_url
+        return response
+    return redirect(change_url)
+
+
 class AppointmentDeskMixin:
     """Arrived / done / no-show buttons on an appointment's page.
 
@@ -87,9 +99,22 @@ class AppointmentDeskMixin:
 
     desk_actions_detail = ["desk_arrived", "desk_done", "desk_no_show"]
 
+    def has_desk_permission(self, request, object_id=None) -> bool:
+        """Staff who change appointments, on an active one of their services."""
+        if not self.has_change_permission(request):
+            return False
+        if object_id is None:
+            return True
+        object_id = unquote(str(object_id))
+        return (
+            object_id.isdigit()
+            and self.get_queryset(request)
+            .filter(pk=object_id, status__in=Appointment.ACTIVE_STATUSES)
+            .exists()
+        )
+
     def _desk_detail(self, request, object_id, status: str):
         appointment = self.get_queryset(request).filter(pk=object_id).first()
-        change_url = reverse("admin:booking_appointment_change", args=[object_id])
         if appointment is None or not self.has_change_permission(request, appointment):
             messages.error(request, _("You cannot change this appointment."))
         else:
@@ -101,17 +126,12 @@ class AppointmentDeskMixin:
                 messages.error(request, error.message)
             else:
                 messages.success(request, _("Saved."))
-        if request.headers.get("HX-Request"):
-            # The dialog posts with htmx: ask it to reload the whole page.
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = change_url
-            return response
-        return redirect(change_url)
+        return back_to_appointment(request, object_id)
 
     @action(
         description=DESK_LABELS["arrived"],
         icon="how_to_reg",
-        permissions=["change"],
+        permissions=["desk"],
         dialog={
             "title": _("The citizen has arrived"),
             "description": _("Record the arrival time now?"),
@@ -125,7 +145,7 @@ class AppointmentDeskMixin:
     @action(
         description=DESK_LABELS[Appointment.Status.DONE],
         icon="task_alt",
-        permissions=["change"],
+        permissions=["desk"],
         dialog={
             "title": _("Appointment done"),
             "description": _("The citizen was received."),
@@ -139,7 +159,7 @@ class AppointmentDeskMixin:
     @action(
         description=DESK_LABELS[Appointment.Status.NO_SHOW],
         icon="person_off",
-        permissions=["change"],
+        permissions=["desk"],
         dialog={
             "title": _("No-show"),
             "description": _("The citizen did not come."),

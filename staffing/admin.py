@@ -16,6 +16,7 @@ from unfold.contrib.import_export.forms import ImportForm
 
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
+from core.admin_history import NoHistoryRevertMixin
 from core.roles import is_administrator
 
 from .models import (
@@ -321,7 +322,9 @@ class TypicalWeekRangeInline(TabularInline):
 
 
 @admin.register(TypicalWeek)
-class TypicalWeekAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdmin):
+class TypicalWeekAdmin(
+    NoHistoryRevertMixin, AvailabilityScopedAdmin, ImportExportHistoryAdmin
+):
     resource_classes = [TypicalWeekResource]
     list_display = [
         "__str__",
@@ -343,7 +346,9 @@ class TypicalWeekAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdmin):
 
 
 @admin.register(AvailabilityException)
-class AvailabilityExceptionAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdmin):
+class AvailabilityExceptionAdmin(
+    NoHistoryRevertMixin, AvailabilityScopedAdmin, ImportExportHistoryAdmin
+):
     resource_classes = [AvailabilityExceptionResource]
     list_display = ["agent", "kind", "start", "end", "service", "note"]
     list_filter = [
@@ -360,7 +365,7 @@ class AvailabilityExceptionAdmin(AvailabilityScopedAdmin, ImportExportHistoryAdm
 
 
 @admin.register(Closure)
-class ClosureAdmin(ManagedServiceAdmin, HistoryAdmin):
+class ClosureAdmin(NoHistoryRevertMixin, ManagedServiceAdmin, HistoryAdmin):
     list_display = ["label", "start_date", "end_date", "service"]
     list_filter = [("service", RelatedDropdownFilter), ("start_date", DateRangeFilter)]
     search_fields = ["label"]

@@ -1,0 +1,276 @@
+"""The appointment admin's doors to ``booking.services`` (R21, R23).
+
+The change form shows the scheduling fields read-only: a plain form would
+write them with no lock, no availability re-check and no message to the
+citizen. Each change of schedule or status is a button on the appointment's
+page (and the desk marks an action of the list too) that calls a service:
+cancel (with the reason the citizen reads), move, reassign to a free colleague
+(the redistribution's own rule, R21), and the desk marks of
+``portal_admin.AppointmentDeskMixin``. The remarks, which no rule governs,
+stay editable and are saved by ``appointment_update_notes``. "Add" opens
+phone booking; nothing is deleted (a cancellation keeps the row); the
+history's revert is refused (``core.admin_history``).
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
+from unfold.forms import BaseDialogForm
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
+)
+
+from staffing.models import Agent
+
+from .models import Appointment
+from .portal import redistributable_appointments
+from .portal_admin import back_to_appointment
+from .services import (
+    BookingError,
+    appointment_cancel,
+    appointment_move,
+    appointment_reassign,
+    appointment_update_notes,
+    reassignable_agents,
+)
+
+# What only the services change; shown read-only on the change form.
+SCHEDULING_FIELDS = (
+    "citizen",
+    "service",
+    "reason",
+    "agent",
+    "start",
+    "end",
+    "status",
+    "channel",
+)
+OPEN_STATUSES = (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+_LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _appointment(object_id) -> Appointment | None:
+    object_id = unquote(str(object_id))
+    if not object_id.isdigit():
+        return None
+    return (
+        Appointment.objects.select_related("service", "reason", "agent__user")
+        .filter(pk=object_id)
+        .first()
+    )
+
+
+class CancelForm(BaseDialogForm):
+    reason = forms.CharField(
+        label=_("Reason given to the citizen"),
+        max_length=500,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+    )
+
+
+class MoveForm(BaseDialogForm):
+    start = forms.DateTimeField(
+        label=_("New start"),
+        input_formats=[_LOCAL_INPUT_FORMAT],
+        widget=UnfoldAdminTextInputWidget(attrs={"type": "datetime-local"}),
+        help_text=_("The agent, or for a team appointment a colleague, must be free."),
+    )
+
+    def __init__(self, request, object_id=None, *args, **kwargs):
+        super().__init__(request, object_id, *args, **kwargs)
+        appointment = _appointment(object_id)
+        if appointment is not None:
+            local = timezone.localtime(appointment.start)
+            self.fields["start"].initial = local.strftime(_LOCAL_INPUT_FORMAT)
+
+
+class ReassignForm(BaseDialogForm):
+    agent = forms.TypedChoiceField(
+        label=_("New agent"), coerce=int, widget=UnfoldAdminSelectWidget
+    )
+
+    def __init__(self, request, object_id=None, *args, **kwargs):
+        super().__init__(request, object_id, *args, **kwargs)
+        appointment = _appointment(object_id)
+        agents = reassignable_agents(appointment) if appointment else []
+        self.fields["agent"].choices = [(agent.pk, str(agent)) for agent in agents]
+        if not agents:
+            self.fields["agent"].help_text = _("No colleague is free at that time.")
+
+
+class AppointmentServiceAdminMixin:
+    """Put first in the appointment admin's bases."""
+
+    service_actions_detail = [
+        "cancel_appointment",
+        "move_appointment",
+        "reassign_appointment",
+    ]
+    fields = [
+        *SCHEDULING_FIELDS,
+        "booked_for_service",
+        "remarks",
+        "cancellation_reason",
+        "arrived_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = [field for field in fields if field != "remarks"]
+
+    # --- The plain form's doors -----------------------------------------------------
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Appointments are booked by phone booking, which checks availability."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return redirect(reverse("admin:portal_phone"))
+
+    def has_delete_permission(self, request, obj=None):
+        # A cancellation keeps the row, for the agenda, the citizen and statistics.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """Only the remarks are editable; the service saves them with history."""
+        try:
+            appointment_update_notes(
+                appointment=obj,
+                remarks=form.cleaned_data.get("remarks", ""),
+                actor=request.user,
+            )
+        except BookingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+
+    # --- Who may press which button -------------------------------------------------
+
+    def _in_scope(self, request, object_id):
+        object_id = unquote(str(object_id))
+        if not object_id.isdigit():
+            return self.get_queryset(request).none()
+        return self.get_queryset(request).filter(pk=object_id)
+
+    def has_cancel_permission(self, request, object_id=None) -> bool:
+        """Staff who change appointments, on an open one of their services."""
+        if not self.has_change_permission(request):
+            return False
+        if object_id is None:
+            return True
+        return (
+            self._in_scope(request, object_id).filter(status__in=OPEN_STATUSES).exists()
+        )
+
+    def has_move_permission(self, request, object_id=None) -> bool:
+        return self.has_cancel_permission(request, object_id)
+
+    def has_reassign_permission(self, request, object_id=None) -> bool:
+        """The redistribution's rule (R21): managers and administrators, on an
+        upcoming team appointment of a service they manage."""
+        if not self.has_change_permission(request):
+            return False
+        allowed = redistributable_appointments(request.user)
+        if object_id is None:
+            return allowed.exists()
+        object_id = unquote(str(object_id))
+        return object_id.isdigit() and allowed.filter(pk=object_id).exists()
+
+    # --- The buttons ----------------------------------------------------------------
+
+    @action(
+        description=_("Cancel"),
+        icon="event_busy",
+        permissions=["cancel"],
+        url_path="cancel",
+        dialog={
+            "title": _("Cancel the appointment"),
+            "description": _(
+                "The time is freed and the citizen is told, with your reason."
+            ),
+            "form_class": CancelForm,
+            "form_submit_text": _("Cancel the appointment"),
+        },
+    )
+    def cancel_appointment(self, request, form, object_id):
+        appointment = self._in_scope(request, object_id).get()
+        try:
+            appointment_cancel(
+                appointment=appointment,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request, _("The appointment is cancelled; the citizen is told.")
+            )
+        return back_to_appointment(request, object_id)
+
+    @action(
+        description=_("Move"),
+        icon="schedule",
+        permissions=["move"],
+        url_path="move",
+        dialog={
+            "title": _("Move the appointment"),
+            "description": _("The citizen is told of the new time."),
+            "form_class": MoveForm,
+            "form_submit_text": _("Move"),
+        },
+    )
+    def move_appointment(self, request, form, object_id):
+        appointment = self._in_scope(request, object_id).get()
+        try:
+            appointment = appointment_move(
+                appointment=appointment,
+                start=form.cleaned_data["start"],
+                actor=request.user,
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Moved to %(when)s; the citizen is told.")
+                % {
+                    "when": formats.date_format(
+                        timezone.localtime(appointment.start), "DATETIME_FORMAT"
+                    )
+                },
+            )
+        return back_to_appointment(request, object_id)
+
+    @action(
+        description=_("Reassign"),
+        icon="swap_horiz",
+        permissions=["reassign"],
+        url_path="reassign",
+        dialog={
+            "title": _("Hand the appointment to a colleague"),
+            "description": _("Only colleagues free for the whole appointment."),
+            "form_class": ReassignForm,
+            "form_submit_text": _("Reassign"),
+        },
+    )
+    def reassign_appointment(self, request, form, object_id):
+        appointment = self._in_scope(request, object_id).get()
+        agent = Agent.objects.select_related("user").get(pk=form.cleaned_data["agent"])
+        try:
+            appointment_reassign(
+                appointment=appointment, agent=agent, actor=request.user
+            )
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("The appointment is now with %(agent)s.") % {"agent": agent},
+            )
+        return back_to_appointment(request, object_id)
