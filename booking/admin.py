@@ -22,6 +22,7 @@ from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
 from . import portal, privacy
 from .appointment_admin import AppointmentServiceAdminMixin
+from .citizen_admin import CitizenScopeAdminMixin
 from .models import Appointment, Citizen, VisitReason
 from .portal_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
@@ -56,7 +57,9 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
 
 
 @admin.register(Citizen)
-class CitizenAdmin(ImportExportHistoryAdmin):
+class CitizenAdmin(
+    CitizenScopeAdminMixin, NoHistoryRevertMixin, ImportExportHistoryAdmin
+):
     resource_classes = [CitizenResource]
     list_display = ["__str__", "email", "phone", "language", "created_at"]
     list_filter = ["language"]
@@ -70,6 +73,8 @@ class CitizenAdmin(ImportExportHistoryAdmin):
     def has_privacy_permission(self, request, object_id=None):
         if object_id is None:
             return request.user.has_perm("booking.view_citizen")
+        if not str(object_id).isdigit():
+            return False
         citizen = Citizen.objects.filter(pk=object_id).first()
         return citizen is not None and privacy.may_handle_citizen_data(
             request.user, citizen
@@ -96,7 +101,7 @@ class CitizenAdmin(ImportExportHistoryAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @action(description=_("Erase"), icon="delete_forever", permissions=["privacy"])
+    @action(description=_("Erase"), icon="delete_forever", permissions=["erase"])
     def erase_data(self, request, object_id):
         """GET asks for confirmation, listing what will be cancelled; POST erases."""
         citizen = get_object_or_404(Citizen, pk=object_id)

@@ -10,15 +10,19 @@ and messages are the public module's; staff are not held to the online notice.
 """
 
 import copy
+import operator
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -27,12 +31,15 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from phonenumber_field.phonenumber import to_python
+from stdnum.be import nn
 
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
 
 from .models import Appointment, Citizen, VisitReason, validate_national_number
+from .selectors import required_details, visible_citizen_details
 from .services import BookingError, appointment_book
 from .slots import SearchCriteria, first_free_slots
 
@@ -60,48 +67,182 @@ def bookable_reasons(user) -> QuerySet:
     )
 
 
-def citizen_matches(text: str) -> list[Citizen]:
-    """At most ten citizens matching every word of ``text`` (two letters at least)."""
+# --- Finding the citizen (GDPR) -------------------------------------------------------
+#
+# Staff see the citizens of their services (``Citizen.objects.visible_to``): a
+# search by name lists only those. A citizen new to the user's services is
+# found only by an exact e-mail, phone or national register number, which the
+# caller already knows, and is shown by name with masked contact details:
+# enough to book without creating a duplicate. The page then posts a signed,
+# short-lived token instead of the id, so that no id typed by hand attaches a
+# stranger to a booking.
+
+CHOICE_MAX_AGE = 4 * 60 * 60  # seconds a masked search result stays bookable
+_CHOICE_SALT = "booking.phone.citizen"
+MASK = "\u2022"  # •
+_NUMBER = re.compile(r"[+\d][\d\s./-]+")
+
+
+def mask_email(email: str) -> str:
+    """``anne.dupont@example.be`` → ``a•••@example.be``."""
+    if not email:
+        return ""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}{MASK * 3}@{domain}"
+
+
+def mask_phone(phone) -> str:
+    """``+32 470 12 34 56`` → ``+32 4•• •• •• 56``: the country, the first and
+    the last two digits."""
+    if not phone:
+        return ""
+    country, _space, number = phone.as_international.partition(" ")
+    digits = sum(character.isdigit() for character in number)
+    masked, seen = [], 0
+    for character in number:
+        if character.isdigit():
+            seen += 1
+            if 1 < seen <= digits - 2:
+                character = MASK
+        masked.append(character)
+    return f"{country} {''.join(masked)}"
+
+
+@dataclass(frozen=True)
+class CitizenMatch:
+    """A citizen as the phone page may show him or her to one user."""
+
+    citizen: Citizen
+    value: str  # what the page posts back: the id, or a signed token if masked
+    masked: bool  # new to the user's services: contact details masked
+    details: frozenset[str]  # the extra details the user may see
+
+    @property
+    def label(self) -> str:
+        return str(self.citizen)
+
+    @property
+    def email(self) -> str:
+        email = self.citizen.email
+        return mask_email(email) if self.masked else email
+
+    @property
+    def phone(self) -> str:
+        phone = self.citizen.phone
+        if not phone:
+            return ""
+        return mask_phone(phone) if self.masked else phone.as_national
+
+    @property
+    def birth_date(self) -> str:
+        birth_date = self.citizen.birth_date
+        if self.masked or not birth_date or "birth_date" not in self.details:
+            return ""
+        return formats.date_format(birth_date, "SHORT_DATE_FORMAT")
+
+    @property
+    def meta(self) -> str:
+        return " · ".join(
+            part for part in (self.phone, self.email, self.birth_date) if part
+        )
+
+    def as_json(self) -> dict:
+        citizen = self.citizen
+        return {
+            # What the page posts back: the id, or the masked result's token.
+            "id": self.value if self.masked else self.citizen.pk,
+            "label": self.label,
+            "email": self.email,
+            "phone": self.phone,
+            "birth_date": self.birth_date,
+            "masked": self.masked,
+            "has": {
+                "national_number": bool(citizen.national_number),
+                "birth_date": citizen.birth_date is not None,
+                "address": bool(citizen.address),
+            },
+        }
+
+
+def _choice(citizen: Citizen, user, *, masked: bool, details) -> CitizenMatch:
+    value = (
+        signing.dumps(citizen.pk, salt=f"{_CHOICE_SALT}:{user.pk}")
+        if masked
+        else str(citizen.pk)
+    )
+    return CitizenMatch(citizen=citizen, value=value, masked=masked, details=details)
+
+
+def _exact_lookup(text: str, details) -> Q | None:
+    """The exact e-mail, phone or national register number ``text`` is, if any.
+
+    A national register number is looked up only by staff whose services ask
+    for it (they are the only ones who may type it).
+    """
+    if "@" in text:
+        return Q(email__iexact=text)
+    if not _NUMBER.fullmatch(text):
+        return None
+    lookups = []
+    compact = nn.compact(text)
+    if "national_number" in details and nn.is_valid(compact):
+        lookups.append(Q(national_number=compact))
+    phone = to_python(text)
+    if phone.is_valid():
+        lookups.append(Q(phone=phone.as_e164))
+    return reduce(operator.or_, lookups) if lookups else None
+
+
+def citizen_matches(text: str, user) -> list[CitizenMatch]:
+    """What the phone search shows ``user`` for ``text`` (two letters at least).
+
+    At most ten citizens of the user's services matching every word of
+    ``text`` or holding it exactly; then, when ``text`` is exactly an e-mail,
+    a phone or a national register number, the other citizens holding it,
+    masked.
+    """
     text = text.strip()
     if len(text) < 2:
         return []
-    return list(
-        Citizen.objects.search(text)
-        .filter(anonymised_at__isnull=True)
-        .order_by("last_name", "first_name", "pk")[:SEARCH_LIMIT]
-    )
-
-
-def citizen_as_json(citizen: Citizen) -> dict:
-    return {
-        "id": citizen.pk,
-        "label": str(citizen),
-        "email": citizen.email,
-        "phone": citizen.phone.as_national if citizen.phone else "",
-        "birth_date": (
-            formats.date_format(citizen.birth_date, "SHORT_DATE_FORMAT")
-            if citizen.birth_date
-            else ""
-        ),
-        "has": {
-            "national_number": bool(citizen.national_number),
-            "birth_date": citizen.birth_date is not None,
-            "address": bool(citizen.address),
-        },
-    }
-
-
-def required_details(service: Service) -> list[str]:
-    """The citizen's details this service requires (R2)."""
-    return [
-        name
-        for name, required in (
-            ("national_number", service.requires_national_number),
-            ("birth_date", service.requires_birth_date),
-            ("address", service.requires_address),
+    details = visible_citizen_details(user)
+    alive = Citizen.objects.filter(anonymised_at__isnull=True)
+    visible = alive.visible_to(user)
+    exact = _exact_lookup(text, details)
+    found = visible.search(text)
+    if exact is not None:
+        found = found | visible.filter(exact)
+    order = ("last_name", "first_name", "pk")
+    seen = list(found.order_by(*order)[:SEARCH_LIMIT])
+    matches = [_choice(c, user, masked=False, details=details) for c in seen]
+    if exact is not None and len(matches) < SEARCH_LIMIT:
+        others = (
+            alive.filter(exact)
+            .exclude(pk__in=visible.values("pk"))
+            .order_by(*order)[: SEARCH_LIMIT - len(matches)]
         )
-        if required
-    ]
+        matches += [_choice(c, user, masked=True, details=details) for c in others]
+    return matches
+
+
+def citizen_from_choice(value: str, user) -> CitizenMatch | None:
+    """The citizen the page posted back: an id among the citizens the user
+    sees, or the signed token of a masked search result."""
+    alive = Citizen.objects.filter(anonymised_at__isnull=True)
+    if value.isdigit():
+        citizen = alive.visible_to(user).filter(pk=value).first()
+        masked = False
+    else:
+        try:
+            pk = signing.loads(
+                value, salt=f"{_CHOICE_SALT}:{user.pk}", max_age=CHOICE_MAX_AGE
+            )
+        except signing.BadSignature:
+            return None
+        citizen = alive.filter(pk=pk).first()
+        masked = not alive.visible_to(user).filter(pk=pk).exists()
+    if citizen is None:
+        return None
+    return _choice(citizen, user, masked=masked, details=visible_citizen_details(user))
 
 
 @dataclass(frozen=True)
@@ -154,11 +295,8 @@ class ReasonChoiceField(forms.ModelChoiceField):
 
 
 class PhoneBookingForm(forms.Form):
-    citizen = forms.ModelChoiceField(
-        queryset=Citizen.objects.filter(anonymised_at__isnull=True),
-        required=False,
-        widget=forms.HiddenInput,
-    )
+    # The id of a citizen the user sees, or a masked search result's token.
+    citizen = forms.CharField(required=False, widget=forms.HiddenInput)
     reason = ReasonChoiceField(
         queryset=VisitReason.objects.none(), label=gettext_lazy("Visit reason")
     )
@@ -196,6 +334,8 @@ class PhoneBookingForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.chosen: CitizenMatch | None = None
         self.fields["reason"].queryset = bookable_reasons(user)
         self.fields["agent"].queryset = Agent.objects.filter(
             is_active=True, memberships__service__in=bookable_services(user)
@@ -207,6 +347,17 @@ class PhoneBookingForm(forms.Form):
         for reason in self.fields["reason"].queryset:
             groups.setdefault(reason.service_id, (reason.service, []))[1].append(reason)
         return list(groups.values())
+
+    def clean_citizen(self) -> Citizen | None:
+        value = self.cleaned_data.get("citizen") or ""
+        if not value:
+            return None
+        self.chosen = citizen_from_choice(value, self.user)
+        if self.chosen is None:
+            # Outside the user's services, erased meanwhile, or a stale token.
+            self.add_error(None, _("Choose the citizen again: search once more."))
+            return None
+        return self.chosen.citizen
 
     def clean_start(self) -> datetime | None:
         value = self.cleaned_data.get("start") or ""
@@ -293,8 +444,8 @@ def phone_appointment_book(
 @permission_required("booking.view_citizen", raise_exception=True)
 def citizens_json(request):
     """Citizens matching ``q``, for the search-as-you-type list."""
-    matches = citizen_matches(request.GET.get("q", ""))
-    return JsonResponse({"results": [citizen_as_json(c) for c in matches]})
+    matches = citizen_matches(request.GET.get("q", ""), request.user)
+    return JsonResponse({"results": [match.as_json() for match in matches]})
 
 
 @permission_required("booking.add_appointment", raise_exception=True)
@@ -350,7 +501,7 @@ def phone_booking(request):
         initial={"language": Citizen.Language.FRENCH},
     )
     query = (data or request.GET).get("q", "")
-    matches = citizen_matches(query) if query else []
+    matches = citizen_matches(query, request.user) if query else []
     slots: list[SlotChoice] = []
 
     form.is_valid()  # fills cleaned_data for every step; errors shown on book
@@ -376,6 +527,7 @@ def phone_booking(request):
         "matches": matches,
         "searched": bool(query),
         "chosen_citizen": chosen_citizen,
+        "chosen": form.chosen,
         "slots": slots,
         "chosen_start": (data or {}).get("start") or (slots[0].value if slots else ""),
         "groups": form.grouped_reasons(),

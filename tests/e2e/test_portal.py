@@ -21,6 +21,7 @@ from staffing.models import Agent, Membership
 from tests.booking.portal_setup import appointment_at, next_weekday, open_agent
 from tests.factories import (
     AgentFactory,
+    AppointmentFactory,
     CitizenFactory,
     ServiceFactory,
     VisitReasonFactory,
@@ -94,6 +95,15 @@ def test_agent_books_by_phone_with_the_keyboard_only(login, population):
     reason = VisitReasonFactory(service=population, name="Carte d'identité")
     VisitReasonFactory(service=population, name="Passeport")
     citizen = CitizenFactory(last_name="Dupont", first_name="Jeanne")
+    # A past visit: a search by name lists only the service's citizens (GDPR).
+    visited = timezone.make_aware(datetime(2024, 1, 9, 10))
+    AppointmentFactory(
+        citizen=citizen,
+        service=population,
+        start=visited,
+        end=visited + timedelta(minutes=15),
+        status=Appointment.Status.DONE,
+    )
     page = login("julie")
     page.goto("/admin/phone/")
     page.wait_for_function("document.activeElement.id === 'rdv-q'")
@@ -110,7 +120,9 @@ def test_agent_books_by_phone_with_the_keyboard_only(login, population):
         page.keyboard.press("Enter")  # confirms
     elapsed = clock.monotonic() - started
 
-    appointment = Appointment.objects.get(citizen=citizen)
+    appointment = Appointment.objects.get(
+        citizen=citizen, channel=Appointment.Channel.PHONE
+    )
     assert appointment.reason == reason
     assert appointment.channel == Appointment.Channel.PHONE
     assert appointment.created_by == agent.user
