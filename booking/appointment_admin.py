@@ -183,6 +183,19 @@ class AppointmentServiceAdminMixin:
 
     # --- The buttons ----------------------------------------------------------------
 
+    def _call_service(self, request, object_id, write, success):
+        """Run ``write`` (a service call) on the appointment, say how it went
+        (``success`` of the result, or the service's refusal), go back to it.
+        The action's permission has already checked the appointment's scope."""
+        appointment = self._in_scope(request, object_id).get()
+        try:
+            result = write(appointment)
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, success(result))
+        return back_to_appointment(request, object_id)
+
     @action(
         description=_("Cancel"),
         icon="event_busy",
@@ -198,20 +211,18 @@ class AppointmentServiceAdminMixin:
         },
     )
     def cancel_appointment(self, request, form, object_id):
-        appointment = self._in_scope(request, object_id).get()
-        try:
-            appointment_cancel(
+        return self._call_service(
+            request,
+            object_id,
+            lambda appointment: appointment_cancel(
                 appointment=appointment,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
-            )
-        except BookingError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request, _("The appointment is cancelled; the citizen is told.")
-            )
-        return back_to_appointment(request, object_id)
+            ),
+            lambda _appointment: _(
+                "The appointment is cancelled; the citizen is told."
+            ),
+        )
 
     @action(
         description=_("Move"),
@@ -226,26 +237,23 @@ class AppointmentServiceAdminMixin:
         },
     )
     def move_appointment(self, request, form, object_id):
-        appointment = self._in_scope(request, object_id).get()
-        try:
-            appointment = appointment_move(
+        return self._call_service(
+            request,
+            object_id,
+            lambda appointment: appointment_move(
                 appointment=appointment,
                 start=form.cleaned_data["start"],
                 actor=request.user,
-            )
-        except BookingError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
+            ),
+            lambda moved: (
                 _("Moved to %(when)s; the citizen is told.")
                 % {
                     "when": formats.date_format(
-                        timezone.localtime(appointment.start), "DATETIME_FORMAT"
+                        timezone.localtime(moved.start), "DATETIME_FORMAT"
                     )
-                },
-            )
-        return back_to_appointment(request, object_id)
+                }
+            ),
+        )
 
     @action(
         description=_("Reassign"),
@@ -260,17 +268,14 @@ class AppointmentServiceAdminMixin:
         },
     )
     def reassign_appointment(self, request, form, object_id):
-        appointment = self._in_scope(request, object_id).get()
         agent = Agent.objects.select_related("user").get(pk=form.cleaned_data["agent"])
-        try:
-            appointment_reassign(
+        return self._call_service(
+            request,
+            object_id,
+            lambda appointment: appointment_reassign(
                 appointment=appointment, agent=agent, actor=request.user
-            )
-        except BookingError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("The appointment is now with %(agent)s.") % {"agent": agent},
-            )
-        return back_to_appointment(request, object_id)
+            ),
+            lambda _appointment: (
+                _("The appointment is now with %(agent)s.") % {"agent": agent}
+            ),
+        )
