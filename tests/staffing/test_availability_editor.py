@@ -4,6 +4,7 @@ exceptions; and the staffing services behind it."""
 from datetime import date, time, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from tests.factories import (
     MembershipFactory,
     TypicalWeekFactory,
     TypicalWeekRangeFactory,
+    local,
 )
 
 PAGE = reverse("admin:portal_availability")
@@ -136,11 +138,14 @@ def test_preview_shows_closures(client, agent, population):
         typical_week=TypicalWeekFactory(agent=agent, service=population),
         weekday=0,
     )
-    today = timezone.localdate()
-    monday = today + timedelta(days=(7 - today.weekday()) % 7)  # within 6 days
-    ClosureFactory(label="Fête communale", start_date=monday, end_date=monday)
-    client.force_login(agent.user)
-    preview = client.get(PAGE).context["preview"]
+    # A fixed Wednesday: the next Mondays must not be public holidays (Easter
+    # Monday and 1 November follow the changes of time by one day).
+    with time_machine.travel(local(date(2026, 12, 2), 10), tick=True):
+        today = timezone.localdate()
+        monday = today + timedelta(days=(7 - today.weekday()) % 7)  # within 6 days
+        ClosureFactory(label="Fête communale", start_date=monday, end_date=monday)
+        client.force_login(agent.user)
+        preview = client.get(PAGE).context["preview"]
     assert len(preview) == 14
     closed = next(row for row in preview if row.day == monday)
     assert closed.closed == "Fête communale"
