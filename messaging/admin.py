@@ -259,8 +259,19 @@ class MessageAdmin(ModelAdmin):
     def resend(self, request, queryset):
         self._resend(request, queryset)
 
-    @action(description=_("Send again"), permissions=["resend"], icon="send")
-    def resend_one(self, request, object_id):
+    @action(
+        description=_("Send again"),
+        permissions=["resend"],
+        icon="send",
+        # A GET shows the dialog; only its POST sends (no state change on a link).
+        dialog={
+            "title": _("Send again"),
+            "description": _("Send this message to its recipient once more?"),
+            "form_class": None,
+            "form_submit_text": _("Send again"),
+        },
+    )
+    def resend_one(self, request, form, object_id):
         self._resend(request, self.get_queryset(request).filter(pk=object_id))
         return redirect(reverse("admin:messaging_message_change", args=[object_id]))
 

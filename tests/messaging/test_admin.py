@@ -289,8 +289,11 @@ def test_a_manager_may_resend_his_services_message_from_its_page(
     client.force_login(manager.user)
     url = reverse("admin:messaging_message_resend_one", args=[failed.pk])
 
+    dialog = client.get(url)
+    failed.refresh_from_db()
+    assert dialog.status_code == 200 and failed.status == "failed"  # GET only asks
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(url)
+        client.post(url, {"_form_submitted": "on"}, HTTP_HX_REQUEST="true")
     other = client.get(reverse("admin:messaging_message_resend_one", args=[sent.pk]))
 
     failed.refresh_from_db()
