@@ -21,10 +21,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from core.inputs import InvalidInput, parse_datetime_value, parse_day
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
@@ -149,15 +149,13 @@ def wall_clock(moment: datetime) -> str:
 
 
 def parse_wall_clock(value: str | None) -> datetime | None:
-    """Read FullCalendar's start/end (local wall-clock, maybe suffixed Z)."""
-    if not value:
-        return None
-    parsed = parse_datetime(value.replace(" ", "+"))
+    """Read FullCalendar's start/end (local wall-clock, maybe suffixed Z).
+
+    Raises InvalidInput (a 400) for a value that is no date.
+    """
+    parsed = parse_datetime_value(value)
     if parsed is None:
-        day = parse_date(value[:10])
-        if day is None:
-            return None
-        parsed = datetime.combine(day, time.min)
+        return None
     return timezone.make_aware(parsed.replace(tzinfo=None), _tz())
 
 
@@ -294,7 +292,7 @@ def agenda(request):
         if first is None:
             raise Http404
         return redirect(f"{reverse('admin:portal_agenda')}?service={first.pk}")
-    initial = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    initial = parse_day(request.GET.get("date")) or timezone.localdate()
     view = request.GET.get("view", "timeGridWeek")
     if view not in {"timeGridDay", "timeGridWeek", "dayGridMonth", "listWeek"}:
         view = "timeGridWeek"
@@ -334,8 +332,11 @@ def agenda_events_json(request):
     scope = resolve_scope(request)
     if scope is None:
         raise Http404
-    start = parse_wall_clock(request.GET.get("start"))
-    end = parse_wall_clock(request.GET.get("end"))
+    try:
+        start = parse_wall_clock(request.GET.get("start"))
+        end = parse_wall_clock(request.GET.get("end"))
+    except InvalidInput as error:
+        return JsonResponse({"error": str(error.message)}, status=400)
     if start is None or end is None or end <= start:
         return JsonResponse({"error": "start and end are required"}, status=400)
     end = min(end, start + MAX_WINDOW)
@@ -364,7 +365,7 @@ def day_list(request):
         if first is None:
             raise Http404
         scope = AgendaScope(service=first)
-    day = parse_date(request.GET.get("date", "")) or timezone.localdate()
+    day = parse_day(request.GET.get("date")) or timezone.localdate()
     start, end = day_bounds(day)
     appointments = list(
         scope_appointments(request.user, scope, start, end, cancelled=True)

@@ -10,12 +10,12 @@ from datetime import date, datetime, timedelta
 import phonenumbers
 from django import forms
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 from stdnum import exceptions as stdnum_errors
 from stdnum.be import nn
 
+from core.inputs import InvalidInput, parse_datetime_value
 from staffing.availability import PARTS_OF_DAY
 
 from .wizard import ANY_AGENT
@@ -142,7 +142,10 @@ class SlotForm(forms.Form):
     )
 
     def clean_slot(self) -> datetime:
-        value = parse_datetime(self.cleaned_data["slot"])
+        try:
+            value = parse_datetime_value(self.cleaned_data["slot"])
+        except InvalidInput:
+            value = None
         if value is None or timezone.is_naive(value):
             raise forms.ValidationError(_("Choose a time for your appointment."))
         return value

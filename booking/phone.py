@@ -28,12 +28,12 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from phonenumber_field.phonenumber import to_python
 from stdnum.be import nn
 
+from core.inputs import InvalidInput, parse_datetime_value, parse_day, validate_day
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
@@ -308,6 +308,7 @@ class PhoneBookingForm(forms.Form):
     )
     from_date = forms.DateField(
         required=False,
+        validators=[validate_day],
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -363,7 +364,10 @@ class PhoneBookingForm(forms.Form):
         value = self.cleaned_data.get("start") or ""
         if not value:
             return None
-        parsed = parse_datetime(value)
+        try:
+            parsed = parse_datetime_value(value)
+        except InvalidInput:
+            parsed = None
         if parsed is None or timezone.is_naive(parsed):
             raise ValidationError(_("Choose one of the proposed times."))
         return parsed
@@ -460,11 +464,15 @@ def slots_json(request):
         agent = Agent.objects.filter(
             pk=_int(request.GET["agent"]), memberships__service=reason.service
         ).first()
-    after = parse_datetime(request.GET.get("after", "").replace(" ", "+"))
+    try:
+        after = parse_datetime_value(request.GET.get("after"))
+        from_date = parse_day(request.GET.get("from"))
+    except InvalidInput as error:
+        return JsonResponse({"error": str(error.message)}, status=400)
     slots = staff_slots(
         reason,
         agent=agent,
-        from_date=parse_date(request.GET.get("from", "")),
+        from_date=from_date,
         after=after if after and timezone.is_aware(after) else None,
     )
     return JsonResponse(

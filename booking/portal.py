@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from core.inputs import validate_day
 from core.roles import is_administrator
 from staffing import availability
 from staffing.admin_views import availability_editor, editable_agents
@@ -133,8 +134,12 @@ class UnavailabilityForm(forms.Form):
     agent = forms.ModelChoiceField(
         queryset=Agent.objects.none(), label=gettext_lazy("Agent")
     )
-    start = forms.DateTimeField(label=gettext_lazy("From"), widget=_LOCAL_INPUT)
-    end = forms.DateTimeField(label=gettext_lazy("Until"), widget=_LOCAL_INPUT)
+    start = forms.DateTimeField(
+        label=gettext_lazy("From"), widget=_LOCAL_INPUT, validators=[validate_day]
+    )
+    end = forms.DateTimeField(
+        label=gettext_lazy("Until"), widget=_LOCAL_INPUT, validators=[validate_day]
+    )
     note = forms.CharField(
         label=gettext_lazy("Reason given to the citizens"),
         max_length=200,
@@ -233,6 +238,7 @@ class RedistributionFilter(forms.Form):
     )
     date = forms.DateField(
         required=False,
+        validators=[validate_day],
         label=gettext_lazy("Day"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )

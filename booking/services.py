@@ -398,6 +398,10 @@ def appointment_reassign(
         )
         if agent.pk == appointment.agent_id:
             raise BookingError(_("The appointment is already with this agent."))
+        if not Membership.objects.filter(
+            service_id=appointment.service_id, agent=agent
+        ).exists():
+            raise BookingError(_("This agent does not work in this service."))
         free = available_agent_ids(
             appointment.service,
             appointment.reason,

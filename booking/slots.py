@@ -115,6 +115,10 @@ def load_service_calendars(
     if agent_ids is not None:
         memberships = memberships.filter(agent_id__in=agent_ids)
     agents = sorted(memberships.values_list("agent_id", flat=True))
+    if not agents:
+        # No active agent (or one outside the service): nothing is open. The
+        # raw query below cannot be compiled with an empty "IN ()".
+        return ServiceCalendars([], [], window)
 
     weeks_by_agent: dict[int, list[availability.TypicalWeek]] = defaultdict(list)
     weeks = TypicalWeek.objects.filter(

@@ -18,13 +18,13 @@ from django.forms import MultipleChoiceField
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.inputs import InvalidInput, parse_datetime_value
 from staffing.models import Agent, Service
 
 from . import forms
@@ -227,13 +227,17 @@ def _chosen_slot(request, wizard: Wizard):
     """The slot to show ticked: just posted, left with "Back", or chosen."""
     draft = wizard.draft("slot") or {}
     value = request.POST.get("slot") or (draft.get("slot") or [""])[-1]
-    moment = parse_datetime(value) if value else None
+    try:
+        moment = parse_datetime_value(value)
+    except InvalidInput:
+        moment = None  # the form says why
     return moment or wizard.slot()
 
 
 def _parse_after(request):
+    """Where the next page of slots starts; a 400 when it is no date-time."""
     value = request.GET.get("after") or request.POST.get("after") or ""
-    moment = parse_datetime(value) if value else None
+    moment = parse_datetime_value(value)
     return moment if moment is not None and timezone.is_aware(moment) else None
 
 

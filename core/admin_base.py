@@ -1,8 +1,14 @@
 """Building blocks shared by every app's admin: one base class, the import rule."""
 
-from django.contrib.admin.utils import display_for_field, unquote
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import BooleanField, ManyToManyField
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import (
+    NotRelationField,
+    display_for_field,
+    get_fields_from_path,
+    unquote,
+)
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import BooleanField, DateField, ManyToManyField
 from django.http import Http404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +19,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
+from .inputs import FIRST_DAY, LAST_DAY, parse_pk, validate_day
 from .roles import is_administrator
 
 
@@ -56,6 +63,50 @@ class AllOrNothingResource(ModelResource):
             )
 
 
+def _date_lookup_in_bounds(model, key: str, value: str) -> bool:
+    """False when ``key=value`` filters a date field on a date outside the
+    bounds of ``core.inputs`` (``start__gte=0001-01-01``, ``created_at__year=9999``).
+    """
+    parts = key.split("__")
+    for length in (len(parts), len(parts) - 1):
+        try:
+            field = get_fields_from_path(model, "__".join(parts[:length]))[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            continue
+        break
+    else:
+        return True
+    if not isinstance(field, DateField):
+        return True
+    lookup = parts[length:]
+    if lookup in (["year"], ["iso_year"]):
+        return not value.isdigit() or FIRST_DAY.year <= int(value) <= LAST_DAY.year
+    if lookup and lookup[-1] in {"month", "day", "week", "week_day", "isnull"}:
+        return True
+    for piece in value.split(","):
+        try:
+            validate_day(field.to_python(piece))
+        except ValidationError as error:
+            if error.code == "date_range":
+                return False
+        except (TypeError, AttributeError):  # None, or not a date at all
+            continue
+    return True
+
+
+class BoundedDateLookupsMixin:
+    """Dates typed into an admin list's address stay within ``core.inputs``
+    bounds: beyond them the database adapter overflows (a server error); here
+    they are an invalid lookup, which Django's list answers with its error page.
+    """
+
+    def get_changelist_instance(self, request):
+        for key, value in request.GET.items():
+            if not _date_lookup_in_bounds(self.model, key, value):
+                raise IncorrectLookupParameters(key)
+        return super().get_changelist_instance(request)
+
+
 class LocalHistoryContextHelper(HistoricalRecordContextHelper):
     """History diffs as the admin shows values: local time, the reader's formats.
 
@@ -83,7 +134,11 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
     fallback.
     """
 
-    def _check_history_scope(self, request, object_id) -> None:
+    def _check_history_scope(self, request, object_id, version_id=None) -> None:
+        # "abc" for a numeric id is a row that does not exist, not a crash.
+        parse_pk(self.model, unquote(object_id))
+        if version_id is not None:
+            parse_pk(self.model.history.model, unquote(version_id))
         if is_administrator(request.user):
             return
         if not self.get_queryset(request).filter(pk=unquote(object_id)).exists():
@@ -97,7 +152,7 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        self._check_history_scope(request, object_id)
+        self._check_history_scope(request, object_id, version_id)
         if request.method == "POST":
             # simple_history saves a revert with view permission only; a revert
             # is a change, refused where the user may not change the row.
@@ -107,14 +162,16 @@ class ScopedHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class HistoryAdmin(ScopedHistoryAdmin, ModelAdmin):
+class HistoryAdmin(BoundedDateLookupsMixin, ScopedHistoryAdmin, ModelAdmin):
     """Unfold's look with simple_history's "History" view (R26)."""
 
     list_filter_submit = True
     list_per_page = 50
 
 
-class ImportExportHistoryAdmin(ScopedHistoryAdmin, ImportExportModelAdmin, ModelAdmin):
+class ImportExportHistoryAdmin(
+    BoundedDateLookupsMixin, ScopedHistoryAdmin, ImportExportModelAdmin, ModelAdmin
+):
     """History, spreadsheet import/export (R25) and unfold's look on one admin."""
 
     import_form_class = ImportForm

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.filters.forms import RangeDateForm
 
+from .inputs import validate_day
+
 
 def local_midnight(day: date) -> datetime:
     """The start of ``day`` in the commune's time zone, as an aware datetime.
@@ -33,8 +35,14 @@ class LocalDateRangeForm(RangeDateForm):
 
     Django's ``DateField`` already parses with the active language's
     ``DATE_INPUT_FORMATS`` plus ISO; the form adds the check that the range is
-    not upside down.
+    not upside down, and keeps both dates within ``core.inputs`` bounds (year 1
+    would overflow once turned into an aware midnight).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.validators.append(validate_day)
 
     def clean(self):
         cleaned = super().clean()

@@ -22,5 +22,9 @@ urlpatterns = [
     path("", include("booking.urls")),
 ]
 
+# Error pages in the user's language, saying what was refused (core/views.py).
+handler400 = "core.views.bad_request"
+handler404 = "core.views.page_not_found"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

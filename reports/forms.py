@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.widgets import DATETIME_CLASSES, UnfoldAdminSelectWidget
 
 from booking.models import Appointment, VisitReason
+from core.inputs import validate_day
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import visible_to
 
@@ -51,8 +52,12 @@ class StatisticsFilterForm(forms.Form):
     service he or she does not belong to.
     """
 
-    first_day = forms.DateField(label=_("From"), widget=_date())
-    last_day = forms.DateField(label=_("Until"), widget=_date())
+    first_day = forms.DateField(
+        label=_("From"), widget=_date(), validators=[validate_day]
+    )
+    last_day = forms.DateField(
+        label=_("Until"), widget=_date(), validators=[validate_day]
+    )
     granularity = forms.ChoiceField(
         label=_("Per"),
         choices=[(key, label) for key, (_trunc, label) in GRANULARITIES.items()],

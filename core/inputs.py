@@ -1,0 +1,125 @@
+"""What a request brings, read safely: dates, date-times and row ids.
+
+One rule, one place (STYLE 10): every view that reads a date, a date-time or an
+id from a query string, a posted field or a URL goes through these helpers.
+They answer ``None`` when the value is absent and raise ``InvalidInput`` (a 400
+in the user's language, see ``core.views.bad_request``) or ``Http404`` when it
+is there but cannot be read. Python's own parsers raise ``ValueError`` for
+"2026-13-45T99:99" and ``OverflowError`` a few operations after "9999-12-31"
+(the next day) or "0001-01-01" (in UTC): a server error, unless the value is
+refused here.
+
+Dates are kept between ``FIRST_DAY`` and ``LAST_DAY``: wide enough for any
+appointment, period or birth date, far enough from Python's limits that adding
+days or changing time zones never overflows.
+"""
+
+from datetime import date, datetime, time
+
+from django.core.exceptions import BadRequest, ValidationError
+from django.db.models import Model
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
+# Longer values are not dates, whatever they hold.
+_MAX_LENGTH = 40
+
+
+class InvalidInput(BadRequest):
+    """A value of the request that cannot be read; ``message`` is for the user."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _range_message() -> str:
+    return _("Enter a date between the years %(first)s and %(last)s.") % {
+        "first": FIRST_DAY.year,
+        "last": LAST_DAY.year,
+    }
+
+
+def validate_day(value: date | datetime) -> None:
+    """Form and model field validator: the date lies between FIRST_DAY and LAST_DAY."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(_range_message(), code="date_range")
+
+
+def parse_day(value: str | None) -> date | None:
+    """An ISO date (``2026-12-01``) of the request; None when absent.
+
+    Raises InvalidInput for a malformed or impossible date (30 February) and
+    for one outside FIRST_DAY..LAST_DAY.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        if len(text) > _MAX_LENGTH:
+            raise ValueError(text)
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("Enter a valid date.")) from None
+    try:
+        validate_day(day)
+    except ValidationError:
+        raise InvalidInput(_range_message()) from None
+    return day
+
+
+def parse_datetime_value(value: str | None) -> datetime | None:
+    """An ISO date-time as written, naive or with its offset; None when absent.
+
+    A lone date reads as its midnight. A ``+`` of the offset that a query
+    string turned into a space is put back. Raises InvalidInput like
+    ``parse_day``.
+    """
+    if not value:
+        return None
+    text = value.strip()
+    if len(text) > 10:
+        # "2026-12-01T09:00:00 01:00": the "+" of an unencoded query string.
+        text = text[:11] + text[11:].replace(" ", "+")
+    try:
+        if len(text) > _MAX_LENGTH:
+            raise ValueError(text)
+        moment = parse_datetime(text)
+        if moment is None:
+            moment = datetime.combine(date.fromisoformat(text), time.min)
+        # A valid offset is under a day, but Python accepts it only at use.
+        moment.utcoffset()
+    except ValueError:
+        raise InvalidInput(_("Enter a valid date/time.")) from None
+    try:
+        validate_day(moment)
+    except ValidationError:
+        raise InvalidInput(_range_message()) from None
+    return moment
+
+
+def parse_moment(value: str | None, *, tz=None) -> datetime | None:
+    """An ISO date-time of the request as an aware datetime; None when absent.
+
+    A value without offset is wall-clock time in ``tz`` (the commune's time
+    zone by default). Raises InvalidInput like ``parse_day``.
+    """
+    moment = parse_datetime_value(value)
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment, tz or timezone.get_default_timezone())
+
+
+def parse_pk(model: type[Model], value) -> object:
+    """A primary key of ``model`` read from a URL; Http404 when it cannot be one
+    ("abc" for a numeric id), as for a row that does not exist."""
+    try:
+        return model._meta.pk.to_python(value)
+    except ValidationError:
+        raise Http404 from None
