@@ -134,6 +134,12 @@ class AppointmentServiceAdminMixin:
             raise PermissionDenied
         return redirect(reverse("admin:portal_phone"))
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # "Save and add another" would land on phone booking with the remarks
+        # saved: one button fewer is clearer.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_delete_permission(self, request, obj=None):
         # A cancellation keeps the row, for the agenda, the citizen and statistics.
         return False

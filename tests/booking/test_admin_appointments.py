@@ -416,3 +416,16 @@ def test_anonymous_visitors_are_sent_to_the_login(client, appointment):
         response = client.get(_url(page, appointment))
         assert response.status_code == 302, page
         assert reverse("admin:login") in response.url, page
+
+
+def test_the_change_form_offers_no_save_and_add_another(
+    client, administrator, appointment
+):
+    client.force_login(administrator)
+
+    page = client.get(
+        reverse("admin:booking_appointment_change", args=[appointment.pk])
+    ).content.decode()
+
+    assert 'name="_save"' in page
+    assert 'name="_addanother"' not in page
