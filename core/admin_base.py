@@ -21,6 +21,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 
 from .inputs import FIRST_DAY, LAST_DAY, parse_pk, validate_day
 from .roles import is_administrator
+from .spreadsheets import ADMIN_FORMATS
 
 
 class AllOrNothingResource(ModelResource):
@@ -176,8 +177,27 @@ class ImportExportHistoryAdmin(
 
     import_form_class = ImportForm
     export_form_class = ExportForm
+    # CSV, XLSX, TSV, JSON; spreadsheets written without formulas.
+    formats = ADMIN_FORMATS
     list_filter_submit = True
     list_per_page = 50
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """import-export's, with numbers and dates kept as such in XLSX.
+
+        import-export keeps values native only for its own binary formats,
+        recognised by exact class; ours (``core.spreadsheets``) are subclasses.
+        """
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        content = file_format.export_data(data)
+        encoding = kwargs.get("encoding")
+        if not file_format.is_binary() and encoding:
+            content = content.encode(encoding)
+        return content
 
     def has_import_permission(self, request):
         """Only administrators import (R25); import-export allows everyone."""

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.models import Commune
+from core.spreadsheets import neutralised, xlsx_book
 
 from .tables import Period, Table
 
@@ -63,14 +64,20 @@ def dataset(table: Table, *, iso_dates: bool = True) -> tablib.Dataset:
     return data
 
 
+def _csv(data: tablib.Dataset) -> str:
+    return neutralised(data).export("csv")
+
+
 def to_csv(heading: Heading, tables: dict[str, Table]) -> str:
-    """Every table in one CSV file: heading lines, then titled sections."""
-    sections = [
-        tablib.Dataset(*heading.rows(), headers=[_("Statistics"), ""]).export("csv")
-    ]
+    """Every table in one CSV file: heading lines, then titled sections.
+
+    Text that a spreadsheet would run as a formula (a commune, agent or reason
+    named "=…") is neutralised (``core.spreadsheets``).
+    """
+    sections = [_csv(tablib.Dataset(*heading.rows(), headers=[_("Statistics"), ""]))]
     for table in tables.values():
-        title = tablib.Dataset([table.title]).export("csv")
-        sections.append(title + dataset(table).export("csv"))
+        title = _csv(tablib.Dataset([table.title]))
+        sections.append(title + _csv(dataset(table)))
     return "\r\n".join(sections)
 
 
@@ -80,7 +87,8 @@ def _sheet_title(index: int, title: str) -> str:
 
 
 def to_xlsx(heading: Heading, tables: dict[str, Table]) -> bytes:
-    """Every table on its own sheet, after a first sheet with the heading."""
+    """Every table on its own sheet, after a first sheet with the heading;
+    text in text cells, never formulas (``core.spreadsheets``)."""
     first = tablib.Dataset(*heading.rows(), headers=[_("Statistics"), ""])
     first.title = _sheet_title(0, _("Report"))
     sheets = [first]
@@ -88,4 +96,4 @@ def to_xlsx(heading: Heading, tables: dict[str, Table]) -> bytes:
         sheet = dataset(table, iso_dates=False)
         sheet.title = _sheet_title(index, table.short_title or table.title)
         sheets.append(sheet)
-    return tablib.Databook(sheets).export("xlsx")
+    return xlsx_book(sheets)
