@@ -20,6 +20,7 @@ from pydantic import AfterValidator, AwareDatetime, ValidationInfo, field_valida
 from pydantic_core import PydanticCustomError
 from stdnum.be import nn
 
+from core.inputs import text_error
 from staffing.availability import PARTS_OF_DAY
 
 # Database ids are 64-bit; a larger number would overflow the query, not miss.
@@ -37,14 +38,12 @@ def _invalid(code: str, message: str) -> PydanticCustomError:
 
 
 def _clean_text(value: str) -> str:
-    """Strip ``value`` and refuse what the database cannot store (NUL, lone
-    surrogates): PostgreSQL would fail on them with a server error."""
-    if "\x00" in value:
-        raise _invalid("null_characters", _("Null characters are not allowed."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _invalid("invalid_text", _("Enter a valid text.")) from None
+    """Strip ``value`` and refuse what cannot be stored (NUL, control
+    characters, lone surrogates; the imports' rule too, ``core.inputs``)."""
+    message = text_error(value)
+    if message:
+        code = "null_characters" if "\x00" in value else "invalid_text"
+        raise _invalid(code, message)
     return value.strip()
 
 
@@ -196,14 +195,10 @@ class SlotsOut(Schema):
 
 
 class SlotTakenOut(Schema):
-    """409: the slot was just taken (``code`` slot_taken), with the next free
-    slots to choose from; or the same person already holds this appointment
-    (``code`` duplicate, no slots and no personal link: its owner has it by
-    e-mail)."""
+    """409: the slot was just taken; the next free slots to choose from."""
 
     detail: str
     slots: list[SlotOut]
-    code: Literal["slot_taken", "duplicate"] = "slot_taken"
 
 
 class AppointmentOut(Schema):
@@ -313,25 +308,6 @@ class CitizenIn(Schema):
     address: Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] = Field(
         "", description="Required when the service requires it."
     )
-
-
-def _idempotency_key(value: str | None) -> str | None:
-    """A client's key for one booking request: 16 to 255 visible ASCII
-    characters, so that a guessable key ("1") cannot be someone else's."""
-    if value is None:
-        return None
-    if not (16 <= len(value) <= 255 and all("!" <= char <= "~" for char in value)):
-        raise _invalid(
-            "invalid_idempotency_key",
-            _(
-                "Send a key of 16 to 255 visible ASCII characters, unique to "
-                "this booking: a random UUID, for example."
-            ),
-        )
-    return value
-
-
-IdempotencyKey = Annotated[str | None, AfterValidator(_idempotency_key)]
 
 
 class BookingIn(Schema):

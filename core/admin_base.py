@@ -17,8 +17,16 @@ from import_export.resources import ModelResource
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.admin import ModelAdmin
-from unfold.contrib.import_export.forms import ExportForm, ImportForm
+from unfold.contrib.import_export.forms import ExportForm
 
+from .imports import (
+    ImportRefused,
+    LimitedImportForm,
+    UnknownReference,
+    file_problems,
+    report,
+    row_text_errors,
+)
 from .inputs import FIRST_DAY, LAST_DAY, parse_pk, validate_day
 from .roles import is_administrator
 from .spreadsheets import ADMIN_FORMATS
@@ -29,12 +37,52 @@ class AllOrNothingResource(ModelResource):
 
     import-export rolls back on row *errors* by default but keeps the valid rows
     when others fail validation; a commune loading its agents wants all or none.
+    Every problem is explained in ``result.report``, one line per bad row
+    (``core.imports``): the admin's import page lists them.
     """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._explained: set[str] = set()
 
     def import_data(self, dataset, **kwargs):
         kwargs["use_transactions"] = True
         kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, **kwargs)
+        self._explained = set()
+        problems = file_problems(self, dataset)
+        if problems:
+            result = self.get_result_class()()
+            result.diff_headers = self.get_diff_headers()
+            result.total_rows = len(dataset)
+            for problem in problems:
+                result.append_base_error(
+                    self.get_error_result_class()(ImportRefused(problem))
+                )
+        else:
+            result = super().import_data(dataset, **kwargs)
+        result.report = report(self, result, explained=self._explained)
+        return result
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        errors = row_text_errors(row)
+        if errors:
+            raise ValidationError(errors)
+
+    def get_or_init_instance(self, instance_loader, row):
+        # The identifying columns are read here, outside import-export's
+        # per-column checks: an unknown one is the row's error, not a crash.
+        try:
+            return super().get_or_init_instance(instance_loader, row)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except UnknownReference as error:
+            self._explained.add(str(error))
+            raise
 
     def may_import(self, user, instance) -> bool:
         """Whether ``user`` may write ``instance`` (R25: imports are the
@@ -175,7 +223,7 @@ class ImportExportHistoryAdmin(
 ):
     """History, spreadsheet import/export (R25) and unfold's look on one admin."""
 
-    import_form_class = ImportForm
+    import_form_class = LimitedImportForm
     export_form_class = ExportForm
     # CSV, XLSX, TSV, JSON; spreadsheets written without formulas.
     formats = ADMIN_FORMATS

@@ -14,6 +14,7 @@ appointment, period or birth date, far enough from Python's limits that adding
 days or changing time zones never overflows.
 """
 
+import re
 from datetime import date, datetime, time
 
 from django.core.exceptions import BadRequest, ValidationError
@@ -28,6 +29,8 @@ LAST_DAY = date(2199, 12, 31)
 
 # Longer values are not dates, whatever they hold.
 _MAX_LENGTH = 40
+# C0 control characters but tab, line feed and carriage return; and DEL.
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class InvalidInput(BadRequest):
@@ -39,7 +42,7 @@ class InvalidInput(BadRequest):
 
 
 def _range_message() -> str:
-    return _("Enter a date between the years %(first)s and %(last)s.") % {
+    return _("Give a date between the years %(first)s and %(last)s.") % {
         "first": FIRST_DAY.year,
         "last": LAST_DAY.year,
     }
@@ -114,6 +117,25 @@ def parse_moment(value: str | None, *, tz=None) -> datetime | None:
     if moment is None or timezone.is_aware(moment):
         return moment
     return timezone.make_aware(moment, tz or timezone.get_default_timezone())
+
+
+def text_error(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None.
+
+    NUL makes PostgreSQL fail (a server error) and SQLite cut the text; other
+    control characters (but tab and line breaks) are invisible and break
+    exports; lone surrogates cannot be encoded. The API (``booking.schemas``)
+    and the spreadsheet imports (``core.imports``) refuse them by this rule.
+    """
+    if "\x00" in value:
+        return str(_("Null characters are not allowed."))
+    if _CONTROL.search(value):
+        return str(_("Control characters are not allowed."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return str(_("Enter a valid text."))
+    return None
 
 
 def parse_pk(model: type[Model], value) -> object:

@@ -224,12 +224,11 @@ def appointment_context(
     previous = timezone.localtime(previous_start) if previous_start else None
     citizen, service = appointment.citizen, appointment.service
     reason, agent = appointment.reason, appointment.agent
-    phone = appointment.recipient_phone  # the number this booking gave
     return {
         "citizen": _person(
             citizen.first_name,
             citizen.last_name,
-            phone.as_national if phone else "",
+            citizen.phone.as_national if citizen.phone else "",
         ),
         "appointment": {
             "number": appointment.pk,

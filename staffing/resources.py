@@ -12,10 +12,11 @@ from datetime import time
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields
-from import_export.widgets import ForeignKeyWidget
 
 from core.admin_base import AllOrNothingResource
+from core.imports import ReferenceWidget
 from core.roles import AGENT
 
 from .models import (
@@ -42,12 +43,16 @@ WEEKDAY_COLUMNS = (
 _RANGE = re.compile(r"^\s*(\d{1,2})[:hH.](\d{2})\s*[-–]\s*(\d{1,2})[:hH.](\d{2})\s*$")
 
 
-class AgentByUsername(ForeignKeyWidget):
+class AgentByUsername(ReferenceWidget):
+    unknown_message = gettext_lazy("unknown agent “%(value)s”")
+
     def __init__(self):
         super().__init__(Agent, "user__username")
 
 
-class ServiceBySlug(ForeignKeyWidget):
+class ServiceBySlug(ReferenceWidget):
+    unknown_message = gettext_lazy("unknown service “%(value)s”")
+
     def __init__(self):
         super().__init__(Service, "slug")
 

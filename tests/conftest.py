@@ -9,6 +9,7 @@ import os
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from core.roles import ADMINISTRATOR, AGENT, SERVICE_MANAGER
 from staffing.models import Membership
@@ -51,6 +52,14 @@ _CLOCK = pytest.StashKey[time_machine.travel]()
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _commune_language():
+    """A request sent in another language (Accept-Language) leaves that language
+    active in the thread: the next test starts in the commune's again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

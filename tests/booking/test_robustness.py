@@ -302,5 +302,5 @@ def test_statistics_refuse_a_period_beyond_the_bounds_with_a_message(
     )
     assert response.status_code == 200
     assert response.context["form"].errors["last_day"] == [
-        "Enter a date between the years 1900 and 2199."
+        "Give a date between the years 1900 and 2199."
     ]
