@@ -23,6 +23,7 @@ from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 from . import portal, privacy
 from .appointment_admin import AppointmentServiceAdminMixin
 from .citizen_admin import CitizenScopeAdminMixin
+from .citizen_merge_admin import CitizenMergeAdminMixin
 from .models import Appointment, Citizen, VisitReason
 from .portal_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
@@ -58,7 +59,10 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
 
 @admin.register(Citizen)
 class CitizenAdmin(
-    CitizenScopeAdminMixin, NoHistoryRevertMixin, ImportExportHistoryAdmin
+    CitizenScopeAdminMixin,
+    CitizenMergeAdminMixin,
+    NoHistoryRevertMixin,
+    ImportExportHistoryAdmin,
 ):
     resource_classes = [CitizenResource]
     list_display = ["__str__", "email", "phone", "language", "created_at"]
@@ -69,6 +73,8 @@ class CitizenAdmin(
     inlines = [CitizenAppointmentInline]
     # GDPR: the citizen's copy of his or her data, and erasure (booking/privacy.py).
     actions_detail = ["export_data", "erase_data"]
+    # Staff make one person of several rows (booking/citizen_merge_admin.py).
+    actions = ["merge_citizens"]
 
     def has_privacy_permission(self, request, object_id=None):
         if object_id is None:

@@ -14,6 +14,12 @@ Reads use ``booking.slots``; the only write, booking, goes through
 bookings are rate limited per client IP (``settings.RATE_LIMITS``). Every
 message, field errors included, is in the request's language (Accept-Language,
 via LocaleMiddleware).
+
+Booking takes a JSON body only (415 otherwise: a foreign page's form or
+``fetch`` with ``text/plain`` needs no CORS preflight, JSON does), books once
+per ``Idempotency-Key`` (``booking/idempotency.py``), and answers a repeated
+booking sent without that key with 409 and no personal link: the link goes
+only to whoever booked, by e-mail and in the first answer.
 """
 
 import re
@@ -23,16 +29,18 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI, Query, Status, Swagger
+from ninja import Header, NinjaAPI, Query, Status, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
 from staffing.availability import Slot
 from staffing.models import Agent, Membership, Service
 
+from . import idempotency
 from .links import manage_url
 from .models import Appointment, Citizen, VisitReason
 from .ratelimit import client_ip, hit
@@ -43,6 +51,7 @@ from .schemas import (
     BookingIn,
     CitizenIn,
     DetailOut,
+    IdempotencyKey,
     ReasonOut,
     ServiceOut,
     SlotOut,
@@ -52,7 +61,9 @@ from .schemas import (
     ValidationErrorOut,
 )
 from .services import (
+    BookingContact,
     BookingError,
+    DuplicateBooking,
     SlotTaken,
     appointment_book,
     citizen_for_booking,
@@ -191,6 +202,33 @@ def rate_limited(scope: str):
         return wrapper
 
     return decorator
+
+
+def json_only(run):
+    """Answer 415 to a body not declared JSON (``application/json`` or a
+    ``+json`` type), before it is read: a page of another site may POST
+    ``text/plain`` without a CORS preflight, never JSON."""
+
+    @wraps(run)
+    def wrapper(request, *args, **kwargs):
+        media_type = (request.content_type or "").lower()
+        if media_type != "application/json" and not (
+            media_type.startswith("application/") and media_type.endswith("+json")
+        ):
+            response = api.create_response(
+                request,
+                {
+                    "detail": _(
+                        "Send the body as JSON, with Content-Type: application/json."
+                    )
+                },
+                status=415,
+            )
+            response["Accept-Post"] = "application/json"
+            return response
+        return run(request, *args, **kwargs)
+
+    return wrapper
 
 
 # --- Lookups shared by the operations ----------------------------------------
@@ -372,23 +410,43 @@ def _check_required_fields(service: Service, citizen: CitizenIn) -> None:
         raise ValidationError(errors)
 
 
-def _citizen_for(service: Service, data: CitizenIn) -> Citizen:
+def _citizen_for(service: Service, data: CitizenIn) -> tuple[Citizen, BookingContact]:
     """The citizen booking, through the same rule as the public pages
     (``citizen_for_booking``: the known one when names and e-mail match, else
-    a new, unsaved one). Fields the service does not require are not passed:
-    collect only what is needed (GDPR)."""
+    a new, unsaved one), and the contact details this booking brings, which
+    stay with its appointment. Fields the service does not require are not
+    passed: collect only what is needed (GDPR)."""
     language = data.language or (translation.get_language() or "")[:2]
-    return citizen_for_booking(
+    language = language if language in LANGUAGES else settings.LANGUAGE_CODE
+    address = data.address if service.requires_address else ""
+    citizen = citizen_for_booking(
         last_name=data.last_name,
         first_name=data.first_name,
         email=data.email,
         phone=data.phone,
-        language=language if language in LANGUAGES else settings.LANGUAGE_CODE,
+        language=language,
         national_number=(
             data.national_number or "" if service.requires_national_number else ""
         ),
         birth_date=data.birth_date if service.requires_birth_date else None,
-        address=data.address if service.requires_address else "",
+        address=address,
+    )
+    contact = BookingContact(
+        email=data.email, phone=data.phone, language=language, address=address
+    )
+    return citizen, contact
+
+
+def _appointment_out(answer: dict, appointment: Appointment) -> AppointmentOut:
+    """The booking answer: ``answer`` (id, status, times) and a personal link
+    signed now, so that no link is ever stored."""
+    return AppointmentOut(**answer, manage_url=manage_url(appointment))
+
+
+def _duplicate() -> Status:
+    return Status(
+        409,
+        {"detail": str(DuplicateBooking().message), "slots": [], "code": "duplicate"},
     )
 
 
@@ -403,30 +461,62 @@ def _model_errors(error: DjangoValidationError) -> ValidationError:
     return ValidationError(errors)
 
 
+IDEMPOTENCY_KEY_HEADER = Header(
+    None,
+    alias="Idempotency-Key",
+    description="A random key (a UUID) per booking: the same request sent again "
+    "with the same key and body answers as the first time, without booking twice "
+    "(header Idempotent-Replayed: true); with another body, 422. Kept 24 hours.",
+)
+
+
 @api.post(
     "/appointments",
     response={
         201: AppointmentOut,
         409: SlotTakenOut,
+        415: DetailOut,
         422: ValidationErrorOut,
         429: DetailOut,
     },
     tags=["booking"],
 )
-@decorate_view(rate_limited("book"))
-def book_appointment(request, payload: BookingIn):
-    """Book a slot. 201: booked (``status`` pending when an agent must confirm);
-    409: the slot was just taken, with the next free ones; 422: invalid input
-    or refused by the service's rules (notice, horizon, per-citizen limit)."""
+@decorate_view(json_only, rate_limited("book"))
+def book_appointment(
+    request,
+    response: HttpResponse,
+    payload: BookingIn,
+    idempotency_key: IdempotencyKey = IDEMPOTENCY_KEY_HEADER,
+):
+    """Book a slot. 201: booked (``status`` pending when an agent must confirm),
+    or the first answer again for a repeated ``Idempotency-Key``; 409: the slot
+    was just taken, with the next free ones (``code`` slot_taken), or this
+    person already holds this appointment (``code`` duplicate: no link, it was
+    sent by e-mail); 415: the body is not declared JSON; 422: invalid input or
+    refused by the service's rules (notice, horizon, per-citizen limit)."""
     service = _service_field(payload.service, "body")
     reason = _reason_field(service, payload.reason, "body")
     agent = _agent_field(service, payload.agent, "body")
     _check_required_fields(service, payload.citizen)
+    content_hash = idempotency.fingerprint(payload.model_dump(mode="json"))
     try:
-        # One transaction around both services: a refused booking leaves no
-        # new or changed citizen behind.
+        # One transaction around the key, the citizen and the booking: a
+        # refused booking leaves no new citizen and no used key behind.
         with transaction.atomic():
-            citizen = _citizen_for(service, payload.citizen)
+            if idempotency_key:
+                earlier = idempotency.claim(
+                    scope=idempotency.API,
+                    key=idempotency_key,
+                    content_hash=content_hash,
+                )
+                if earlier is not None:
+                    if earlier.appointment is None:  # never committed so
+                        return _duplicate()
+                    response["Idempotent-Replayed"] = "true"
+                    return Status(
+                        201, _appointment_out(earlier.answer, earlier.appointment)
+                    )
+            citizen, contact = _citizen_for(service, payload.citizen)
             appointment = appointment_book(
                 service=service,
                 reason=reason,
@@ -435,7 +525,29 @@ def book_appointment(request, payload: BookingIn):
                 agent=agent,
                 channel=Appointment.Channel.WEB,
                 remarks=payload.remarks,
+                contact=contact,
             )
+            answer = {
+                "id": appointment.pk,
+                "status": appointment.status,
+                "start": timezone.localtime(appointment.start).isoformat(),
+                "end": timezone.localtime(appointment.end).isoformat(),
+            }
+            if idempotency_key:
+                idempotency.complete(
+                    scope=idempotency.API,
+                    key=idempotency_key,
+                    appointment=appointment,
+                    answer=answer,
+                )
+    except idempotency.KeyReused as error:
+        raise _field_error(
+            ("header", "Idempotency-Key"),
+            _("This key was already used for another booking: send a new key."),
+            "idempotency_key_reused",
+        ) from error
+    except DuplicateBooking:
+        return _duplicate()
     except SlotTaken as error:
         alternatives = first_free_slots(
             service,
@@ -454,13 +566,4 @@ def book_appointment(request, payload: BookingIn):
         raise _field_error(("body",), error.message, "booking_refused") from error
     except DjangoValidationError as error:
         raise _model_errors(error) from error
-    return Status(
-        201,
-        AppointmentOut(
-            id=appointment.pk,
-            status=appointment.status,
-            start=timezone.localtime(appointment.start),
-            end=timezone.localtime(appointment.end),
-            manage_url=manage_url(appointment),
-        ),
-    )
+    return Status(201, _appointment_out(answer, appointment))

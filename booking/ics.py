@@ -104,7 +104,7 @@ def appointment_ics(
     method = method.upper()
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method: {method}")
-    language = language or appointment.citizen.language or settings.LANGUAGE_CODE
+    language = language or appointment.recipient_language or settings.LANGUAGE_CODE
     with translation.override(language):
         link = manage_url(appointment)
         summary = _("%(service)s: %(reason)s") % {
@@ -136,11 +136,11 @@ def appointment_ics(
         )
         if address:
             lines.append(f"LOCATION:{escape_text(address)}")
-        citizen = appointment.citizen
-        if method != "PUBLISH" and citizen.email:
+        citizen, email = appointment.citizen, appointment.recipient_email
+        if method != "PUBLISH" and email:
             lines.append(
                 f"ATTENDEE;CN={_param(f'{citizen.first_name} {citizen.last_name}')}"
-                f";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{citizen.email}"
+                f";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{email}"
             )
         if method != "CANCEL" and _status(appointment, method) != "CANCELLED":
             lines += [

@@ -277,6 +277,22 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    # What the booking brought (issue 14): an anonymous booking never changes a
+    # stored citizen, so its contact details and language stay here, and this
+    # appointment's messages use them. Empty on rows made before (the migration
+    # fills them) or by the demo loader: the citizen's own details then apply
+    # (``recipient_email`` and the two below).
+    contact_email = models.EmailField(_("e-mail given for this booking"), blank=True)
+    contact_phone = PhoneNumberField(
+        _("mobile phone given for this booking"), blank=True
+    )
+    contact_language = models.CharField(
+        _("language of this booking"),
+        max_length=2,
+        choices=Citizen.Language.choices,
+        blank=True,
+    )
+    contact_address = models.TextField(_("address given for this booking"), blank=True)
 
     objects = AppointmentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -303,3 +319,58 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def recipient_email(self) -> str:
+        """Where this appointment's e-mails go: the address its booking gave."""
+        return self.contact_email or self.citizen.email
+
+    @property
+    def recipient_phone(self):
+        """Where this appointment's SMS go (a PhoneNumber, or empty)."""
+        return self.contact_phone or self.citizen.phone
+
+    @property
+    def recipient_language(self) -> str:
+        """The language of this appointment's messages and calendar file."""
+        return self.contact_language or self.citizen.language
+
+
+class IdempotencyKey(models.Model):
+    """A booking request already answered, under the key its client sent.
+
+    ``POST /api/v1/appointments`` with an ``Idempotency-Key`` header, and the
+    public wizard's confirm step (one key per confirm page shown), book once
+    per key: a request repeated with the same key and the same content gets
+    the first answer again, without booking twice. The table is the database,
+    shared by every web worker (the cache may be a per-process one); the
+    unique key makes two concurrent requests queue on each other. Rows expire
+    after ``IDEMPOTENCY_KEY_TTL_HOURS`` and are deleted by the next claim.
+    ``fingerprint`` is a keyed hash of the request's content, not the content.
+    """
+
+    scope = models.CharField(_("scope"), max_length=20)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        verbose_name=_("appointment"),
+    )
+    answer = models.JSONField(_("answer"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key"], name="idempotencykey_unique_per_scope"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

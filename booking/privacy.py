@@ -43,7 +43,11 @@ from staffing.scopes import visible_to
 
 from .models import Appointment, Citizen
 from .selectors import EXTRA_DETAILS, visible_citizen_details
-from .services import appointment_cancel, appointments_clear_texts
+from .services import (
+    appointment_cancel,
+    appointments_clear_contacts,
+    appointments_clear_texts,
+)
 
 ANONYMISED_NAME = "Anonymised"
 # Stored on the cancelled appointments, in the citizen's language.
@@ -184,6 +188,13 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
                 "cancellation_reason": appointment.cancellation_reason,
                 "booked_at": _when(appointment.created_at),
                 "arrived_at": _when(appointment.arrived_at),
+                # What the booking gave, used for this appointment's messages.
+                "contact": {
+                    "email": appointment.contact_email,
+                    "phone": str(appointment.contact_phone or ""),
+                    "language": appointment.contact_language,
+                    "address": appointment.contact_address,
+                },
             }
             for appointment in appointments
         ],
@@ -224,6 +235,9 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
         ]
     for name in hidden:
         del data["citizen"][name]
+    if "address" in hidden:
+        for appointment in data["appointments"]:
+            del appointment["contact"]["address"]
     return data
 
 
@@ -261,9 +275,16 @@ def _anonymise(
             appointments=Appointment.objects.filter(citizen_id__in=ids),
             keep_cancellation_reason_of=keep_reason_of,
         )
+        appointments_clear_contacts(
+            appointments=Appointment.objects.filter(citizen_id__in=ids)
+        )
         historical_citizen.objects.filter(id__in=ids).delete()
         historical_appointment.objects.filter(citizen_id__in=ids).update(
-            remarks="", cancellation_reason=""
+            remarks="",
+            cancellation_reason="",
+            contact_email="",
+            contact_phone="",
+            contact_address="",
         )
         if message_model is not None:
             message_model.objects.filter(appointment__citizen_id__in=ids).exclude(

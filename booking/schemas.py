@@ -195,10 +195,14 @@ class SlotsOut(Schema):
 
 
 class SlotTakenOut(Schema):
-    """409: the slot was just taken; the next free slots to choose from."""
+    """409: the slot was just taken (``code`` slot_taken), with the next free
+    slots to choose from; or the same person already holds this appointment
+    (``code`` duplicate, no slots and no personal link: its owner has it by
+    e-mail)."""
 
     detail: str
     slots: list[SlotOut]
+    code: Literal["slot_taken", "duplicate"] = "slot_taken"
 
 
 class AppointmentOut(Schema):
@@ -308,6 +312,25 @@ class CitizenIn(Schema):
     address: Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] = Field(
         "", description="Required when the service requires it."
     )
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    """A client's key for one booking request: 16 to 255 visible ASCII
+    characters, so that a guessable key ("1") cannot be someone else's."""
+    if value is None:
+        return None
+    if not (16 <= len(value) <= 255 and all("!" <= char <= "~" for char in value)):
+        raise _invalid(
+            "invalid_idempotency_key",
+            _(
+                "Send a key of 16 to 255 visible ASCII characters, unique to "
+                "this booking: a random UUID, for example."
+            ),
+        )
+    return value
+
+
+IdempotencyKey = Annotated[str | None, AfterValidator(_idempotency_key)]
 
 
 class BookingIn(Schema):

@@ -11,16 +11,19 @@ transactions are IMMEDIATE and therefore serialised.
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
 
+from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
+from staffing.scopes import managed_service_ids
 
 from . import events
 from .models import Appointment, Citizen, VisitReason
@@ -43,6 +46,49 @@ class SlotTaken(BookingError):
     def __init__(self, message=None):
         super().__init__(
             message or _("Sorry, this time has just been taken. Please choose another.")
+        )
+
+
+class DuplicateBooking(BookingError):
+    """The same person already holds this appointment (a form sent twice).
+
+    Says no more than that: whoever sent the request may be a stranger who
+    typed someone's name and e-mail, so the existing appointment's personal
+    link is never handed out here; its owner has it by e-mail.
+    """
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or _(
+                "This appointment is already booked: the confirmation and its "
+                "personal link were sent by e-mail."
+            )
+        )
+
+
+@dataclass(frozen=True)
+class BookingContact:
+    """The contact details and language one booking brings.
+
+    Kept on that appointment (``Appointment.contact_*``) and used for its
+    messages: an anonymous booking never writes them on a stored citizen.
+    ``address`` only when the service asks for one.
+    """
+
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+    address: str = ""
+
+    @classmethod
+    def of(cls, citizen: Citizen) -> "BookingContact":
+        """The citizen's stored details: staff booking a known citizen."""
+        return cls(
+            email=citizen.email,
+            phone=str(citizen.phone) if citizen.phone else "",
+            language=citizen.language,
+            address=citizen.address,
         )
 
 
@@ -163,6 +209,31 @@ def check_citizen_limit(*, citizen: Citizen, service: Service) -> None:
         )
 
 
+def _same_booking(
+    *, citizen: Citizen, contact: BookingContact, reason: VisitReason, start
+) -> bool:
+    """Whether this person already holds an upcoming appointment for ``reason``
+    at ``start``: the same citizen row, or the same names and contact e-mail."""
+    same_person = Q(
+        citizen__last_name__iexact=citizen.last_name.strip(),
+        citizen__first_name__iexact=citizen.first_name.strip(),
+    ) & (
+        Q(contact_email__iexact=contact.email.strip())
+        | Q(contact_email="", citizen__email__iexact=contact.email.strip())
+    )
+    if not contact.email.strip():
+        same_person = Q(pk__in=[])
+    if citizen.pk is not None:
+        same_person |= Q(citizen_id=citizen.pk)
+    return (
+        Appointment.objects.filter(
+            status__in=[Status.PENDING, Status.CONFIRMED], reason=reason, start=start
+        )
+        .filter(same_person)
+        .exists()
+    )
+
+
 def appointment_book(
     *,
     service: Service,
@@ -172,6 +243,7 @@ def appointment_book(
     agent: Agent | None = None,
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
+    contact: BookingContact | None = None,
     actor=None,
     now: datetime | None = None,
 ) -> Appointment:
@@ -180,9 +252,13 @@ def appointment_book(
     Online bookings (channel web) follow the service's rules (notice, horizon,
     grid, online reasons, per-citizen limit); staff entering a booking by phone
     or at the desk may place it anywhere an agent is free. A team booking goes
-    to the least loaded free agent of that day. Raises ``SlotTaken`` when no
-    agent is free any more, ``BookingError`` for any other refusal.
+    to the least loaded free agent of that day. ``contact``: the details the
+    booking brought, kept on the appointment for its messages (by default the
+    citizen's own). Raises ``SlotTaken`` when no agent is free any more,
+    ``DuplicateBooking`` when the same person already holds this very
+    appointment (a form sent twice), ``BookingError`` for any other refusal.
     """
+    contact = contact or BookingContact.of(citizen)
     if reason.service_id != service.pk or not reason.is_active:
         raise BookingError(_("This visit reason does not belong to this service."))
     online = channel == Appointment.Channel.WEB
@@ -201,6 +277,9 @@ def appointment_book(
     candidates = [agent.pk] if agent else _service_agent_ids(service)
     with _atomic_booking():
         _lock_agents(candidates)
+        # Under the lock: of two identical requests, the second sees the first.
+        if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
+            raise DuplicateBooking
         free = available_agent_ids(service, reason, start, agent_ids=candidates)
         if not free:
             raise SlotTaken
@@ -218,6 +297,10 @@ def appointment_book(
             booked_for_service=agent is None,
             remarks=remarks,
             created_by=actor if actor and actor.is_authenticated else None,
+            contact_email=contact.email.strip(),
+            contact_phone=contact.phone,
+            contact_language=contact.language,
+            contact_address=contact.address.strip(),
         )
         _save(appointment, actor=actor, reason="booked")
         _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
@@ -507,17 +590,21 @@ def citizen_for_booking(
     national_number: str = "",
     birth_date=None,
     address: str = "",
-    actor=None,
 ) -> Citizen:
     """The citizen an online booking is for: the known one when last name,
     first name and e-mail all match (case-insensitive), else a new, unsaved one
     that ``appointment_book`` validates and saves.
 
-    The answer looks the same either way, so nobody learns whether an e-mail is
-    known. A known citizen's data is never overwritten from an anonymous form
-    (only empty fields are filled in); a different national register number or
-    date of birth means another person. The language becomes the one just used,
-    for the messages to come.
+    Reads only: an anonymous form never changes a stored citizen (whoever knows
+    a name and an e-mail could otherwise have that person's reminders sent to
+    his own phone). The contact details and language the booking brings go
+    with its appointment (``BookingContact``); staff merge citizens when a
+    person ends up with two rows (``citizen_merge``). The answer looks the same
+    either way, so nobody learns whether an e-mail is known.
+
+    A national register number or date of birth that the known citizen does
+    not hold, or holds different, means another person: a new citizen then
+    holds it, for the service that asked.
     """
     known = (
         Citizen.objects.filter(
@@ -534,43 +621,176 @@ def citizen_for_booking(
     if (
         known is not None
         and national_number
-        and known.national_number
         and nn.compact(national_number) != known.national_number
     ):
         known = None
-    if (
-        known is not None
-        and birth_date
-        and known.birth_date
-        and birth_date != known.birth_date
-    ):
+    if known is not None and birth_date and birth_date != known.birth_date:
         known = None
-    if known is None:
-        return Citizen(
-            last_name=last_name,
-            first_name=first_name,
-            email=email,
-            phone=phone,
-            language=language,
-            national_number=national_number,
-            birth_date=birth_date,
-            address=address,
+    if known is not None:
+        return known
+    return Citizen(
+        last_name=last_name,
+        first_name=first_name,
+        email=email,
+        phone=phone,
+        language=language,
+        national_number=national_number,
+        birth_date=birth_date,
+        address=address,
+    )
+
+
+# --- Merging citizens (staff only) ---------------------------------------------
+
+# The stored details a merge completes on the kept citizen, when it has none.
+MERGED_DETAILS = ("email", "phone", "national_number", "birth_date", "address")
+# A merge names its citizens on one page: a handful, not a list's worth.
+MAX_MERGED_CITIZENS = 10
+
+
+def may_merge_citizens(user, citizens: Iterable[Citizen]) -> bool:
+    """Whether ``user`` may merge these citizens (move one's appointments to
+    another and delete the rest).
+
+    Administrators may merge anyone. A service manager may merge citizens he
+    or she sees (``Citizen.objects.visible_to``) whose appointments are all in
+    services he or she manages: a merge moves every appointment of the merged
+    rows and changes the person for every service, so one appointment
+    elsewhere, which the manager neither sees nor answers for, makes it the
+    administrator's. Agents do not merge.
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if is_administrator(user):
+        return True
+    if not user.has_perm("booking.change_citizen"):
+        return False
+    managed = managed_service_ids(user)
+    ids = {citizen.pk for citizen in citizens}
+    if not managed or not ids:
+        return False
+    if Citizen.objects.visible_to(user).filter(pk__in=ids).count() != len(ids):
+        return False
+    return (
+        not Appointment.objects.filter(citizen_id__in=ids)
+        .exclude(service_id__in=managed)
+        .exists()
+    )
+
+
+def merge_conflicts(keep: Citizen, others: Iterable[Citizen]) -> list[str]:
+    """Why these rows cannot be one person: a different national register
+    number or date of birth, or a citizen already anonymised."""
+    problems = []
+    for other in others:
+        # Two rows of one name: the number tells them apart.
+        names = {"a": f"{keep} (#{keep.pk})", "b": f"{other} (#{other.pk})"}
+        for citizen in (keep, other):
+            if citizen.anonymised_at is not None:
+                problems.append(
+                    _("%(citizen)s is anonymised: it cannot be merged.")
+                    % {"citizen": f"#{citizen.pk}"}
+                )
+        if (
+            keep.national_number
+            and other.national_number
+            and keep.national_number != other.national_number
+        ):
+            problems.append(
+                _("%(a)s and %(b)s have different national register numbers.") % names
+            )
+        if keep.birth_date and other.birth_date and keep.birth_date != other.birth_date:
+            problems.append(_("%(a)s and %(b)s have different dates of birth.") % names)
+    return list(dict.fromkeys(problems))
+
+
+def merged_details(keep: Citizen, others: Iterable[Citizen]) -> dict:
+    """The kept citizen's details after a merge: its own, each empty one
+    taken from the most recent other citizen holding it."""
+    details = {name: getattr(keep, name) for name in MERGED_DETAILS}
+    newest_first = sorted(others, key=lambda c: (c.created_at, c.pk), reverse=True)
+    for name in MERGED_DETAILS:
+        if details[name]:
+            continue
+        for other in newest_first:
+            if getattr(other, name):
+                details[name] = getattr(other, name)
+                break
+    return details
+
+
+def citizen_merge(*, keep: Citizen, others: Iterable[Citizen], actor) -> Citizen:
+    """Make one person of several citizen rows: ``keep`` stays, ``others`` go.
+
+    Staff only (``may_merge_citizens``): the one way, with the citizen's form,
+    that stored citizen data changes after a booking. Every appointment of the
+    others moves to ``keep`` (a history record each, "citizen merged"); the
+    kept citizen's empty details are completed from the others
+    (``merged_details``); the others are deleted, their history kept with
+    the merge as the reason. The appointments' own contact details stay as
+    their bookings gave them, so no message changes address, and none is sent.
+    """
+    other_ids = sorted({other.pk for other in others} - {keep.pk})
+    if not other_ids:
+        raise BookingError(_("Choose at least two citizens to merge."))
+    if len(other_ids) + 1 > MAX_MERGED_CITIZENS:
+        raise BookingError(
+            _("Merge at most %(count)s citizens at once.")
+            % {"count": MAX_MERGED_CITIZENS}
         )
-    changed = {"language": language} if known.language != language else {}
-    for field, value in (
-        ("phone", phone),
-        ("national_number", national_number),
-        ("birth_date", birth_date),
-        ("address", address),
-    ):
-        if value and not getattr(known, field):
-            changed[field] = value
-    if changed:
-        with transaction.atomic():
-            for field, value in changed.items():
-                setattr(known, field, value)
-            known.full_clean()
-            known._history_user = actor if actor and actor.is_authenticated else None
-            known._change_reason = "completed by an online booking"
-            known.save()
-    return known
+    with transaction.atomic():
+        rows = {
+            citizen.pk: citizen
+            for citizen in Citizen.objects.select_for_update()
+            .filter(pk__in=[keep.pk, *other_ids])
+            .order_by("pk")
+        }
+        if len(rows) != len(other_ids) + 1:
+            raise BookingError(_("One of these citizens no longer exists."))
+        keep, others = rows[keep.pk], [rows[pk] for pk in other_ids]
+        if not may_merge_citizens(actor, rows.values()):
+            raise BookingError(_("You may not merge these citizens."))
+        problems = merge_conflicts(keep, others)
+        if problems:
+            raise BookingError(" ".join(str(problem) for problem in problems))
+        moved = (
+            Appointment.objects.select_for_update()
+            .filter(citizen_id__in=other_ids)
+            .order_by("pk")
+        )
+        for appointment in moved:
+            previous = appointment.citizen_id
+            appointment.citizen = keep
+            _save(
+                appointment,
+                actor=actor,
+                reason=f"citizen #{previous} merged into #{keep.pk}",
+            )
+        details = merged_details(keep, others)
+        changed = [
+            name for name in MERGED_DETAILS if getattr(keep, name) != details[name]
+        ]
+        for name in changed:
+            setattr(keep, name, details[name])
+        keep.full_clean()
+        keep._history_user = actor
+        keep._change_reason = "merged with " + ", ".join(f"#{pk}" for pk in other_ids)
+        keep.save()
+        for other in others:
+            other._history_user = actor
+            other._change_reason = f"merged into #{keep.pk}"
+            other.delete()
+    return keep
+
+
+def appointments_clear_contacts(*, appointments: QuerySet) -> int:
+    """Clear the contact details kept on ``appointments`` (e-mail, phone,
+    address; the language names nobody): the privacy module's anonymisation.
+
+    A bulk update without history, like ``appointments_clear_texts``: the
+    caller clears the same fields in the history records. Returns how many
+    appointments held a detail.
+    """
+    return appointments.exclude(
+        contact_email="", contact_phone="", contact_address=""
+    ).update(contact_email="", contact_phone="", contact_address="")

@@ -6,6 +6,7 @@ state kept in the session (``booking/wizard.py``), every write through
 """
 
 import time
+import uuid
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -27,13 +28,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.inputs import InvalidInput, parse_datetime_value
 from staffing.models import Agent, Service
 
-from . import forms
+from . import forms, idempotency
 from .embed import public_page, public_reverse
 from .ics import appointment_ics
 from .links import appointment_for_token, make_token
 from .models import Appointment, Citizen
 from .ratelimit import ratelimited
 from .services import (
+    BookingContact,
     BookingError,
     SlotTaken,
     appointment_book,
@@ -47,6 +49,9 @@ from .wizard import ANY_AGENT, Wizard
 
 # Slots proposed per page (R5); "Later times" shows the next ones.
 PAGE_SIZE = 10
+# The done page shows a booking this long after it was made, once: a computer
+# left on a shared desk must not show the next visitor the personal link.
+DONE_PAGE_SECONDS = 10 * 60
 
 STEP_LABELS = {
     "agent": gettext_lazy("Agent"),
@@ -157,6 +162,10 @@ def _flow(request, slug: str, key: str):
         return None, None, _service_not_found(request)
     wizard = Wizard(request, service)
     if "booked" in wizard.data:
+        if key == "confirm" and request.method == "POST":
+            # The confirm sent twice (after the first was answered): show what
+            # the first one booked, book nothing.
+            return None, None, _redirect(request, "booking:done", service=slug)
         wizard.reset()  # a booking was made: the next one starts afresh
     missing = wizard.missing_before(key)
     if missing is not None:
@@ -609,7 +618,8 @@ def confirm_step(request, service):
             error = _("Please check your details, then confirm again.")
         else:
             return _book(request, wizard, review)
-    wizard.update(shown_at=time.time())
+    # One key per confirm page shown: the same page confirmed twice books once.
+    wizard.update(shown_at=time.time(), submission=uuid.uuid4().hex)
     return _render(
         request,
         "booking/step_confirm.html",
@@ -617,31 +627,73 @@ def confirm_step(request, service):
     )
 
 
-def _book(request, wizard: Wizard, review: dict):
-    service = wizard.service
+def _book_once(wizard: Wizard, review: dict) -> Appointment:
+    """Book what the citizen reviewed, once per confirm page shown.
+
+    Two POSTs of one confirm page (a double click) may both read the session
+    before either has written it: they share the page's key, so the second
+    waits for the first and gets its appointment (``booking/idempotency.py``).
+    """
     identity = review["identity"]
-    try:
-        # One transaction around both services, as in the API: a refused
-        # booking, or a database lost midway, leaves no citizen behind.
-        with transaction.atomic():
-            citizen = citizen_for_booking(
-                last_name=identity["last_name"],
-                first_name=identity["first_name"],
+    language = _language()
+    key = wizard.data.get("submission") or uuid.uuid4().hex
+    content_hash = idempotency.fingerprint(
+        {
+            "service": wizard.service.pk,
+            "reason": review["reason"].pk,
+            "agent": review["agent"].pk if review["agent"] else None,
+            "start": review["slot_start"].isoformat(),
+            "identity": identity,
+            "remarks": review["remarks"],
+        }
+    )
+    # One transaction around the key and both services, as in the API: a
+    # refused booking, or a database lost midway, leaves no citizen behind.
+    with transaction.atomic():
+        earlier = idempotency.claim(
+            scope=idempotency.WIZARD, key=key, content_hash=content_hash
+        )
+        if earlier is not None and earlier.appointment is not None:
+            return earlier.appointment
+        citizen = citizen_for_booking(
+            last_name=identity["last_name"],
+            first_name=identity["first_name"],
+            email=identity["email"],
+            phone=identity.get("phone", ""),
+            national_number=identity.get("national_number", ""),
+            birth_date=identity.get("birth_date"),
+            address=identity.get("address", ""),
+            language=language,
+        )
+        appointment = appointment_book(
+            service=wizard.service,
+            reason=review["reason"],
+            start=review["slot_start"],
+            citizen=citizen,
+            agent=review["agent"],
+            remarks=review["remarks"],
+            contact=BookingContact(
                 email=identity["email"],
                 phone=identity.get("phone", ""),
-                national_number=identity.get("national_number", ""),
-                birth_date=identity.get("birth_date"),
+                language=language,
                 address=identity.get("address", ""),
-                language=_language(),
-            )
-            appointment = appointment_book(
-                service=service,
-                reason=review["reason"],
-                start=review["slot_start"],
-                citizen=citizen,
-                agent=review["agent"],
-                remarks=review["remarks"],
-            )
+            ),
+        )
+        idempotency.complete(
+            scope=idempotency.WIZARD,
+            key=key,
+            appointment=appointment,
+            answer={"id": appointment.pk},
+        )
+    return appointment
+
+
+def _book(request, wizard: Wizard, review: dict):
+    service = wizard.service
+    try:
+        appointment = _book_once(wizard, review)
+    except idempotency.KeyReused:
+        message = _("Please check your details, then confirm again.")
     except SlotTaken as error:
         wizard.discard("slot")
         messages.error(request, error.message)
@@ -651,7 +703,7 @@ def _book(request, wizard: Wizard, review: dict):
     except ValidationError as error:
         message = " ".join(error.messages)
     else:
-        wizard.reset(booked=appointment.pk)
+        wizard.reset(booked=appointment.pk, booked_at=time.time())
         return _redirect(request, "booking:done", service=service.slug)
     return _render(
         request,
@@ -671,17 +723,25 @@ def _book(request, wizard: Wizard, review: dict):
 @public_page
 @never_cache
 def done(request, service):
-    """The confirmation: what was booked, what to bring, what happens next."""
+    """The confirmation: what was booked, what to bring, what happens next.
+
+    Shown once, just after booking: the flow's state ends here, so that the
+    next person at a shared computer finds the start of the flow, never the
+    personal link (it is in the citizen's e-mail).
+    """
     service_obj = Service.objects.filter(slug=service).first()
     if service_obj is None:
         return _service_not_found(request)
     wizard = Wizard(request, service_obj)
+    booked_at = wizard.data.get("booked_at") or 0
     appointment = (
         Appointment.objects.select_related("service", "reason", "agent__user")
         .filter(pk=wizard.data.get("booked"), service=service_obj)
         .first()
     )
-    if appointment is None:
+    if wizard.data:
+        wizard.reset()
+    if appointment is None or time.time() - booked_at > DONE_PAGE_SECONDS:
         return _redirect(request, "booking:service", service=service_obj.slug)
     token = make_token(appointment)
     return _render(

@@ -565,6 +565,10 @@ MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
 # it was shown is refused (people read it first). Tests set it to 0.
 BOOKING_MIN_CONFIRM_SECONDS = 2
 
+# A booking request repeated with the same Idempotency-Key within this time
+# gets the first answer again instead of booking twice (booking/idempotency.py).
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+
 # --- Privacy (GDPR) ------------------------------------------------------------
 
 # booking/privacy.py, run daily at PRIVACY_SWEEP_HOUR: a citizen with no

@@ -224,11 +224,12 @@ def appointment_context(
     previous = timezone.localtime(previous_start) if previous_start else None
     citizen, service = appointment.citizen, appointment.service
     reason, agent = appointment.reason, appointment.agent
+    phone = appointment.recipient_phone  # the number this booking gave
     return {
         "citizen": _person(
             citizen.first_name,
             citizen.last_name,
-            citizen.phone.as_national if citizen.phone else "",
+            phone.as_national if phone else "",
         ),
         "appointment": {
             "number": appointment.pk,

@@ -254,7 +254,9 @@ def _write(
     if planned.agent is not None:
         email, phone = planned.agent.user.email, planned.agent.phone
     else:
-        email, phone = appointment.citizen.email, appointment.citizen.phone
+        # The details this appointment's booking gave, not the stored
+        # citizen's: an anonymous booking never redirects another one's messages.
+        email, phone = appointment.recipient_email, appointment.recipient_phone
     targets = _targets(channels_for(planned.event), email=email, phone=phone)
     if not targets:
         return []
@@ -330,7 +332,7 @@ def outbox_write_for_change(
     appointment = Appointment.objects.select_related(
         "citizen", "service", "reason", "agent__user"
     ).get(pk=appointment.pk)
-    language = appointment.citizen.language or settings.LANGUAGE_CODE
+    language = appointment.recipient_language or settings.LANGUAGE_CODE
     agent_language = settings.LANGUAGE_CODE
     # Changes that can happen several times to one appointment are told once
     # per change: the change's time tells them apart.
@@ -440,7 +442,7 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
                 and not choices.remind_pending
             ):
                 continue
-            language = appointment.citizen.language or settings.LANGUAGE_CODE
+            language = appointment.recipient_language or settings.LANGUAGE_CODE
             planned = _Planned(
                 Event.REMINDER,
                 occurrence,

@@ -1,8 +1,10 @@
 """The JSON API (issue 4, item 6): one test per endpoint and per error code."""
 
+import json
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
@@ -572,3 +574,114 @@ def test_docs_use_the_bundled_swagger_ui_and_no_cdn(client):
         "/api/v1/slots",
         "/api/v1/appointments",
     }
+
+
+# --- Issue 14: double submits, duplicates, JSON only ---------------------------
+
+TUESDAY = date(2027, 1, 5)
+
+
+@pytest.fixture
+def monday_morning():
+    """Monday 4 January 2027, 8:00 in Brussels, ticking: TUESDAY is bookable."""
+    with time_machine.travel(local(date(2027, 1, 4), 8), tick=True) as traveller:
+        yield traveller
+
+
+def test_the_same_idempotency_key_and_body_replay_the_first_answer_and_book_once(
+    client, service, reason, agents, monday_morning
+):
+    data = booking(service, reason, local(TUESDAY, 9))
+    key = "5f0c4c1e-3d35-4c8e-9a55-0a1b2c3d4e5f"
+    first = post(client, data, HTTP_IDEMPOTENCY_KEY=key)
+    again = post(client, data, HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == again.status_code == 201, again.content
+    assert "Idempotent-Replayed" not in first
+    assert again["Idempotent-Replayed"] == "true"
+    # The same answer; the link is signed afresh, for the same appointment.
+    assert {k: v for k, v in again.json().items() if k != "manage_url"} == {
+        k: v for k, v in first.json().items() if k != "manage_url"
+    }
+    token = again.json()["manage_url"].rstrip("/").rsplit("/", 1)[-1]
+    assert appointment_for_token(token) == Appointment.objects.get()
+    assert Appointment.objects.count() == 1
+    assert Citizen.objects.count() == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_refused(
+    client, service, reason, agents, monday_morning
+):
+    key = "5f0c4c1e-3d35-4c8e-9a55-0a1b2c3d4e5f"
+    assert (
+        post(
+            client,
+            booking(service, reason, local(TUESDAY, 9)),
+            HTTP_IDEMPOTENCY_KEY=key,
+        ).status_code
+        == 201
+    )
+    other = booking(service, reason, local(TUESDAY, 10))
+    response = post(client, other, HTTP_IDEMPOTENCY_KEY=key)
+    assert errors_at(response) == {
+        "Idempotency-Key": translated(
+            "This key was already used for another booking: send a new key."
+        )
+    }
+    assert Appointment.objects.count() == 1
+    # A key too short to be secret is refused before anything is booked.
+    short = post(client, other, HTTP_IDEMPOTENCY_KEY="1")
+    assert list(errors_at(short)) == ["Idempotency-Key"]
+    assert Appointment.objects.count() == 1
+
+
+def test_a_repeated_booking_without_key_answers_409_without_the_personal_link(
+    client, service, reason, agents, monday_morning
+):
+    data = booking(service, reason, local(TUESDAY, 9))
+    assert post(client, data).status_code == 201
+    # A stranger replays it (or someone who knows her names and e-mail).
+    stranger = Client()
+    response = post(stranger, data, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 409
+    body = response.json()
+    assert body == {
+        "detail": "This appointment is already booked: the confirmation and its "
+        "personal link were sent by e-mail.",
+        "slots": [],
+        "code": "duplicate",
+    }
+    assert "manage" not in response.content.decode()
+    assert Appointment.objects.count() == 1
+    # Another key does not open it either.
+    keyed = post(stranger, data, HTTP_IDEMPOTENCY_KEY="a-key-of-the-strangers-own")
+    assert keyed.status_code == 409
+    assert "manage_url" not in keyed.json()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""],
+)
+def test_a_booking_body_not_declared_json_answers_415_and_books_nothing(
+    client, service, reason, agents, monday_morning, content_type
+):
+    body = json.dumps(booking(service, reason, local(TUESDAY, 9)))
+    response = client.generic(
+        "POST",
+        "/api/v1/appointments",
+        body,
+        content_type=content_type,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 415
+    assert response.json() == {
+        "detail": "Send the body as JSON, with Content-Type: application/json."
+    }
+    assert not Appointment.objects.exists()
+    charset = client.generic(
+        "POST",
+        "/api/v1/appointments",
+        body,
+        content_type="application/json; charset=utf-8",
+    )
+    assert charset.status_code == 201, charset.content

@@ -649,3 +649,62 @@ def test_theme_colours_get_a_readable_text_colour(client, service):
 def test_readable_colours_meet_wcag_aa(colour):
     assert contrast_ratio(colour, readable_on(colour)) >= 4.5
     assert contrast_ratio(readable_against(colour, "#ffffff"), "#ffffff") >= 4.5
+
+
+# --- Issue 14: double submits and shared computers --------------------------------
+
+
+def test_confirm_sent_twice_books_once_and_both_show_the_same_done_page(
+    client, service, reason
+):
+    walk_to_confirm(client, reason)
+    # A double click: the second POST may read the session before the first
+    # has written it (it then carries the whole booking again), or after.
+    before = dict(client.session.items())
+    first = client.post(url("confirm"), {"website": ""})
+    assert first.url == url("done")
+    session = client.session
+    session.update(before)  # the second request as read before the first wrote
+    session.save()
+    second = client.post(url("confirm"), {"website": ""})
+    assert second.status_code == 302
+    assert second.url == url("done")
+    third = client.post(url("confirm"), {"website": ""})  # read after: booked
+    assert third.url == url("done")
+    appointment = Appointment.objects.get()
+    assert Citizen.objects.count() == 1
+    done = client.get(url("done"))
+    assert done.status_code == 200
+    assert done.context["appointment"] == appointment
+
+
+def test_the_done_page_is_shown_once_then_the_next_visitor_finds_the_start(
+    client, service, reason
+):
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    done = client.get(url("done"))
+    assert done.status_code == 200
+    assert "/manage/" in done.context["manage_url"]
+    # The next person at this computer: no link, the flow's beginning.
+    again = client.get(url("done"))
+    assert again.status_code == 302
+    assert again.url == url("service")
+    assert b"/manage/" not in again.content
+    assert client.session.get("booking:population") == {}
+    # Nor by sending the confirm again.
+    resent = client.post(url("confirm"), {"website": ""})
+    assert resent.status_code == 302
+    assert resent.url != url("done")
+    assert Appointment.objects.count() == 1
+
+
+def test_a_booking_left_unseen_in_the_session_is_not_shown_later(
+    client, service, reason
+):
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+        response = client.get(url("done"))
+    assert response.status_code == 302
+    assert response.url == url("service")
