@@ -216,7 +216,7 @@ def main() -> int:
         log(f"database {DATABASE}, Redis database {redis_db}")
         create_database()
         manage(env, "migrate", "--no-input")
-        manage(env, "seed_demo")
+        manage(env, "seed_demo", "--force")  # DEBUG is off, as in production
         manage(env, "collectstatic", "--no-input", "--clear")
         log(f"gunicorn, {options.workers} workers, on 127.0.0.1:{port}")
         gunicorn_log = (OUT / "gunicorn.log").open("wb")

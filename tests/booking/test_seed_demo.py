@@ -8,7 +8,8 @@ from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.http import HttpRequest
 from django.utils import timezone
 from stdnum.be import nn
@@ -33,9 +34,9 @@ BELGIAN_MOBILE = re.compile(r"^\+324[5-9]\d{7}$")
 
 
 def seed() -> str:
-    """Run the command and return what it printed."""
+    """Run the command and return what it printed (tests run with DEBUG off)."""
     out = StringIO()
-    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", force=True, stdout=out)
     return out.getvalue()
 
 
@@ -246,3 +247,20 @@ def test_the_three_demo_users_can_log_in(client):
     assert not client.login(
         request=HttpRequest(), username="m.dubois", password="m.dubois"
     )
+
+
+def test_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Service.objects.exists()
+    assert not User.objects.filter(username="admin").exists()
+
+    seed()  # --force
+    assert Service.objects.exists()
+
+
+def test_runs_without_force_when_debug_is_on(settings):
+    settings.DEBUG = True  # as ``make run`` sets it
+    call_command("seed_demo", stdout=StringIO())
+    assert User.objects.filter(username="admin").exists()

@@ -193,7 +193,7 @@ def test_manager_redistributes_an_appointment(login, population):
 
 
 def test_week_view_shows_the_demo_appointments(login, transactional_db):
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("seed_demo", force=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
     julie = Agent.objects.get(user__username="agent")
     today = timezone.localdate()
     # A working day of this week or the next that has appointments.

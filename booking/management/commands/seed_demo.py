@@ -2,8 +2,10 @@
 
 ``python manage.py seed_demo`` is what ``make run`` calls before starting the
 site. It is idempotent: once a service exists it loads nothing and only prints
-the demo logins. Everything is generated from a fixed seed and from today's
-date, so two runs on the same day produce the same data.
+the demo logins. It refuses to run when DEBUG is off unless given ``--force``:
+the demo logins' passwords are their usernames (admin/admin). Everything is
+generated from a fixed seed and from today's date, so two runs on the same day
+produce the same data.
 
 This is fixture loading, not business logic: rows are written directly (with
 ``bulk_create`` for the bulky ones) instead of going through
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -1134,7 +1137,21 @@ def load_appointments(rng, calendar, schedules, reasons, citizens, with_number):
 class Command(BaseCommand):
     help = "Load a demo commune (services, agents, citizens, appointments) once."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="load the demo even when DEBUG is off (it creates admin/admin)",
+        )
+
     def handle(self, *args, **options):
+        # The demo logins' passwords are their usernames: never on a real
+        # server by accident. ``make run`` sets DEBUG=1.
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "DEBUG is off: the demo creates the login admin/admin. "
+                "Run with --force to load it all the same."
+            )
         if Service.objects.exists():
             self.stdout.write("Demo data already present: nothing loaded.")
             print_logins(self.stdout.write)
