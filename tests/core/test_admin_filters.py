@@ -46,7 +46,8 @@ def appointments_around(population, agent):
                 service=population,
                 agent=agent,
                 start=start,
-                end=start + timedelta(minutes=15),
+                # One minute each: one agent, and PostgreSQL forbids overlaps.
+                end=start + timedelta(minutes=1),
                 citizen=CitizenFactory(last_name=name),
             )
 
