@@ -20,7 +20,7 @@ from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
 from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
-from . import portal, privacy
+from . import portal, privacy, staffing_admin
 from .appointment_admin import AppointmentServiceAdminMixin
 from .citizen_admin import CitizenScopeAdminMixin
 from .citizen_merge_admin import CitizenMergeAdminMixin
@@ -183,3 +183,7 @@ class AppointmentAdmin(
 
 # The agent portal's pages (agendas, phone booking, unavailability…).
 portal.register(admin.site)
+
+# The admins of the rows that decide availability, aware of the appointments a
+# change hits (booking/staffing_admin.py): last, once every admin is registered.
+staffing_admin.register(admin.site)

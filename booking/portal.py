@@ -29,13 +29,14 @@ from django.views.decorators.http import require_POST
 from core.inputs import validate_day
 from core.roles import is_administrator
 from staffing import availability
-from staffing.admin_views import availability_editor, editable_agents
+from staffing.admin_views import editable_agents
 from staffing.availability import Interval
 from staffing.models import Agent, Service
 from staffing.scopes import feed_agents, managed_service_ids
 from staffing.services import agent_feed_token_regenerate
 
 from . import agenda, phone
+from .availability_editor import availability_editor
 from .models import Appointment
 from .services import (
     BookingError,

@@ -284,9 +284,10 @@ class AvailabilityExceptionResource(AllOrNothingResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         """Write through the staffing services, as the portal does.
 
-        Appointments that an imported unavailability hits are not handed over
-        or cancelled here (that is ``booking.unavailability``'s work, which
-        staffing cannot call).
+        The appointments an imported row hits are booking's business: the
+        admin booking registers for this model wraps the resource
+        (``booking.staffing_admin``), lists them in the dry run and deals with
+        them as the importer confirms.
         """
         values = {
             "kind": instance.kind,
