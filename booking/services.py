@@ -395,6 +395,24 @@ def appointment_cancel(
     return appointment
 
 
+def moves_with_its_agent(appointment: Appointment) -> bool:
+    """Whether moving ``appointment`` keeps it with its agent: booked with a
+    person who still receives for its service (active, login active, member).
+
+    An appointment whose agent has left (deactivated, or no longer in the
+    service) moves like a team appointment: to any free agent of the service,
+    rather than to nowhere.
+    """
+    if appointment.booked_for_service:
+        return False
+    return Membership.objects.filter(
+        service_id=appointment.service_id,
+        agent_id=appointment.agent_id,
+        agent__is_active=True,
+        agent__user__is_active=True,
+    ).exists()
+
+
 def appointment_move(
     *,
     appointment: Appointment,
@@ -404,7 +422,8 @@ def appointment_move(
     now: datetime | None = None,
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
-    appointment, with any free agent of the service."""
+    appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
+    with any free agent of the service."""
     now = now or timezone.now()
     service, reason = appointment.service, appointment.reason
     if by_citizen:
@@ -414,9 +433,9 @@ def appointment_move(
             )
         check_booking_rules(service=service, reason=reason, start=start, now=now)
     candidates = (
-        _service_agent_ids(service)
-        if appointment.booked_for_service
-        else [appointment.agent_id]
+        [appointment.agent_id]
+        if moves_with_its_agent(appointment)
+        else _service_agent_ids(service)
     )
     with _atomic_booking():
         _lock_agents(candidates)

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.inputs import InvalidInput, parse_datetime_value
 from staffing.models import Agent, Service
 
-from . import forms, idempotency
+from . import events, forms, idempotency
 from .embed import public_page, public_reverse
 from .ics import appointment_ics
 from .links import appointment_for_token, make_token
@@ -43,6 +43,7 @@ from .services import (
     appointment_move,
     check_booking_rules,
     citizen_for_booking,
+    moves_with_its_agent,
 )
 from .slots import SearchCriteria, available_agent_ids, first_free_slots
 from .wizard import ANY_AGENT, Wizard
@@ -739,7 +740,7 @@ def done(request, service):
         .filter(pk=wizard.data.get("booked"), service=service_obj)
         .first()
     )
-    if wizard.data:
+    if "booked" in wizard.data:
         wizard.reset()
     if appointment is None or time.time() - booked_at > DONE_PAGE_SECONDS:
         return _redirect(request, "booking:service", service=service_obj.slug)
@@ -752,6 +753,7 @@ def done(request, service):
             "appointment": appointment,
             "manage_url": public_reverse(request, "booking:manage", token=token),
             "ics_url": public_reverse(request, "booking:manage_ics", token=token),
+            "notices": events.notices_for(appointment),
         },
     )
 
@@ -867,7 +869,8 @@ def manage_move(request, token):
         horizon_days=service.max_horizon_days,
     )
     criteria = SearchCriteria(
-        agent_id=None if appointment.booked_for_service else appointment.agent_id
+        # The agent's own times, unless the agent has left: then the service's.
+        agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None
     )
     if criteria_form.is_bound and criteria_form.is_valid():
         state = criteria_form.cleaned_data
