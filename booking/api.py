@@ -40,7 +40,7 @@ from ninja.errors import HttpError, ValidationError
 from staffing.availability import Slot
 from staffing.models import Agent, Membership, Service
 
-from . import idempotency
+from . import events, idempotency
 from .links import manage_url
 from .models import Appointment, Citizen, VisitReason
 from .ratelimit import client_ip, hit
@@ -440,7 +440,11 @@ def _citizen_for(service: Service, data: CitizenIn) -> tuple[Citizen, BookingCon
 def _appointment_out(answer: dict, appointment: Appointment) -> AppointmentOut:
     """The booking answer: ``answer`` (id, status, times) and a personal link
     signed now, so that no link is ever stored."""
-    return AppointmentOut(**answer, manage_url=manage_url(appointment))
+    return AppointmentOut(
+        **answer,
+        manage_url=manage_url(appointment),
+        notices=events.notices_for(appointment),
+    )
 
 
 def _duplicate() -> Status:

@@ -23,3 +23,14 @@ appointment_reassigned = Signal()  # previous_agent=
 # (messaging's outbox): what they write commits or rolls back with the change,
 # and an exception they raise undoes the change.
 appointment_changed_in_transaction = Signal()
+
+# Asked, not announced: once an appointment is booked, the public pages and the
+# API send it with ``appointment=``, and each receiver may answer one sentence
+# the citizen should read (messaging: "your messages will come by e-mail").
+booking_notices = Signal()
+
+
+def notices_for(appointment) -> list[str]:
+    """The sentences ``booking_notices``' receivers want the citizen to read."""
+    answers = booking_notices.send(sender=type(appointment), appointment=appointment)
+    return [str(text) for _receiver, text in answers if text]

@@ -213,6 +213,13 @@ class AppointmentOut(Schema):
     manage_url: str = Field(
         ..., description="The citizen's personal page: see, cancel, move, .ics."
     )
+    notices: list[str] = Field(
+        [],
+        description=(
+            "Sentences to show the citizen with the booking, in the request's "
+            "language: for example that messages will come by e-mail, not SMS."
+        ),
+    )
 
 
 # --- Requests ----------------------------------------------------------------

@@ -260,6 +260,17 @@ TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="
 TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com")
 # An SMS template may not exceed this many segments once rendered (R31).
 SMS_MAX_SEGMENTS = env.int("SMS_MAX_SEGMENTS", default=3)
+# SMS abroad for bookings made without login (messaging/services.py): a monthly
+# budget per country outside Belgium (one for all, or per country:
+# "NL=300;FR=200"), and a daily cap for all of them together; beyond, e-mail.
+SMS_MONTHLY_BUDGET_PER_COUNTRY = env.int("SMS_MONTHLY_BUDGET_PER_COUNTRY", default=100)
+SMS_MONTHLY_BUDGETS = {
+    country.upper(): budget
+    for country, budget in env.dict(
+        "SMS_MONTHLY_BUDGETS", cast={"value": int}, default={}
+    ).items()
+}
+SMS_DAILY_CAP_ABROAD = env.int("SMS_DAILY_CAP_ABROAD", default=50)
 # The outbox (messaging/services.py): attempts before a message is failed,
 # the first retry delay in seconds (doubled at each attempt), and how long a
 # message may stay "sending" before it is tried again.

@@ -21,7 +21,7 @@ from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
-from core.admin_base import HistoryAdmin
+from core.admin_base import BoundedDateLookupsMixin, HistoryAdmin
 from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
 
@@ -74,7 +74,7 @@ STATUS_COLOURS = {
 
 
 @admin.register(Message)
-class MessageAdmin(ModelAdmin):
+class MessageAdmin(BoundedDateLookupsMixin, ModelAdmin):
     """Every message, as sent: read-only, with a "resend" action."""
 
     list_display = [
@@ -109,6 +109,8 @@ class MessageAdmin(ModelAdmin):
                     "event",
                     "channel",
                     "recipient",
+                    "country",
+                    "instead_of_sms",
                     "language",
                     "show_appointment",
                     "agent",
@@ -136,6 +138,8 @@ class MessageAdmin(ModelAdmin):
         "event",
         "channel",
         "recipient",
+        "country",
+        "instead_of_sms",
         "language",
         "show_appointment",
         "agent",

@@ -242,6 +242,16 @@ class Message(models.Model):
     recipient = models.CharField(
         _("recipient"), max_length=254, help_text=_("E-mail address or number.")
     )
+    # SMS only: the number's country (ISO 3166 code), for the SMS budget abroad.
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    instead_of_sms = models.BooleanField(
+        _("instead of an SMS"),
+        default=False,
+        help_text=_(
+            "Sent by e-mail because this month's SMS budget for the number's "
+            "country, or today's for numbers abroad, was spent."
+        ),
+    )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     # What makes two messages of one event to one recipient different: empty
     # for events that happen once per appointment, the change's time for moves
@@ -288,6 +298,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["channel", "country", "created_at"]),
         ]
 
     def __str__(self) -> str:

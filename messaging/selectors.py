@@ -1,16 +1,17 @@
-"""Reads of messaging: what each member of staff may see, and dashboard figures."""
+"""Reads of messaging: what each member of staff may see, dashboard figures,
+and the SMS budget abroad."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from booking.models import Appointment
 from core.roles import is_administrator
 from staffing.scopes import managed_service_ids, visible_to
 
-from .models import Message
+from .models import Channel, Message
 
 
 def may_view_messages(user) -> bool:
@@ -63,3 +64,99 @@ def dashboard_figures(user) -> dict:
         "overdue_requests": overdue_request_count(user),
         "pending_answer_hours": settings.PENDING_ANSWER_HOURS,
     }
+
+
+# --- The SMS budget abroad (issue 14) --------------------------------------------
+#
+# Anyone may book without login and give any number in the world; an SMS abroad
+# costs several times a Belgian one. For bookings made without login, each
+# country outside Belgium has a monthly SMS budget (SMS_MONTHLY_BUDGET_PER_COUNTRY,
+# or its own in SMS_MONTHLY_BUDGETS) and all of them together a daily cap
+# (SMS_DAILY_CAP_ABROAD); beyond, ``services`` writes the e-mail instead and the
+# citizen is told at booking (``booking.events.booking_notices``). Staff
+# bookings are never limited, nor counted. Two bookings at the same instant may
+# both take the last SMS: the budget guards the cost, it is not an exact quota.
+
+
+def _home_country() -> str:
+    return settings.PHONENUMBER_DEFAULT_REGION
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def made_without_login(appointment: Appointment | None) -> bool:
+    """Whether the appointment was booked by someone not logged in (the public
+    pages, the API): staff bookings carry who made them."""
+    return appointment is not None and appointment.created_by_id is None
+
+
+def limited_sms() -> QuerySet:
+    """The SMS abroad that count against the budget: citizens' messages of
+    bookings made without login."""
+    return Message.objects.filter(
+        channel=Channel.SMS,
+        agent__isnull=True,
+        appointment__created_by__isnull=True,
+    ).exclude(country__in=["", _home_country()])
+
+
+def monthly_sms_budget(country: str) -> int:
+    """How many SMS to ``country`` bookings without login may send a month."""
+    return settings.SMS_MONTHLY_BUDGETS.get(
+        country, settings.SMS_MONTHLY_BUDGET_PER_COUNTRY
+    )
+
+
+def sms_budget_spent(country: str, *, now: datetime | None = None) -> bool:
+    """Whether one more SMS to ``country``, for a booking made without login,
+    would go beyond the country's monthly budget or today's cap abroad."""
+    if not country or country == _home_country():
+        return False
+    today = timezone.localdate(now or timezone.now())
+    month = limited_sms().filter(
+        country=country, created_at__gte=_local_midnight(today.replace(day=1))
+    )
+    if month.count() >= monthly_sms_budget(country):
+        return True
+    return sms_abroad_today(now=now) >= settings.SMS_DAILY_CAP_ABROAD
+
+
+def sms_abroad_today(*, now: datetime | None = None) -> int:
+    """Today's SMS abroad counted against SMS_DAILY_CAP_ABROAD."""
+    today = timezone.localdate(now or timezone.now())
+    return limited_sms().filter(created_at__gte=_local_midnight(today)).count()
+
+
+def sms_month_by_country(*, now: datetime | None = None) -> list[dict]:
+    """This month's SMS per destination country, most first: all of them, those
+    of bookings made without login, and the country's budget (None at home)."""
+    today = timezone.localdate(now or timezone.now())
+    month = Message.objects.filter(
+        channel=Channel.SMS, created_at__gte=_local_midnight(today.replace(day=1))
+    )
+    totals = dict(month.values_list("country").annotate(n=Count("pk")).order_by())
+    without_login = dict(
+        month.filter(agent__isnull=True, appointment__created_by__isnull=True)
+        .values_list("country")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    home = _home_country()
+    rows = [
+        {
+            "country": country,
+            "total": total,
+            "without_login": without_login.get(country, 0),
+            "budget": None if country in ("", home) else monthly_sms_budget(country),
+        }
+        for country, total in totals.items()
+    ]
+    rows.sort(key=lambda row: (-row["total"], row["country"]))
+    return rows
+
+
+def sms_replaced_by_email(appointment: Appointment) -> bool:
+    """Whether a message of ``appointment`` went by e-mail instead of SMS."""
+    return Message.objects.filter(appointment=appointment, instead_of_sms=True).exists()

@@ -79,7 +79,8 @@ from .rendering import (
     feed_address_context,
     render_texts,
 )
-from .sms import Sms, SmsError, get_backend, is_mobile, normalise_phone
+from .selectors import made_without_login, sms_budget_spent
+from .sms import Sms, SmsError, get_backend, is_mobile, normalise_phone, phone_country
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,26 @@ def _targets(wanted: list[str], *, email: str, phone) -> list[tuple[str, str]]:
     if Channel.SMS in wanted and mobile:
         targets.append((Channel.SMS.value, mobile))
     return targets
+
+
+# --- The SMS budget abroad (issue 14) --------------------------------------------
+
+
+def _within_sms_budget(
+    targets: list[tuple[str, str]], *, email: str
+) -> tuple[list[tuple[str, str]], bool]:
+    """``targets`` with each SMS beyond the budget abroad replaced by the
+    e-mail (``selectors.sms_budget_spent``); and whether one was."""
+    kept = [
+        (channel, recipient)
+        for channel, recipient in targets
+        if channel != Channel.SMS or not sms_budget_spent(phone_country(recipient))
+    ]
+    if len(kept) == len(targets):
+        return targets, False
+    if email and not any(channel == Channel.EMAIL for channel, _to in kept):
+        kept.insert(0, (Channel.EMAIL.value, email.strip()))
+    return kept, True
 
 
 # --- Writing messages -------------------------------------------------------------
@@ -258,6 +279,9 @@ def _write(
         # citizen's: an anonymous booking never redirects another one's messages.
         email, phone = appointment.recipient_email, appointment.recipient_phone
     targets = _targets(channels_for(planned.event), email=email, phone=phone)
+    instead_of_sms = False
+    if planned.agent is None and made_without_login(appointment):
+        targets, instead_of_sms = _within_sms_budget(targets, email=email)
     if not targets:
         return []
     information = ""
@@ -287,6 +311,8 @@ def _write(
                 event=planned.event,
                 channel=channel,
                 recipient=recipient,
+                country=phone_country(recipient) if channel == Channel.SMS else "",
+                instead_of_sms=instead_of_sms and channel == Channel.EMAIL,
                 occurrence=planned.occurrence,
                 language=language,
                 subject=rendered.subject[:255],

@@ -96,6 +96,15 @@ def normalise_phone(value, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_country(value) -> str:
+    """The ISO 3166 code of a number's country ("BE", "FR"), or "" if none."""
+    try:
+        number = phonenumbers.parse(normalise_phone(value))
+    except SmsError:
+        return ""
+    return phonenumbers.region_code_for_number(number) or ""
+
+
 def is_mobile(value) -> bool:
     """Whether ``value`` is a number that can receive SMS (a mobile number)."""
     try:
