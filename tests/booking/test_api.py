@@ -1,11 +1,13 @@
 """The JSON API (issue 4, item 6): one test per endpoint and per error code."""
 
 import json
+import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -685,3 +687,43 @@ def test_a_booking_body_not_declared_json_answers_415_and_books_nothing(
         content_type="application/json; charset=utf-8",
     )
     assert charset.status_code == 201, charset.content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrency")
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_requests_with_one_key_book_once(service, reason, agents):
+    """Ten clients' retries arriving together: the first books, the others
+    wait on the key and replay its answer (or, with another key, are told
+    it is a duplicate); never two appointments."""
+    with time_machine.travel(local(date(2027, 1, 4), 8), tick=True):
+        data = booking(service, reason, local(TUESDAY, 9))
+        barrier = threading.Barrier(10)
+        answers = []
+
+        def attempt(index):
+            try:
+                barrier.wait()
+                key = (
+                    "same-key-for-all-0001" if index < 8 else f"other-key-{index:011d}"
+                )
+                response = post(Client(), data, HTTP_IDEMPOTENCY_KEY=key)
+                answers.append((index, response.status_code, response.json()))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(10)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert Appointment.objects.count() == 1
+    booked = Appointment.objects.get().pk
+    assert len(answers) == 10
+    for _index, status, body in answers:
+        assert (status, body.get("id"), body.get("code")) in {
+            (201, booked, None),
+            (409, None, "duplicate"),
+        }
+    # One key, one answer: all booked (one booking, replayed) or all refused.
+    assert len({status for index, status, _body in answers if index < 8}) == 1
+    assert sum(1 for _index, status, _body in answers if status == 201) >= 1

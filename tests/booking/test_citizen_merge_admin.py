@@ -8,10 +8,10 @@ import pytest
 import time_machine
 from django.contrib.admin import helpers
 from django.urls import reverse
-from django.utils.translation import gettext
 
 from booking.models import Appointment, Citizen
 from tests.factories import AppointmentFactory, CitizenFactory, local
+from tests.i18n import translated
 
 CHANGELIST = "admin:booking_citizen_changelist"
 NOW = local(date(2027, 1, 4), 9)
@@ -97,7 +97,7 @@ def test_a_manager_merges_the_citizens_of_his_services_only(
     assert Citizen.objects.count() == 2
     shown = [str(m) for m in refused.wsgi_request._messages]
     assert shown == [
-        gettext(
+        translated(
             "You may not merge these citizens: one of them has appointments in a "
             "service you do not manage."
         )

@@ -94,6 +94,21 @@ def _snapshot(path: Path) -> dict:
                     "WHERE appointment_id IS NOT NULL ORDER BY id"
                 )
             ),
+            # Issue 14, point 1: whose details each appointment's messages used.
+            "citizen_contacts": {
+                appointment_id: (email, phone, language)
+                for appointment_id, email, phone, language in db.execute(
+                    "SELECT a.id, c.email, c.phone, c.language "
+                    "FROM booking_appointment a "
+                    "JOIN booking_citizen c ON c.id = a.citizen_id"
+                )
+            },
+            "citizen_recipients": set(
+                db.execute(
+                    "SELECT appointment_id, channel, recipient FROM messaging_message "
+                    "WHERE appointment_id IS NOT NULL AND agent_id IS NULL"
+                )
+            ),
         }
     finally:
         db.close()
@@ -255,3 +270,96 @@ def test_every_feed_token_was_rotated(upgraded, client):
         assert agents[notice.agent_id].feed_token in notice.body
     send_feed_address_notices()  # told once
     assert Message.objects.filter(event=Event.AGENT_FEED_ADDRESS).count() == len(agents)
+
+
+def test_each_appointment_keeps_the_contact_details_its_messages_used(upgraded):
+    """Issue 14, point 1: an appointment now holds the contact details of its
+    booking; the migration filled those of the release's appointments from
+    their citizens, so every message goes where it went (the address only
+    where a service asks for one: none did)."""
+    from django.utils import timezone
+
+    from booking.models import Appointment, Citizen
+    from messaging.models import Event, Message
+    from messaging.services import reminders_create
+
+    before = upgraded.before["citizen_contacts"]
+    appointments = Appointment.objects.select_related("citizen")
+    assert {a.pk for a in appointments} == set(before)
+    for appointment in appointments:
+        email, phone, language = before[appointment.pk]
+        assert appointment.contact_email == email
+        assert str(appointment.contact_phone or "") == phone
+        assert appointment.contact_language == language
+        assert appointment.contact_address == ""
+        assert appointment.recipient_email == appointment.citizen.email
+    assert Citizen.objects.exclude(address="").exists()  # not copied: not asked
+
+    # Messages written now go to the addresses the release wrote to.
+    sent_to = {
+        (appointment_id, channel): recipient
+        for appointment_id, channel, recipient in upgraded.before["citizen_recipients"]
+    }
+    last_before = Message.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    # The days of the appointments the release sent messages about.
+    told = {appointment_id for appointment_id, _channel in sent_to}
+    for day in {
+        timezone.localdate(a.start)
+        for a in appointments.filter(pk__in=told, status="confirmed")
+    }:
+        reminders_create(day=day)
+    fresh = Message.objects.filter(
+        pk__gt=last_before, event=Event.REMINDER, agent__isnull=True
+    )
+    compared = 0
+    for message in fresh:
+        key = (message.appointment_id, message.channel)
+        if key in sent_to:
+            assert message.recipient == sent_to[key]
+            compared += 1
+        else:
+            email, phone, _language = before[message.appointment_id]
+            assert message.recipient in (email, phone)
+    assert fresh.exists()
+    assert compared > 0
+
+
+def test_the_contact_migration_reverses_and_applies_again(release, tmp_path):
+    """0004 is reversible: back to 0003 it empties the contact details, and
+    forward again fills them as before (each run on a copy, in a subprocess,
+    as a deployment would)."""
+    path = tmp_path / "reversed.sqlite3"
+    shutil.copyfile(release.path, path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+
+    def migrate(*target):
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", "migrate", "--no-input", *target],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def filled() -> int:
+        db = sqlite3.connect(path)
+        try:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM booking_appointment WHERE contact_email != ''"
+            ).fetchone()
+        finally:
+            db.close()
+        return count
+
+    assert filled() > 0
+    migrate("booking", "0003")
+    assert filled() == 0
+    migrate()
+    assert filled() == sum(
+        1
+        for email, _phone, _language in release.before["citizen_contacts"].values()
+        if email
+    )
