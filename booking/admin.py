@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
+from core.inputs import parse_id
 from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
 from . import portal, privacy, staffing_admin
@@ -79,7 +80,7 @@ class CitizenAdmin(
     def has_privacy_permission(self, request, object_id=None):
         if object_id is None:
             return request.user.has_perm("booking.view_citizen")
-        if not str(object_id).isdigit():
+        if parse_id(str(object_id)) is None:
             return False
         citizen = Citizen.objects.filter(pk=object_id).first()
         return citizen is not None and privacy.may_handle_citizen_data(

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from core.inputs import InvalidInput, parse_datetime_value, parse_day
+from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_id
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
@@ -129,10 +129,10 @@ def resolve_scope(request: HttpRequest) -> AgendaScope | None:
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+    pk = parse_id(value)
+    if pk is None:
+        raise Http404
+    return pk
 
 
 # --- Events ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
+from core.inputs import parse_id
 from staffing.models import Agent
 
 from .models import Appointment
@@ -59,7 +60,7 @@ _LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 def _appointment(object_id) -> Appointment | None:
     object_id = unquote(str(object_id))
-    if not object_id.isdigit():
+    if parse_id(object_id) is None:
         return None
     return (
         Appointment.objects.select_related("service", "reason", "agent__user")
@@ -159,7 +160,7 @@ class AppointmentServiceAdminMixin:
 
     def _in_scope(self, request, object_id):
         object_id = unquote(str(object_id))
-        if not object_id.isdigit():
+        if parse_id(object_id) is None:
             return self.get_queryset(request).none()
         return self.get_queryset(request).filter(pk=object_id)
 
@@ -185,7 +186,7 @@ class AppointmentServiceAdminMixin:
         if object_id is None:
             return allowed.exists()
         object_id = unquote(str(object_id))
-        return object_id.isdigit() and allowed.filter(pk=object_id).exists()
+        return parse_id(object_id) is not None and allowed.filter(pk=object_id).exists()
 
     # --- The buttons ----------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.inputs import parse_id
 from staffing import availability
 from staffing.admin_views import (
     CopyForm,
@@ -71,7 +72,7 @@ def _resolve(request, agents: QuerySet) -> tuple[Agent, Service, QuerySet]:
     source = request.POST if request.method == "POST" else request.GET
     agent_id = source.get("agent")
     if agent_id:
-        agent = agents.filter(pk=agent_id if agent_id.isdigit() else 0).first()
+        agent = agents.filter(pk=parse_id(agent_id) or 0).first()
     else:
         agent = agents.filter(user=request.user).first() or agents.first()
     if agent is None:
@@ -82,7 +83,7 @@ def _resolve(request, agents: QuerySet) -> tuple[Agent, Service, QuerySet]:
     ).order_by("order", "name")
     service_id = source.get("service")
     if service_id:
-        service = services.filter(pk=service_id if service_id.isdigit() else 0).first()
+        service = services.filter(pk=parse_id(service_id) or 0).first()
     else:
         service = services.first()
     if service is None:
@@ -135,7 +136,7 @@ def availability_editor(request):
     source = request.POST if request.method == "POST" else request.GET
     week_param = source.get("week", "")
     week = None
-    if week_param.isdigit():
+    if parse_id(week_param) is not None:
         week = weeks.filter(pk=week_param).first()
         if week is None:
             raise Http404

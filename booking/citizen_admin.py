@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from core.inputs import parse_id
 from core.roles import is_administrator
 
 from . import privacy
@@ -82,7 +83,7 @@ class CitizenScopeAdminMixin:
         """Erasure is the administrators' (``privacy.may_erase_citizen``)."""
         if object_id is None:
             return is_administrator(request.user)
-        if not str(object_id).isdigit():
+        if parse_id(str(object_id)) is None:
             return False
         citizen = Citizen.objects.filter(pk=object_id).first()
         return citizen is not None and privacy.may_erase_citizen(request.user, citizen)

@@ -33,7 +33,13 @@ from django.utils.translation import gettext_lazy
 from phonenumber_field.phonenumber import to_python
 from stdnum.be import nn
 
-from core.inputs import InvalidInput, parse_datetime_value, parse_day, validate_day
+from core.inputs import (
+    InvalidInput,
+    parse_datetime_value,
+    parse_day,
+    parse_id,
+    validate_day,
+)
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
@@ -490,10 +496,7 @@ def slots_json(request):
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return parse_id(value) or 0
 
 
 @permission_required("booking.add_appointment", raise_exception=True)

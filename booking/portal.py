@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from core.inputs import validate_day
+from core.inputs import parse_id, parse_ids, validate_day
 from core.roles import is_administrator
 from staffing import availability
 from staffing.admin_views import editable_agents
@@ -267,9 +267,7 @@ def redistribution(request):
     allowed = redistributable_appointments(request.user)
     if request.method == "POST":
         return _redistribute(request, allowed)
-    ids = [
-        int(part) for part in request.GET.get("ids", "").split(",") if part.isdigit()
-    ]
+    ids = parse_ids(request.GET.get("ids"))
     filters = RedistributionFilter(request.GET or None, user=request.user)
     rows = allowed
     if ids:
@@ -303,7 +301,7 @@ def _redistribute(request, allowed: QuerySet) -> HttpResponseRedirect:
     wanted = {
         int(key.removeprefix("agent_")): value
         for key, value in request.POST.items()
-        if key.startswith("agent_") and key[6:].isdigit() and value.isdigit()
+        if key.startswith("agent_") and parse_id(key[6:]) and parse_id(value)
     }
     moved = 0
     appointments = {row.pk: row for row in allowed.filter(pk__in=wanted)}
@@ -355,7 +353,8 @@ def desk_mark(request):
     if status not in DESK_STATUSES:
         raise Http404
     appointment = get_object_or_404(
-        agenda.visible_appointments(request.user), pk=request.POST.get("appointment")
+        agenda.visible_appointments(request.user),
+        pk=parse_id(request.POST.get("appointment")) or 0,
     )
     try:
         appointment_mark(appointment=appointment, status=status, actor=request.user)

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from unfold.admin import TabularInline
 from unfold.decorators import action
 
+from core.inputs import parse_id
 from staffing.scopes import visible_to
 
 from .models import Appointment
@@ -107,7 +108,7 @@ class AppointmentDeskMixin:
             return True
         object_id = unquote(str(object_id))
         return (
-            object_id.isdigit()
+            parse_id(object_id) is not None
             and self.get_queryset(request)
             .filter(pk=object_id, status__in=Appointment.ACTIVE_STATUSES)
             .exists()

@@ -41,6 +41,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
+from core.inputs import parse_ids
 from core.roles import is_administrator
 from staffing.models import (
     Agent,
@@ -80,7 +81,7 @@ class NeedsConfirmation(Exception):
 
 
 def _parse_ids(value: str) -> list[int]:
-    return [int(part) for part in value.split(",") if part.strip().isdigit()]
+    return parse_ids(value)
 
 
 class ConsequencesFields(forms.Form):

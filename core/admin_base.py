@@ -27,7 +27,7 @@ from .imports import (
     report,
     row_text_errors,
 )
-from .inputs import FIRST_DAY, LAST_DAY, parse_pk, validate_day
+from .inputs import FIRST_DAY, LAST_DAY, InvalidInput, parse_pk, validate_day
 from .roles import is_administrator
 from .spreadsheets import ADMIN_FORMATS
 
@@ -129,7 +129,12 @@ def _date_lookup_in_bounds(model, key: str, value: str) -> bool:
         return True
     lookup = parts[length:]
     if lookup in (["year"], ["iso_year"]):
-        return not value.isdigit() or FIRST_DAY.year <= int(value) <= LAST_DAY.year
+        try:
+            year = int(value)  # as Django reads it: "١" is 1
+        except ValueError:
+            year = None
+        # Not a number: Django refuses it itself, as an invalid lookup.
+        return year is None or FIRST_DAY.year <= year <= LAST_DAY.year
     if lookup and lookup[-1] in {"month", "day", "week", "week_day", "isnull"}:
         return True
     for piece in value.split(","):
@@ -149,10 +154,14 @@ class BoundedDateLookupsMixin:
     they are an invalid lookup, which Django's list answers with its error page.
     """
 
-    def get_changelist_instance(self, request):
+    def check_date_lookups(self, request) -> None:
+        """Raise IncorrectLookupParameters for a date lookup out of bounds."""
         for key, value in request.GET.items():
             if not _date_lookup_in_bounds(self.model, key, value):
                 raise IncorrectLookupParameters(key)
+
+    def get_changelist_instance(self, request):
+        self.check_date_lookups(request)
         return super().get_changelist_instance(request)
 
 
@@ -229,6 +238,17 @@ class ImportExportHistoryAdmin(
     formats = ADMIN_FORMATS
     list_filter_submit = True
     list_per_page = 50
+
+    def get_export_queryset(self, request):
+        """The list's rows as filtered in the address; filters the list cannot
+        read (``?resource=abc``, a date out of bounds) answer a 400, not a 500."""
+        try:
+            self.check_date_lookups(request)
+            return super().get_export_queryset(request)
+        except IncorrectLookupParameters:
+            raise InvalidInput(
+                _("These filters are not valid: go back to the list and filter again.")
+            ) from None
 
     def get_export_data(self, file_format, request, queryset, **kwargs):
         """import-export's, with numbers and dates kept as such in XLSX.

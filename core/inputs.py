@@ -27,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
+# Database ids are 64-bit: a larger number would overflow the query.
+MAX_ID = 2**63 - 1
 # Longer values are not dates, whatever they hold.
 _MAX_LENGTH = 40
 # C0 control characters but tab, line feed and carriage return; and DEL.
@@ -136,6 +138,22 @@ def text_error(value: str) -> str | None:
     except UnicodeEncodeError:
         return str(_("Enter a valid text."))
     return None
+
+
+def parse_ids(text: str | None) -> list[int]:
+    """Row ids from a comma-separated list ("3,17"); what is not one is left
+    out, as are numbers beyond a database id (they would overflow the query)."""
+    parts = (part.strip() for part in (text or "").split(","))
+    return [int(part) for part in parts if parse_id(part) is not None]
+
+
+def parse_id(text: str | None) -> int | None:
+    """A row id ("17"); None for anything else ("abc", "²", "-1", 2**64)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
 
 
 def parse_pk(model: type[Model], value) -> object:

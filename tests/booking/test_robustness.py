@@ -257,7 +257,7 @@ def test_extreme_dates_in_an_admin_lists_address_are_an_invalid_lookup(
 # --- ids that are no numbers ------------------------------------------------------
 
 
-@pytest.mark.parametrize("object_id", ["abc", "1x", "%00"])
+@pytest.mark.parametrize("object_id", ["abc", "1x", "%00", "²"])
 def test_a_non_numeric_id_is_a_404_on_history_and_export_pages(
     client, administrator, manager, object_id
 ):
@@ -304,3 +304,38 @@ def test_statistics_refuse_a_period_beyond_the_bounds_with_a_message(
     assert response.context["form"].errors["last_day"] == [
         "Give a date between the years 1900 and 2199."
     ]
+
+
+@pytest.mark.parametrize("value", ["²", "١", "abc", "99999999999999999999", "-1"])
+def test_ids_that_are_no_row_ids_never_crash_a_page(
+    client, administrator, manager, value
+):
+    pages = [
+        f"/admin/booking/appointment/{value}/change/",
+        f"/admin/booking/appointment/{value}/desk_arrived/",
+        f"/admin/booking/citizen/{value}/change/",
+        f"/admin/booking/citizen/{value}/export_data/",
+        f"/admin/redistribution/?ids={value},1",
+        f"/admin/availability/?agent={value}&service={value}&week={value}",
+        f"/admin/agenda/?agent={value}",
+        f"/admin/booking/appointment/?start__year={value}",
+    ]
+    posts = [
+        ("/admin/redistribution/", {f"agent_{value}": value}),
+        ("/admin/desk/mark/", {"appointment": value, "status": "done"}),
+    ]
+    for user in (administrator, manager.user):
+        client.force_login(user)
+        for page in pages:
+            assert client.get(page).status_code < 500, page
+        for page, data in posts:
+            assert client.post(page, data).status_code < 500, page
+
+
+def test_an_export_with_filters_the_list_cannot_read_answers_400(client, administrator):
+    client.force_login(administrator)
+    export = reverse("admin:booking_citizen_export")
+    for query in ("resource=abc", "created_at__gte=0001-01-01"):
+        response = client.get(f"{export}?{query}", **ENGLISH)
+        assert response.status_code == 400, query
+        assert "These filters are not valid" in response.content.decode()

@@ -15,6 +15,7 @@ from booking.resources import CitizenResource
 from staffing.models import Membership, TypicalWeek
 from staffing.resources import MembershipResource, TypicalWeekResource
 from tests.factories import AgentFactory, ServiceFactory
+from tests.i18n import translated
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +68,20 @@ def test_every_unknown_reference_is_reported_on_its_spreadsheet_row(
     assert "matching query" not in text and "Traceback" not in text
     assert not Membership.objects.exists()
 
+    # In French, the commune's language: "Ligne 2 : service « urbanism » inconnu".
+    upload_fr = client.post(
+        reverse("admin:staffing_membership_import"),
+        {
+            "import_file": SimpleUploadedFile("m.csv", csv_text.encode()),
+            "format": "0",
+            "resource": "0",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    unknown = translated("unknown service “%(value)s”", {"value": "urbanism"})
+    line = translated("Row %(row)s: %(error)s", {"row": 2, "error": unknown})
+    assert line in page_text(upload_fr)
+
 
 def test_a_missing_column_is_named_without_a_traceback(client, administrator, staff):
     csv_text = (
@@ -74,7 +89,10 @@ def test_a_missing_column_is_named_without_a_traceback(client, administrator, st
     )
     result = load(TypicalWeekResource(), csv_text, administrator)
     assert result.report == [
-        "The file has no column “service”: add it to the first row."
+        translated(
+            "The file has no column %(columns)s: add it to the first row.",
+            {"columns": "“service”"},
+        )
     ]
     client.force_login(administrator)
     response = upload(client, "staffing_typicalweek", "w.csv", csv_text.encode())
@@ -91,8 +109,12 @@ def test_field_errors_name_the_row_and_the_column_in_the_users_language(
     result = load(MembershipResource(), csv_text, administrator)
     # French by default: the row's words and the field's message.
     assert len(result.report) == 1
-    assert result.report[0].startswith("Row 2, column “role”: ")
-    assert "boss" in result.report[0] and "Row 2" in result.report[0]
+    prefix = translated(
+        "Row %(row)s, column “%(column)s”: %(error)s",
+        {"row": 2, "column": "role", "error": ""},
+    )
+    assert result.report[0].startswith(prefix)
+    assert "boss" in result.report[0]
 
 
 def test_a_file_over_the_row_limit_is_refused_with_a_message(
@@ -103,7 +125,11 @@ def test_a_file_over_the_row_limit_is_refused_with_a_message(
     csv_text = "last_name,first_name,email\n" + rows
     result = load(CitizenResource(), csv_text, administrator)
     assert result.report == [
-        "The file has 4 rows; import at most 3 rows at a time (split the file)."
+        translated(
+            "The file has %(count)s rows; import at most %(limit)s rows at a time "
+            "(split the file).",
+            {"count": 4, "limit": 3},
+        )
     ]
     assert not Citizen.objects.exists()
     client.force_login(administrator)
