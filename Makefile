@@ -6,20 +6,24 @@ PY := $(BIN)/python
 # Development defaults; a real deployment sets its own environment (README, "Configuration").
 export DEBUG ?= 1
 export PYTHONDONTWRITEBYTECODE := 1
+# Production and `make run` install the runtime lock alone (docs/deployment.md);
+# `make test` and the other development targets add the development lock.
+RUNTIME_LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
 
 
-.PHONY: run test test-clock bootstrap lint format bench e2e messages clean loadtest
+.PHONY: run test test-clock bootstrap dev check-locks lint format bench e2e messages clean loadtest
 
 run: bootstrap
 	$(PY) manage.py seed_demo
 	$(PY) manage.py install_schedules
 	$(PY) manage.py runall
 
-test: bootstrap lint
+test: bootstrap check-locks lint
 	$(BIN)/pytest
 
 # The non-browser suite with the clock moved to each instant of tests/clock.py.
-test-clock: bootstrap
+test-clock: bootstrap dev
 	$(PY) scripts/test_clock.py
 
 bootstrap: $(VENV)/.installed node_modules/.installed
@@ -28,12 +32,25 @@ bootstrap: $(VENV)/.installed node_modules/.installed
 	$(PY) scripts/compile_messages.py
 	$(PY) manage.py migrate --no-input
 
-# Recreate the environment whenever the lock changes.
-$(VENV)/.installed: requirements.lock
+# Reinstall whenever a lock changes: the runtime lock alone here...
+$(VENV)/.installed: $(RUNTIME_LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r $(RUNTIME_LOCK)
 	touch $@
+
+# ...and the test and development tools on top, resolved with it (remade
+# after the runtime lock changes too, since it depends on its stamp).
+$(VENV)/.installed-dev: $(VENV)/.installed $(DEV_LOCK)
+	$(PY) -m pip install --quiet -r $(RUNTIME_LOCK) -r $(DEV_LOCK)
+	touch $@
+
+dev: $(VENV)/.installed-dev
+
+# Every lock pinned with ==, no test tool in the runtime lock, pyproject.toml
+# agreeing with both (scripts/check_locks.py; also run by .ci/run).
+check-locks: $(VENV)/.installed-dev
+	$(PY) scripts/check_locks.py
 
 # Front-end libraries, pinned in package-lock.json, copied into static/vendor/.
 node_modules/.installed: package-lock.json
@@ -41,11 +58,11 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(VENV)/.installed
+format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -55,8 +72,9 @@ bench: bootstrap
 
 # Load test, not in CI: 50 citizens for 60 s against gunicorn on the local
 # PostgreSQL and Redis (scripts/loadtest.py). locust is installed here only.
-# locust and its dependencies are pinned apart, in requirements-loadtest.lock.
-loadtest: bootstrap
+# locust and its dependencies are pinned apart, in requirements-loadtest.lock,
+# on top of the development lock (locust needs pytest, requests, Werkzeug…).
+loadtest: bootstrap dev
 	$(PY) -m pip install --quiet -r requirements-loadtest.lock
 	$(PY) scripts/loadtest.py
 

@@ -20,15 +20,17 @@ from django.http import Http404, HttpResponse, HttpResponseGone
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+from icalendar import Event
 
 from core.models import Commune
 from staffing.models import Agent, RetiredFeedToken, feed_token_digest
 
-from .ics import escape_text, fold
+from .ics import calendar_text, clean_text, local_time, new_calendar, one_line
 from .models import Appointment
 
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=180)
+REFRESH = timedelta(minutes=15)
 
 _ICS_STATUS = {
     Appointment.Status.PENDING: "TENTATIVE",
@@ -38,12 +40,8 @@ _ICS_STATUS = {
 }
 
 
-def ics_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
 def agent_calendar(agent: Agent, *, now: datetime | None = None) -> str:
-    """The agent's feed as an iCalendar document."""
+    """The agent's feed as an iCalendar document (built with icalendar)."""
     now = now or timezone.now()
     appointments = (
         Appointment.objects.active()
@@ -54,45 +52,37 @@ def agent_calendar(agent: Agent, *, now: datetime | None = None) -> str:
     )
     commune = Commune.objects.get_solo()
     host = urlsplit(settings.SITE_URL).hostname or "rendez-vous.invalid"
-    name = _("Appointments of %(agent)s") % {"agent": agent}
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//Rendez-vous communal//Agenda//FR",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        f"X-WR-TIMEZONE:{settings.TIME_ZONE}",
-        "REFRESH-INTERVAL;VALUE=DURATION:PT15M",
-        "X-PUBLISHED-TTL:PT15M",
-    ]
-    stamp = ics_time(now)
+    calendar = new_calendar(
+        prodid="-//Rendez-vous communal//Agenda//FR", method="PUBLISH"
+    )
+    calendar.add(
+        "x-wr-calname", one_line(_("Appointments of %(agent)s") % {"agent": agent})
+    )
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT15M")
     for appointment in appointments:
-        summary = f"{appointment.citizen} – {appointment.reason}"
         description = [
             f"{_('Service')}: {appointment.service}",
             f"{_('Status')}: {appointment.get_status_display()}",
         ]
         if appointment.remarks:
             description.append(f"{_('Remarks')}: {appointment.remarks}")
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:agenda-{appointment.pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"LAST-MODIFIED:{ics_time(appointment.updated_at)}",
-            f"DTSTART:{ics_time(appointment.start)}",
-            f"DTEND:{ics_time(appointment.end)}",
-            f"SUMMARY:{escape_text(summary)}",
-            f"DESCRIPTION:{escape_text(chr(10).join(description))}",
-            f"STATUS:{_ICS_STATUS.get(appointment.status, 'CONFIRMED')}",
-            "TRANSP:OPAQUE",
-        ]
+        event = Event()
+        event.add("uid", f"agenda-{appointment.pk}@{host}")
+        event.add("dtstamp", now.astimezone(UTC))
+        event.add("last-modified", appointment.updated_at.astimezone(UTC))
+        event.add("dtstart", local_time(appointment.start))
+        event.add("dtend", local_time(appointment.end))
+        event.add("summary", one_line(f"{appointment.citizen} – {appointment.reason}"))
+        event.add("description", clean_text("\n".join(description)))
+        event.add("status", _ICS_STATUS.get(appointment.status, "CONFIRMED"))
+        event.add("transp", "OPAQUE")
         location = appointment.service.address or commune.name
         if location:
-            lines.append(f"LOCATION:{escape_text(location)}")
-        lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(fold(line) for line in lines) + "\r\n"
+            event.add("location", clean_text(location))
+        calendar.add_component(event)
+    return calendar_text(calendar)
 
 
 def agent_feed(request, token: str):

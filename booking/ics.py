@@ -5,55 +5,31 @@ downloaded from the public pages (``PUBLISH``). Its UID never changes, and its
 SEQUENCE grows with every change recorded in the appointment's history, so
 calendar applications update or remove the event they already hold instead of
 adding a second one.
+
+The files are built with ``icalendar``, which escapes text and parameter values
+and folds long lines; times are local to the commune (``settings.TIME_ZONE``)
+with the VTIMEZONE that describes them. The helpers at the end are shared with
+the agents' feeds (``booking/feeds.py``).
 """
 
-from datetime import UTC
+import re
+from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from icalendar import Alarm, Calendar, Event, vCalAddress
 
 from .links import manage_url
 from .models import Appointment
 
 METHODS = ("REQUEST", "CANCEL", "PUBLISH")
-_LINE_OCTETS = 75  # RFC 5545, 3.1: lines SHOULD NOT be longer than 75 octets
 
-
-def _utc(moment) -> str:
-    """A DATE-TIME in UTC form (RFC 5545, 3.3.5, form #2)."""
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545, 3.3.11): backslash, ``;``, ``,``, newline."""
-    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\n", "\\n")
-
-
-def _param(value: str) -> str:
-    """A parameter value, quoted (DQUOTE is not allowed inside: dropped)."""
-    return '"' + str(value).replace('"', "").replace("\n", " ") + '"'
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character (3.1)."""
-    encoded = line.encode()
-    if len(encoded) <= _LINE_OCTETS:
-        return line
-    parts, current, size, limit = [], [], 0, _LINE_OCTETS
-    for char in line:
-        width = len(char.encode())
-        if size + width > limit:
-            parts.append("".join(current))
-            # Continuation lines start with a space that counts in their octets.
-            current, size, limit = [], 0, _LINE_OCTETS - 1
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+# C0 control characters but tab and line feed, and DEL: RFC 5545 (3.3.11)
+# allows none of them in a TEXT value, and icalendar writes them as they come.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _uid(appointment: Appointment) -> str:
@@ -74,10 +50,11 @@ def _status(appointment: Appointment, method: str) -> str:
     return "CONFIRMED"
 
 
-def _organizer(appointment: Appointment) -> str:
-    service = appointment.service
-    email = service.email or settings.DEFAULT_FROM_EMAIL
-    return f"ORGANIZER;CN={_param(service.name)}:mailto:{email}"
+def _address(email: str, name: str) -> vCalAddress:
+    """A ``mailto:`` address with a common name (ORGANIZER, ATTENDEE)."""
+    # A DQUOTE cannot stand in a quoted parameter value; icalendar would write
+    # it as RFC 6868's ^', which Outlook shows as it is.
+    return vCalAddress.new(email, cn=one_line(name).replace('"', ""))
 
 
 def _description(appointment: Appointment, link: str) -> str:
@@ -111,44 +88,88 @@ def appointment_ics(
             "service": appointment.service.name,
             "reason": appointment.reason.name,
         }
-        lines = [
-            "BEGIN:VCALENDAR",
-            "VERSION:2.0",
-            "PRODID:-//Rendez-vous communal//Appointments//"
+        status = _status(appointment, method)
+        calendar = new_calendar(
+            prodid="-//Rendez-vous communal//Appointments//"
             + language.upper().split("-")[0],
-            "CALSCALE:GREGORIAN",
-            f"METHOD:{method}",
-            "BEGIN:VEVENT",
-            f"UID:{_uid(appointment)}",
-            f"DTSTAMP:{_utc(timezone.now())}",
-            f"DTSTART:{_utc(appointment.start)}",
-            f"DTEND:{_utc(appointment.end)}",
-            f"SEQUENCE:{_sequence(appointment)}",
-            f"STATUS:{_status(appointment, method)}",
-            f"SUMMARY:{escape_text(summary)}",
-            f"DESCRIPTION:{escape_text(_description(appointment, link))}",
-            f"URL:{link}",
-            "TRANSP:OPAQUE",
-            _organizer(appointment),
-        ]
+            method=method,
+        )
+        event = Event()
+        event.add("uid", _uid(appointment))
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", local_time(appointment.start))
+        event.add("dtend", local_time(appointment.end))
+        event.add("sequence", _sequence(appointment))
+        event.add("status", status)
+        event.add("summary", one_line(summary))
+        event.add("description", clean_text(_description(appointment, link)))
+        event.add("url", link)
+        event.add("transp", "OPAQUE")
+        service = appointment.service
+        event.add(
+            "organizer",
+            _address(service.email or settings.DEFAULT_FROM_EMAIL, service.name),
+        )
         address = ", ".join(
-            line.strip() for line in appointment.service.address.splitlines()
+            line.strip() for line in service.address.splitlines() if line.strip()
         )
         if address:
-            lines.append(f"LOCATION:{escape_text(address)}")
+            event.add("location", one_line(address))
         citizen, email = appointment.citizen, appointment.recipient_email
         if method != "PUBLISH" and email:
-            lines.append(
-                f"ATTENDEE;CN={_param(f'{citizen.first_name} {citizen.last_name}')}"
-                f";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{email}"
-            )
-        if method != "CANCEL" and _status(appointment, method) != "CANCELLED":
-            lines += [
-                "BEGIN:VALARM",
-                "ACTION:DISPLAY",
-                f"DESCRIPTION:{escape_text(summary)}",
-                "TRIGGER:-PT1H",
-                "END:VALARM",
-            ]
-        lines += ["END:VEVENT", "END:VCALENDAR"]
-    return "".join(fold(line) + "\r\n" for line in lines)
+            attendee = _address(email, f"{citizen.first_name} {citizen.last_name}")
+            attendee.params["ROLE"] = "REQ-PARTICIPANT"
+            attendee.params["PARTSTAT"] = "ACCEPTED"
+            event.add("attendee", attendee)
+        if status != "CANCELLED":
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", one_line(summary))
+            alarm.add("trigger", -timedelta(hours=1))
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return calendar_text(calendar)
+
+
+# --- Shared with booking/feeds.py ---------------------------------------------
+
+
+def new_calendar(*, prodid: str, method: str) -> Calendar:
+    """An empty VCALENDAR (version 2.0, Gregorian) with its PRODID and METHOD."""
+    calendar = Calendar()
+    calendar.add("prodid", prodid)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    return calendar
+
+
+def local_time(moment: datetime) -> datetime:
+    """``moment`` in the commune's time zone, written with its TZID."""
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+
+
+def clean_text(value) -> str:
+    """Text with line breaks as ``\\n`` and without control characters."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def one_line(value) -> str:
+    """Text on one line: every run of white space (line breaks too) is a space."""
+    return " ".join(clean_text(value).split())
+
+
+def calendar_text(calendar: Calendar) -> str:
+    """The calendar as text, with a VTIMEZONE for each TZID its events use.
+
+    The VTIMEZONE covers the years of the events (from 1 January of the first
+    to 1 January after the last): icalendar generates it from zoneinfo.
+    """
+    events = calendar.events
+    if events:
+        calendar.add_missing_timezones(
+            first_date=date(min(event.start for event in events).year, 1, 1),
+            last_date=date(max(event.end for event in events).year + 1, 1, 1),
+        )
+    return calendar.to_ical().decode()

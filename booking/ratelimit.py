@@ -2,6 +2,13 @@
 
 A fixed window counter: ``cache.add`` creates the key with its expiry, then
 ``cache.incr`` counts atomically, so several web workers share one count.
+
+Ours, not a library's (issue 18): django-ratelimit, not a dependency, does
+this same window on the same cache, but answers 403 through its own exception
+and handler view where we answer 429 with Retry-After in the user's language;
+pyrate-limiter is only in the development lock (a dependency of schemathesis)
+and keeps its own buckets apart from Django's configured cache. The count is
+these twenty lines, and the client address is the one axes uses.
 """
 
 from functools import wraps

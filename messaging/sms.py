@@ -31,6 +31,11 @@ from django.utils.module_loading import import_string
 
 # --- Lengths and segments -----------------------------------------------------
 
+# Ours, not a library's (issue 18): none of our dependencies counts SMS parts
+# (phonenumbers knows numbers, not messages), and the template editor's
+# static/messaging/sms-counter.js must count exactly as this does, rule for
+# rule; a new package would hide the rules that file has to mirror.
+#
 # GSM 03.38 default alphabet (one septet each) and its extension table (an
 # escape septet plus one: two each). Anything else forces UCS-2.
 GSM7_BASIC = frozenset(
@@ -76,6 +81,10 @@ def sms_segments(text: str) -> tuple[str, int, int]:
 
 
 # --- Phone numbers ------------------------------------------------------------
+
+# Parsing, validation and formatting are phonenumbers' (the library behind
+# django-phonenumber-field, issue 18): these helpers only choose the region
+# and turn its errors into SmsError.
 
 
 def normalise_phone(value, region: str | None = None) -> str:

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+import icalendar
+import ics
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -19,6 +21,7 @@ from staffing.services import agent_feed_token_regenerate
 from tests.factories import (
     AgentFactory,
     AppointmentFactory,
+    CitizenFactory,
     MembershipFactory,
     UserFactory,
 )
@@ -56,6 +59,47 @@ def test_feed_lists_the_agent_active_appointments_in_its_window(
     assert body.count("BEGIN:VEVENT") == 1
     assert f"UID:agenda-{kept.pk}@" in body
     assert kept.citizen.email not in body  # no contact details in a feed
+
+
+def test_feed_reads_back_in_two_readers_whatever_the_names_hold(
+    client, agent, population, settings
+):
+    """Line breaks, commas and semicolons in a name stay inside their value."""
+    settings.SITE_URL = "https://rendez-vous.demo-sur-meuse.be"
+    name = "Lévêque-Hôtel-de-Ville-Çà-et-là-Dœuvre-Ångström-Ōhashi-Ñúñez-Łódź"
+    start = timezone.localtime().replace(
+        hour=10, minute=0, second=0, microsecond=0
+    ) + timedelta(days=3)
+    appointment = AppointmentFactory(
+        pk=4343,
+        agent=agent,
+        service=population,
+        citizen=CitizenFactory(first_name="Jean\rPierre, dit;", last_name=name),
+        remarks="Vient avec\r\nsa fille,\x0b un interprète; merci",
+        start=start,
+        end=start + timedelta(minutes=15),
+    )
+    body = client.get(feed_url(agent)).content.decode()
+    assert "\r" not in body.replace("\r\n", "")
+    assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
+
+    calendar = icalendar.Calendar.from_ical(body)
+    (event,) = calendar.events
+    # The UID the hand-written feed gave this appointment (issue 18).
+    assert event["UID"] == "agenda-4343@rendez-vous.demo-sur-meuse.be"
+    citizen = f"{name.upper()} Jean Pierre, dit;"  # as Citizen.__str__ puts it
+    assert event["SUMMARY"] == f"{citizen} – {appointment.reason}"
+    assert "Vient avec\nsa fille, un interprète; merci" in event["DESCRIPTION"]
+    assert event.start == start
+    assert event["DTSTART"].params["TZID"] == "Europe/Brussels"
+    assert calendar["X-WR-TIMEZONE"] == "Europe/Brussels"
+    assert calendar.get_missing_tzids() == set()
+
+    (other,) = ics.Calendar(body).events
+    assert other.uid == "agenda-4343@rendez-vous.demo-sur-meuse.be"
+    assert other.name == event["SUMMARY"]
+    assert other.description == event["DESCRIPTION"]
+    assert other.begin == start
 
 
 def test_unknown_token_is_not_found(client, agent):
