@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -548,8 +548,14 @@ def test_the_public_booking_answers_the_same_for_a_known_citizen(
     service, reason, settings
 ):
     settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = 0
+    # Known with the national number and birth date the form brings: a row
+    # without them would be another person (issue 14, point 1).
     known_citizen = CitizenFactory(
-        last_name="Dupont", first_name="Marie", email="marie.dupont@example.be"
+        last_name="Dupont",
+        first_name="Marie",
+        email="marie.dupont@example.be",
+        national_number="85073003328",
+        birth_date=date(1985, 7, 30),
     )
     # Before opening time: no slot offered to anyone can show this time.
     earlier_start = timezone.localtime().replace(
