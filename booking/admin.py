@@ -172,6 +172,8 @@ class AppointmentAdmin(
         "citizen__first_name",
         "citizen__email",
         "citizen__phone",
+        "contact_email",
+        "contact_phone",
     ]
     date_hierarchy = "start"
     list_select_related = ["citizen", "service", "agent__user", "reason"]

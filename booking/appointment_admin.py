@@ -34,6 +34,7 @@ from staffing.models import Agent
 from .models import Appointment
 from .portal import redistributable_appointments
 from .portal_admin import back_to_appointment
+from .selectors import hidden_citizen_details
 from .services import (
     BookingError,
     appointment_cancel,
@@ -118,6 +119,11 @@ class AppointmentServiceAdminMixin:
     fields = [
         *SCHEDULING_FIELDS,
         "booked_for_service",
+        # What the booking brought: its messages go there (issue 14).
+        "contact_email",
+        "contact_phone",
+        "contact_language",
+        "contact_address",
         "remarks",
         "cancellation_reason",
         "arrived_at",
@@ -126,6 +132,13 @@ class AppointmentServiceAdminMixin:
         "updated_at",
     ]
     readonly_fields = [field for field in fields if field != "remarks"]
+
+    def get_fields(self, request, obj=None):
+        # The address a booking brought is shown where the citizen's would be.
+        fields = super().get_fields(request, obj)
+        if "address" in hidden_citizen_details(request.user):
+            fields = [name for name in fields if name != "contact_address"]
+        return fields
 
     # --- The plain form's doors -----------------------------------------------------
 

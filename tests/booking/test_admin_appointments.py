@@ -429,3 +429,23 @@ def test_the_change_form_offers_no_save_and_add_another(
 
     assert 'name="_save"' in page
     assert 'name="_addanother"' not in page
+
+
+def test_the_change_form_shows_the_contact_details_the_booking_brought(
+    client, agent, appointment
+):
+    Appointment.objects.filter(pk=appointment.pk).update(
+        contact_email="given@example.be", contact_address="Rue cachée 1"
+    )
+    client.force_login(agent.user)
+
+    page = client.get(
+        reverse("admin:booking_appointment_change", args=[appointment.pk])
+    ).content.decode()
+    found = client.get(
+        reverse("admin:booking_appointment_changelist"), {"q": "given@example.be"}
+    )
+
+    assert "given@example.be" in page
+    assert "Rue cachée 1" not in page  # the agent's service asks for no address
+    assert list(found.context["cl"].result_list) == [appointment]
