@@ -24,6 +24,7 @@ urlpatterns = [
 
 # Error pages in the user's language, saying what was refused (core/views.py).
 handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"
 
 if settings.DEBUG:

@@ -1,9 +1,10 @@
-"""The error pages: a 400 or 404 that says what is wrong, in the user's language.
+"""The error pages: a 400, 403 or 404 that says what is wrong, in the user's language.
 
 Django's own pages are English only ("Bad Request (400)", "Not Found") and a
-400 never says which value was refused. These handlers (``handler400`` and
-``handler404`` in core/urls.py) answer JSON to the JSON endpoints, the admin's
-look to staff in the admin, and the public module's look to everyone else.
+400 never says which value was refused. These handlers (``handler400``,
+``handler403`` and ``handler404`` in core/urls.py) answer JSON to the JSON
+endpoints, the admin's look to staff in the admin, and the public module's look
+to everyone else.
 ``core.inputs.InvalidInput`` carries the message shown.
 """
 
@@ -66,4 +67,16 @@ def page_not_found(request, exception=None):
         status=404,
         title=_("Page not found"),
         message=_("This page does not exist, or you may not see it."),
+    )
+
+
+def permission_denied(request, exception=None):
+    """A page or button the user may not use (Django's is a bare English 403)."""
+    return _error_page(
+        request,
+        status=403,
+        title=_("Not allowed"),
+        message=_(
+            "You may not do this here. Ask your service's manager if you should."
+        ),
     )
