@@ -177,9 +177,10 @@ def test_unknown_method_is_refused(appointment):
 
 # --- Names and texts that once broke the hand-written file --------------------
 
+# 100 characters, all that the field holds (121 octets in UTF-8).
 LONG_ACCENTED = (
     "de Saint-Exupéry-Lévêque-Hôtel-de-Ville-Çà-et-là-Dœuvre-Ångström-Ōhashi-"
-    "Ñúñez-Łódź-Ærøskøbing-Brontë-Šťastný"
+    "Ñúñez-Łódź-Ærøskøbing-Brontë"
 )
 
 
