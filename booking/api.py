@@ -37,13 +37,13 @@ from ninja import Header, NinjaAPI, Query, Status, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
+from core.ratelimit import client_ip, hit
 from staffing.availability import Slot
 from staffing.models import Agent, Membership, Service
 
 from . import events, idempotency
 from .links import manage_url
 from .models import Appointment, Citizen, VisitReason
-from .ratelimit import client_ip, hit
 from .schemas import (
     LANGUAGES,
     AgentOut,

@@ -4,7 +4,7 @@ page shown when django-axes locks a login out.
 
 Public pages get ``settings.CONTENT_SECURITY_POLICY`` (django-csp): scripts and
 styles only from the site itself, no inline code, nobody may frame them except
-where ``booking.embed`` says so. The admin gets the same policy loosened for
+where ``booking.public.embed`` says so. The admin gets the same policy loosened for
 what django-unfold needs (inline scripts, Alpine.js, which evaluates its
 expressions, inline styles); it still loads nothing from elsewhere and may
 never be framed.
@@ -55,7 +55,7 @@ def is_admin_path(request) -> bool:
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, choosing the admin's or the public policy.
 
-    A view may set directives of its own in the header (``booking.embed``
+    A view may set directives of its own in the header (``booking.public.embed``
     writes ``frame-ancestors`` for the commune's site): they replace the same
     directives of the policy instead of replacing the whole policy, so the
     embed logic keeps working without knowing about the rest.

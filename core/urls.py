@@ -7,7 +7,7 @@ from django.urls import include, path
 
 from booking.api import api
 from booking.feeds import agent_feed
-from booking.theme import theme_stylesheet
+from booking.public.theme import theme_stylesheet
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,11 +15,11 @@ urlpatterns = [
     path("api/v1/", api.urls),  # JSON API; docs at /api/v1/docs
     # An agent's private agenda feed (iCalendar): the token is the key.
     path("feeds/agent/<str:token>.ics", agent_feed, name="agent_feed"),
-    # The commune's colours and extra CSS for the public pages (booking/theme.py).
+    # The commune's colours and extra CSS of the public pages (booking/public/theme.py)
     path("theme.css", theme_stylesheet, name="theme_css"),
     # The public module framed by the commune's site: same views, no header.
-    path("embed/", include("booking.urls", namespace="embed")),
-    path("", include("booking.urls")),
+    path("embed/", include("booking.public.urls", namespace="embed")),
+    path("", include("booking.public.urls")),
 ]
 
 # Error pages in the user's language, saying what was refused (core/views.py).

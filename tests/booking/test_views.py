@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from booking.links import make_token, manage_path
 from booking.models import Appointment, Citizen
-from booking.templatetags.booking_public import (
+from booking.public.templatetags.booking_public import (
     contrast_ratio,
     readable_against,
     readable_on,

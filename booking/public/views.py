@@ -1,7 +1,7 @@
 """The citizen's public booking module (R1–R11) and appointment page (R13).
 
 Server-rendered pages that work without JavaScript: one page per step, the
-state kept in the session (``booking/wizard.py``), every write through
+state kept in the session (``booking/public/wizard.py``), every write through
 ``booking/services.py``. ``static/public/site.js`` only enhances them.
 """
 
@@ -25,16 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from core.inputs import InvalidInput, parse_datetime_value
-from staffing.models import Agent, Service
-
-from . import events, forms, idempotency
-from .embed import public_page, public_reverse
-from .ics import appointment_ics
-from .links import appointment_for_token, make_token
-from .models import Appointment, Citizen
-from .ratelimit import ratelimited
-from .services import (
+from booking import events, idempotency
+from booking.ics import appointment_ics
+from booking.links import appointment_for_token, make_token
+from booking.models import Appointment, Citizen
+from booking.services import (
     BookingContact,
     BookingError,
     SlotTaken,
@@ -45,7 +40,13 @@ from .services import (
     citizen_for_booking,
     moves_with_its_agent,
 )
-from .slots import SearchCriteria, available_agent_ids, first_free_slots
+from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
+from core.inputs import InvalidInput, parse_datetime_value
+from core.ratelimit import ratelimited
+from staffing.models import Agent, Service
+
+from . import forms
+from .embed import public_page, public_reverse
 from .wizard import ANY_AGENT, Wizard
 
 # Slots proposed per page (R5); "Later times" shows the next ones.

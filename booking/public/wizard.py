@@ -11,10 +11,9 @@ from datetime import date, datetime
 
 from django.utils.dateparse import parse_date, parse_datetime
 
+from booking.models import VisitReason
+from booking.slots import SearchCriteria
 from staffing.models import Agent, Service
-
-from .models import VisitReason
-from .slots import SearchCriteria
 
 ANY_AGENT = "any"
 
