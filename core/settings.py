@@ -12,7 +12,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 # --- Paths and environment ---------------------------------------------------
@@ -239,8 +238,19 @@ else:
 
 # --- E-mail and SMS ----------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL gives the backend and its server in one variable (django-environ's
+# e-mail URL): "consolemail://" in development, "smtp+tls://user:pw@host:587"
+# or "smtp+ssl://user:pw@host:465" in production.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+if _email["EMAIL_FILE_PATH"]:
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="rendez-vous@commune.example"
 )
@@ -328,13 +338,6 @@ STORAGES = {
 # --- Admin (django-unfold) ---------------------------------------------------
 
 
-def _nav_item(title, icon, url, permission=None):
-    item = {"title": title, "icon": icon, "link": reverse_lazy(url)}
-    if permission:
-        item["permission"] = permission
-    return item
-
-
 UNFOLD = {
     "SITE_TITLE": _("Rendez-vous communal"),
     "SITE_HEADER": _("Rendez-vous communal"),
@@ -362,196 +365,7 @@ UNFOLD = {
     "SIDEBAR": {
         "show_search": True,
         "show_all_applications": False,
-        "navigation": [
-            {
-                "title": _("Agenda"),
-                "separator": False,
-                "items": [
-                    _nav_item(_("Dashboard"), "dashboard", "admin:index"),
-                    # The agent portal (booking/portal.py registers the pages).
-                    _nav_item(
-                        _("Agendas"),
-                        "calendar_view_week",
-                        "admin:portal_agenda",
-                        "core.roles.can_view_appointments",
-                    ),
-                    _nav_item(
-                        _("Book by phone"),
-                        "call",
-                        "admin:portal_phone",
-                        "booking.portal.may_book",
-                    ),
-                    _nav_item(
-                        _("Enter an unavailability"),
-                        "event_busy",
-                        "admin:portal_unavailability",
-                        "booking.portal.may_enter_unavailability",
-                    ),
-                    _nav_item(
-                        _("Availability editor"),
-                        "edit_calendar",
-                        "admin:portal_availability",
-                        "booking.portal.may_enter_unavailability",
-                    ),
-                    _nav_item(
-                        _("Redistribute appointments"),
-                        "swap_horiz",
-                        "admin:portal_redistribution",
-                        "booking.portal.may_redistribute",
-                    ),
-                    _nav_item(
-                        _("My agenda feed"),
-                        "rss_feed",
-                        "admin:portal_feed",
-                        "booking.portal.has_agenda",
-                    ),
-                    _nav_item(
-                        _("Appointments"),
-                        "calendar_month",
-                        "admin:booking_appointment_changelist",
-                        "core.roles.can_view_appointments",
-                    ),
-                    _nav_item(
-                        _("Citizens"),
-                        "groups",
-                        "admin:booking_citizen_changelist",
-                        "core.roles.can_view_citizens",
-                    ),
-                    _nav_item(
-                        _("Requests to answer"),
-                        "pending_actions",
-                        "admin:messaging_inbox",
-                        "core.roles.can_view_appointments",
-                    ),
-                    _nav_item(
-                        _("Unavailability and extra openings"),
-                        "event_busy",
-                        "admin:staffing_availabilityexception_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                ],
-            },
-            {
-                "title": _("Configuration"),
-                "separator": True,
-                "items": [
-                    _nav_item(
-                        _("Services"),
-                        "apartment",
-                        "admin:staffing_service_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Visit reasons"),
-                        "list_alt",
-                        "admin:booking_visitreason_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Agents"),
-                        "badge",
-                        "admin:staffing_agent_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Memberships"),
-                        "group_work",
-                        "admin:staffing_membership_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Typical weeks"),
-                        "view_week",
-                        "admin:staffing_typicalweek_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Closures"),
-                        "block",
-                        "admin:staffing_closure_changelist",
-                        "core.roles.is_staff_member",
-                    ),
-                    _nav_item(
-                        _("Commune and appearance"),
-                        "palette",
-                        "admin:core_commune_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Users"),
-                        "person",
-                        "admin:auth_user_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Roles"),
-                        "shield_person",
-                        "admin:auth_group_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                ],
-            },
-            {
-                "title": _("Messages"),
-                "separator": True,
-                "items": [
-                    _nav_item(
-                        _("Sent and pending messages"),
-                        "mail",
-                        "admin:messaging_message_changelist",
-                        "messaging.admin.can_view_messages",
-                    ),
-                    _nav_item(
-                        _("Message texts"),
-                        "edit_note",
-                        "admin:messaging_messagetemplate_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Channels per message"),
-                        "alt_route",
-                        "admin:messaging_channelrule_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Reminders"),
-                        "notifications",
-                        "admin:messaging_messagingsettings_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Scheduled jobs"),
-                        "schedule",
-                        "admin:django_q_schedule_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Failed tasks"),
-                        "error",
-                        "admin:django_q_failure_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                    _nav_item(
-                        _("Completed tasks"),
-                        "task_alt",
-                        "admin:django_q_success_changelist",
-                        "core.roles.is_administrator_request",
-                    ),
-                ],
-            },
-            {
-                "title": _("Statistics"),
-                "separator": True,
-                "items": [
-                    _nav_item(
-                        _("Statistics"),
-                        "monitoring",
-                        "admin:reports_statistics",
-                        "core.roles.can_view_appointments",
-                    ),
-                ],
-            },
-        ],
+        "navigation": "core.navigation.sidebar",
     },
 }
 

@@ -78,3 +78,31 @@ def test_sqlite_uses_immediate_transactions_and_wal():
         assert "transaction_mode" not in options
     assert live_settings.TIME_ZONE == "Europe/Brussels"
     assert [code for code, _name in live_settings.LANGUAGES] == ["fr", "nl", "de", "en"]
+
+
+def test_the_settings_import_no_app_and_spell_out_the_email_url():
+    """Settings are read before the apps load: they name the sidebar and the
+    callbacks by dotted path instead of importing them (core/navigation.py)."""
+    code = (
+        "import sys, core.settings as s;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('booking', 'staffing', 'messaging', 'reports', 'unfold')"
+        " or m in ('core.navigation', 'django.urls', 'django.db.models')));"
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own settings
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    imported, email = result.stdout.splitlines()
+    assert imported == "[]"
+    assert (
+        email
+        == "django.core.mail.backends.smtp.EmailBackend smtp.commune.example 587 True"
+    )
