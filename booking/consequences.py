@@ -42,8 +42,8 @@ is recorded over each appointment, so the agenda keeps holding it.
 Mechanism, and why here: staffing never imports booking (``core <- staffing
 <- booking``). booking owns every screen that changes availability with these
 consequences: it registers booking-aware admin classes for the staffing
-models (``booking.staffing_admin``, which also wraps their imports), and it
-serves the availability editor (``booking.availability_editor``). The staffing
+models (``booking.portal.staffing_admin``, which also wraps their imports), and it
+serves the availability editor (``booking.portal.availability_editor``). The staffing
 services stay plain writers, unaware of appointments.
 """
 

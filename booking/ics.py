@@ -9,7 +9,7 @@ adding a second one.
 The files are built with ``icalendar``, which escapes text and parameter values
 and folds long lines; times are local to the commune (``settings.TIME_ZONE``)
 with the VTIMEZONE that describes them. The helpers at the end are shared with
-the agents' feeds (``booking/feeds.py``).
+the agents' feeds (``booking/portal/feeds.py``).
 """
 
 import re
@@ -131,7 +131,7 @@ def appointment_ics(
     return calendar_text(calendar)
 
 
-# --- Shared with booking/feeds.py ---------------------------------------------
+# --- Shared with booking/portal/feeds.py --------------------------------------
 
 
 def new_calendar(*, prodid: str, method: str) -> Calendar:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from booking.api import api
-from booking.feeds import agent_feed
+from booking.portal.feeds import agent_feed
 from booking.public.theme import theme_stylesheet
 
 urlpatterns = [

@@ -8,7 +8,7 @@ resulting openings and of the service's capacity (agents open at once) for the
 next two weeks, computed by the pure engine (``staffing.availability``) with
 the edited week in place of the stored one.
 
-The page itself is booking's (``booking.availability_editor``): its writes may
+The page itself is booking's (``booking.portal.availability_editor``): its writes may
 hit booked appointments, which staffing knows nothing about. What lives here
 needs no appointment: the forms, the agents the user may edit
 (``scopes.editable_availability``) and the preview.

@@ -286,7 +286,7 @@ class AvailabilityExceptionResource(AllOrNothingResource):
 
         The appointments an imported row hits are booking's business: the
         admin booking registers for this model wraps the resource
-        (``booking.staffing_admin``), lists them in the dry run and deals with
+        (``booking.portal.staffing_admin``), lists them in the dry run and deals with
         them as the importer confirms.
         """
         values = {

@@ -13,8 +13,8 @@ from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 
-from booking.appointment_admin import SCHEDULING_FIELDS
 from booking.models import Appointment
+from booking.portal.appointment_admin import SCHEDULING_FIELDS
 from tests.factories import (
     AvailabilityExceptionFactory,
     ClosureFactory,

@@ -5,7 +5,7 @@ change hits before writing, then hands team appointments to a free colleague
 and cancels the others with a message to each citizen: the closure, exception,
 typical-week, membership, agent, service and visit-reason admins, their
 imports, and the availability editor (``booking.consequences``,
-``booking.staffing_admin``, ``booking.availability_editor``).
+``booking.portal.staffing_admin``, ``booking.portal.availability_editor``).
 
 The clock stands on Monday 12 November 2029, 09:00; the appointments are on
 Tuesday the 20th, when the agents of ``open_agent`` receive from 9:00 to 12:00.
@@ -26,8 +26,8 @@ from tablib import Dataset
 from booking.consequences import AvailabilityChange
 from booking.links import make_token
 from booking.models import Appointment
+from booking.portal.staffing_admin import PREFIX, ConsequencesResourceMixin
 from booking.services import appointment_move
-from booking.staffing_admin import PREFIX, ConsequencesResourceMixin
 from core.roles import SERVICE_MANAGER
 from messaging.models import Event, Message
 from staffing.models import (

@@ -19,7 +19,7 @@ from django.urls import reverse
 from phonenumber_field.phonenumber import PhoneNumber
 
 from booking.models import Appointment, Citizen
-from booking.phone import mask_email, mask_phone
+from booking.portal.phone import mask_email, mask_phone
 from booking.selectors import visible_citizen_details
 from core.roles import AGENT
 from tests.factories import (

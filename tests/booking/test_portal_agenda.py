@@ -5,8 +5,8 @@ from datetime import time
 import pytest
 from django.urls import reverse
 
-from booking.agenda import STATUS_COLOURS
 from booking.models import Appointment
+from booking.portal.agenda import STATUS_COLOURS
 from staffing.models import AvailabilityException
 from tests.factories import AvailabilityExceptionFactory, MembershipFactory, local
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from booking.models import Appointment, Citizen
-from booking.phone import phone_appointment_book
+from booking.portal.phone import phone_appointment_book
 from booking.privacy import months_before, privacy_sweep
 from booking.services import appointment_book
 from core.models import Commune

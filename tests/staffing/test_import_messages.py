@@ -11,7 +11,7 @@ from django.urls import reverse
 from tablib import Dataset
 
 from booking.models import Citizen
-from booking.resources import CitizenResource
+from booking.portal.resources import CitizenResource
 from staffing.models import Membership, TypicalWeek
 from staffing.resources import MembershipResource, TypicalWeekResource
 from tests.factories import AgentFactory, ServiceFactory

@@ -16,7 +16,7 @@ from django.utils import timezone
 from tablib import Dataset
 
 from booking.models import VisitReason
-from booking.resources import VisitReasonResource
+from booking.portal.resources import VisitReasonResource
 from staffing.models import AvailabilityException, Membership, TypicalWeek
 from staffing.resources import (
     IMPORT_REASON,

@@ -16,11 +16,10 @@ from django.utils.translation import ngettext
 from unfold.admin import TabularInline
 from unfold.decorators import action
 
+from booking.models import Appointment
+from booking.services import BookingError, appointment_mark
 from core.inputs import parse_id
 from staffing.scopes import visible_to
-
-from .models import Appointment
-from .services import BookingError, appointment_mark
 
 DESK_LABELS = {
     "arrived": _("Mark as arrived"),

@@ -2,11 +2,10 @@
 
 from import_export import fields
 
+from booking.models import Citizen, VisitReason
 from core.admin_base import AllOrNothingResource
 from staffing.resources import ServiceBySlug
 from staffing.scopes import may_manage_service
-
-from .models import Citizen, VisitReason
 
 
 class VisitReasonResource(AllOrNothingResource):

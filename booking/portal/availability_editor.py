@@ -7,7 +7,7 @@ are staffing's (``staffing.admin_views``); the page is booking's, because its
 writes may take time away from booked appointments: saving or deleting a
 typical week and deleting an extra opening go through
 ``booking.consequences``, and when appointments are hit the page first lists
-them (``booking.staffing_admin.preview_response``), with the choice to keep
+them (``booking.portal.staffing_admin.preview_response``), with the choice to keep
 them (an extra opening over each) or to hand them to a colleague or cancel
 them with a message to the citizen. An unavailability is entered on the
 portal's own page, which handles its appointments the same way.
@@ -33,6 +33,7 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from booking.consequences import AvailabilityChange
 from core.inputs import parse_id
 from staffing import availability
 from staffing.admin_views import (
@@ -52,7 +53,6 @@ from staffing.services import (
     typical_week_save,
 )
 
-from .consequences import AvailabilityChange
 from .staffing_admin import (
     SAVE_INTRO,
     NeedsConfirmation,

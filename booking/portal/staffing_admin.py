@@ -5,7 +5,7 @@ agents and services, and booking's write visit reasons; core's writes logins.
 Any of these writes may take time away from booked appointments, which only
 booking knows about (staffing never imports booking). So booking re-registers
 each of those admins with :class:`ConsequencesAdminMixin` in front
-(:func:`register`, called at the end of ``booking/admin.py``): the admin stays
+(:func:`register`, called at the end of ``booking/portal/admin.py``): the admin stays
 the same page, with the same permissions and URLs, but every write that hits
 upcoming appointments goes through ``booking.consequences`` and shows them
 first:
@@ -24,7 +24,7 @@ first:
   would hit appointments: the form shows them first.
 
 The availability editor of the portal uses :func:`settle` and
-:func:`preview_response` the same way (``booking.availability_editor``).
+:func:`preview_response` the same way (``booking.portal.availability_editor``).
 """
 
 from collections.abc import Callable
@@ -41,6 +41,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ConfirmImportForm
 
+from booking.consequences import AvailabilityChange, ConsequencesChanged, Plan
+from booking.models import VisitReason
 from core.inputs import parse_ids
 from core.roles import is_administrator
 from staffing.models import (
@@ -52,9 +54,6 @@ from staffing.models import (
     TypicalWeek,
 )
 from staffing.scopes import member_service_ids
-
-from .consequences import AvailabilityChange, ConsequencesChanged, Plan
-from .models import VisitReason
 
 PREFIX = "_consequences"
 SAVE_INTRO = _(
@@ -509,7 +508,7 @@ def _with_consequences(resource_class):
 def register(site) -> None:
     """Re-register the admins of the rows that decide availability with
     :class:`ConsequencesAdminMixin` in front. Call it once every app's admin is
-    registered (the end of ``booking/admin.py``)."""
+    registered (the end of ``booking/portal/admin.py``)."""
     models = [
         Closure,
         AvailabilityException,

@@ -24,15 +24,14 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from booking.models import Appointment
+from booking.slots import load_service_calendars
 from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_id
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
 from staffing.models import Agent, AvailabilityException, Membership, Service
 from staffing.scopes import managed_service_ids, visible_to
-
-from .models import Appointment
-from .slots import load_service_calendars
 
 # FullCalendar's month view asks for six weeks; anything longer is refused so
 # that one request cannot load a year of agendas.

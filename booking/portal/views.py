@@ -1,7 +1,7 @@
 """The agent portal's pages that are not agendas nor phone booking: entering an
 unavailability (R16), redistributing a service's appointments (R21), desk
 marks and the agenda feed's page (R14). ``register`` puts every portal page in
-the admin site; ``booking/admin.py`` calls it.
+the admin site; ``booking/portal/admin.py`` calls it.
 
 Views are thin: they check the user's scope, then call the services
 (``booking.services``, ``booking.unavailability``, ``staffing.services``).
@@ -26,6 +26,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from booking.models import Appointment
+from booking.services import (
+    BookingError,
+    appointment_mark,
+    appointment_reassign,
+)
+from booking.slots import load_service_calendars
+from booking.unavailability import unavailability_enter, unavailability_plan
 from core.inputs import parse_id, parse_ids, validate_day
 from core.roles import is_administrator
 from staffing import availability
@@ -37,14 +45,6 @@ from staffing.services import agent_feed_token_regenerate
 
 from . import agenda, phone
 from .availability_editor import availability_editor
-from .models import Appointment
-from .services import (
-    BookingError,
-    appointment_mark,
-    appointment_reassign,
-)
-from .slots import load_service_calendars
-from .unavailability import unavailability_enter, unavailability_plan
 
 # --- Scopes ---------------------------------------------------------------------------
 

@@ -17,12 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 
-from core.roles import is_administrator
-from staffing.scopes import managed_service_ids, visible_to
-
-from .models import Appointment
-from .selectors import hidden_citizen_details
-from .services import (
+from booking.models import Appointment
+from booking.selectors import hidden_citizen_details
+from booking.services import (
     MAX_MERGED_CITIZENS,
     MERGED_DETAILS,
     BookingError,
@@ -31,6 +28,8 @@ from .services import (
     merge_conflicts,
     merged_details,
 )
+from core.roles import is_administrator
+from staffing.scopes import managed_service_ids, visible_to
 
 
 class CitizenMergeAdminMixin:

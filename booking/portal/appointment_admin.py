@@ -28,14 +28,9 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from core.inputs import parse_id
-from staffing.models import Agent
-
-from .models import Appointment
-from .portal import redistributable_appointments
-from .portal_admin import back_to_appointment
-from .selectors import hidden_citizen_details
-from .services import (
+from booking.models import Appointment
+from booking.selectors import hidden_citizen_details
+from booking.services import (
     BookingError,
     appointment_cancel,
     appointment_move,
@@ -43,6 +38,11 @@ from .services import (
     appointment_update_notes,
     reassignable_agents,
 )
+from core.inputs import parse_id
+from staffing.models import Agent
+
+from .desk_admin import back_to_appointment
+from .views import redistributable_appointments
 
 # What only the services change; shown read-only on the change form.
 SCHEDULING_FIELDS = (

@@ -12,12 +12,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from booking import privacy
+from booking.models import Citizen
+from booking.selectors import hidden_citizen_details
 from core.inputs import parse_id
 from core.roles import is_administrator
-
-from . import privacy
-from .models import Citizen
-from .selectors import hidden_citizen_details
 
 
 class CitizenScopeAdminMixin:

@@ -33,6 +33,10 @@ from django.utils.translation import gettext_lazy
 from phonenumber_field.phonenumber import to_python
 from stdnum.be import nn
 
+from booking.models import Appointment, Citizen, VisitReason, validate_national_number
+from booking.selectors import required_details, visible_citizen_details
+from booking.services import BookingError, appointment_book
+from booking.slots import SearchCriteria, first_free_slots
 from core.inputs import (
     InvalidInput,
     parse_datetime_value,
@@ -43,11 +47,6 @@ from core.inputs import (
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
-
-from .models import Appointment, Citizen, VisitReason, validate_national_number
-from .selectors import required_details, visible_citizen_details
-from .services import BookingError, appointment_book
-from .slots import SearchCriteria, first_free_slots
 
 SEARCH_LIMIT = 10
 SLOT_COUNT = 8

@@ -22,11 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 from icalendar import Event
 
+from booking.ics import calendar_text, clean_text, local_time, new_calendar, one_line
+from booking.models import Appointment
 from core.models import Commune
 from staffing.models import Agent, RetiredFeedToken, feed_token_digest
-
-from .ics import calendar_text, clean_text, local_time, new_calendar, one_line
-from .models import Appointment
 
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=180)

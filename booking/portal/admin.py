@@ -1,0 +1,193 @@
+"""Admin of citizens, visit reasons and appointments (R15, R22, R23, R26)."""
+
+import json
+
+from django.contrib import admin, messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    RelatedDropdownFilter,
+)
+from unfold.decorators import action, display
+
+from booking import privacy
+from booking.models import Appointment, Citizen, VisitReason
+from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
+from core.admin_filters import DateRangeFilter
+from core.admin_history import NoHistoryRevertMixin
+from core.inputs import parse_id
+from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
+
+from . import staffing_admin, views
+from .appointment_admin import AppointmentServiceAdminMixin
+from .citizen_admin import CitizenScopeAdminMixin
+from .citizen_merge_admin import CitizenMergeAdminMixin
+from .desk_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
+from .resources import CitizenResource, VisitReasonResource
+
+STATUS_COLOURS = {
+    Appointment.Status.PENDING: "warning",
+    Appointment.Status.CONFIRMED: "info",
+    Appointment.Status.DONE: "success",
+    Appointment.Status.REFUSED: "danger",
+    Appointment.Status.CANCELLED: "danger",
+    Appointment.Status.NO_SHOW: "danger",
+}
+
+
+@admin.register(VisitReason)
+class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
+    """Reasons are seen by the service's members, written by its managers."""
+
+    resource_classes = [VisitReasonResource]
+    list_display = [
+        "name",
+        "service",
+        "duration_minutes",
+        "buffer_minutes",
+        "online_bookable",
+        "needs_confirmation",
+        "is_active",
+    ]
+    list_filter = [("service", RelatedDropdownFilter), "online_bookable", "is_active"]
+    search_fields = ["name", "service__name"]
+    list_select_related = ["service"]
+
+
+@admin.register(Citizen)
+class CitizenAdmin(
+    CitizenScopeAdminMixin,
+    CitizenMergeAdminMixin,
+    NoHistoryRevertMixin,
+    ImportExportHistoryAdmin,
+):
+    resource_classes = [CitizenResource]
+    list_display = ["__str__", "email", "phone", "language", "created_at"]
+    list_filter = ["language"]
+    search_fields = ["last_name", "first_name", "email", "phone", "national_number"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "anonymised_at"]
+    inlines = [CitizenAppointmentInline]
+    # GDPR: the citizen's copy of his or her data, and erasure (booking/privacy.py).
+    actions_detail = ["export_data", "erase_data"]
+    # Staff make one person of several rows (booking/portal/citizen_merge_admin.py).
+    actions = ["merge_citizens"]
+
+    def has_privacy_permission(self, request, object_id=None):
+        if object_id is None:
+            return request.user.has_perm("booking.view_citizen")
+        if parse_id(str(object_id)) is None:
+            return False
+        citizen = Citizen.objects.filter(pk=object_id).first()
+        return citizen is not None and privacy.may_handle_citizen_data(
+            request.user, citizen
+        )
+
+    @action(
+        description=_("Export data (JSON)"), icon="download", permissions=["privacy"]
+    )
+    def export_data(self, request, object_id):
+        citizen = get_object_or_404(Citizen, pk=object_id)
+        try:
+            data = privacy.citizen_export(citizen=citizen, actor=request.user)
+        except privacy.PrivacyError as error:
+            messages.error(request, error.message)
+            return redirect(reverse("admin:booking_citizen_change", args=[object_id]))
+        self.log_change(request, citizen, "Exported the personal data (JSON).")
+        response = HttpResponse(
+            json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            content_type="application/json; charset=utf-8",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="citizen-{citizen.pk}.json"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @action(description=_("Erase"), icon="delete_forever", permissions=["erase"])
+    def erase_data(self, request, object_id):
+        """GET asks for confirmation, listing what will be cancelled; POST erases."""
+        citizen = get_object_or_404(Citizen, pk=object_id)
+        change_url = reverse("admin:booking_citizen_change", args=[object_id])
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            try:
+                privacy.citizen_erase(citizen=citizen, actor=request.user)
+            except privacy.PrivacyError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, _("The citizen's personal data is erased."))
+            return redirect(change_url)
+        if citizen.anonymised_at is not None:
+            messages.info(request, _("This citizen's data has already been erased."))
+            return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Erase personal data"),
+            "citizen": citizen,
+            "upcoming": privacy.upcoming_to_cancel(citizen),
+            "cancel_url": change_url,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(
+            request, "admin/booking/citizen/erase_confirmation.html", context
+        )
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(
+    AppointmentServiceAdminMixin,
+    AppointmentDeskMixin,
+    NoHistoryRevertMixin,
+    ServiceScopedAdmin,
+    HistoryAdmin,
+):
+    actions = DESK_ACTIONS
+    actions_detail = [
+        *AppointmentDeskMixin.desk_actions_detail,
+        *AppointmentServiceAdminMixin.service_actions_detail,
+    ]
+    list_display = [
+        "start",
+        "citizen",
+        "service",
+        "agent",
+        "reason",
+        "show_status",
+        "channel",
+    ]
+    list_filter = [
+        ("status", ChoicesDropdownFilter),
+        ("channel", ChoicesDropdownFilter),
+        ("service", RelatedDropdownFilter),
+        ("agent", RelatedDropdownFilter),
+        ("start", DateRangeFilter),
+        "booked_for_service",
+    ]
+    search_fields = [
+        "citizen__last_name",
+        "citizen__first_name",
+        "citizen__email",
+        "citizen__phone",
+        "contact_email",
+        "contact_phone",
+    ]
+    date_hierarchy = "start"
+    list_select_related = ["citizen", "service", "agent__user", "reason"]
+    # Fields and read-only fields: AppointmentServiceAdminMixin.
+
+    @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
+    def show_status(self, obj):
+        return obj.status, obj.get_status_display()
+
+
+# The agent portal's pages (agendas, phone booking, unavailability…).
+views.register(admin.site)
+
+# The admins of the rows that decide availability, aware of the appointments a
+# change hits (staffing_admin.py): last, once every admin is registered.
+staffing_admin.register(admin.site)
