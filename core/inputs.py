@@ -126,7 +126,7 @@ def text_error(value: str) -> str | None:
 
     NUL makes PostgreSQL fail (a server error) and SQLite cut the text; other
     control characters (but tab and line breaks) are invisible and break
-    exports; lone surrogates cannot be encoded. The API (``booking.schemas``)
+    exports; lone surrogates cannot be encoded. The API (``booking.api.schemas``)
     and the spreadsheet imports (``core.imports``) refuse them by this rule.
     """
     if "\x00" in value:

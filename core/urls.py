@@ -5,7 +5,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from booking.api import api
+from booking.api.router import api
 from booking.portal.feeds import agent_feed
 from booking.public.theme import theme_stylesheet
 

@@ -1,4 +1,4 @@
-"""Shapes of the JSON API's requests and answers (``booking/api.py``).
+"""Shapes of the JSON API's requests and answers (``booking/api/router.py``).
 
 Input validation lives here, so that every field error is reported at once and
 in the request's language: the checks raise ``PydanticCustomError`` with a

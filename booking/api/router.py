@@ -37,13 +37,22 @@ from ninja import Header, NinjaAPI, Query, Status, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
+from booking import events, idempotency
+from booking.links import manage_url
+from booking.models import Appointment, Citizen, VisitReason
+from booking.services import (
+    BookingContact,
+    BookingError,
+    DuplicateBooking,
+    SlotTaken,
+    appointment_book,
+    citizen_for_booking,
+)
+from booking.slots import SearchCriteria, booking_window, first_free_slots, search_slots
 from core.ratelimit import client_ip, hit
 from staffing.availability import Slot
 from staffing.models import Agent, Membership, Service
 
-from . import events, idempotency
-from .links import manage_url
-from .models import Appointment, Citizen, VisitReason
 from .schemas import (
     LANGUAGES,
     AgentOut,
@@ -60,15 +69,6 @@ from .schemas import (
     SlotTakenOut,
     ValidationErrorOut,
 )
-from .services import (
-    BookingContact,
-    BookingError,
-    DuplicateBooking,
-    SlotTaken,
-    appointment_book,
-    citizen_for_booking,
-)
-from .slots import SearchCriteria, booking_window, first_free_slots, search_slots
 
 # Service.slug is a SlugField: anything else cannot match (and a NUL character
 # would make PostgreSQL fail instead of answering "not found").
