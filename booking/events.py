@@ -34,3 +34,30 @@ def notices_for(appointment) -> list[str]:
     """The sentences ``booking_notices``' receivers want the citizen to read."""
     answers = booking_notices.send(sender=type(appointment), appointment=appointment)
     return [str(text) for _receiver, text in answers if text]
+
+
+# --- Personal data (booking/privacy.py) -------------------------------------------
+# Sent synchronously, inside privacy's transaction, to the apps that keep a
+# citizen's personal data in tables of their own (messaging: the messages sent
+# to him or her). booking names none of them: a retention rule that forgot a
+# table would not be one, so each app holding such data connects to all three.
+
+# Asked for a citizen's export, with ``citizen=`` and ``appointment_ids=`` (the
+# appointments the actor may see); each receiver answers a dict of sections to
+# add to the export (messaging: ``{"messages": [...]}``).
+citizen_data_requested = Signal()
+# These citizens were just anonymised (``citizen_ids=``): receivers forget what
+# names them (what is still to be sent may stay until it is sent).
+citizens_anonymised = Signal()
+# The daily retention sweep, with ``cutoff=`` (HISTORY_RETENTION_MONTHS ago):
+# receivers delete what they keep from before it, and what they still keep of
+# anonymised citizens; each answers a dict of counts (``{"messages_deleted": 3}``).
+retention_sweep = Signal()
+
+
+def answers(signal: Signal, sender, **kwargs) -> dict:
+    """The receivers' dict answers to ``signal``, merged into one."""
+    merged: dict = {}
+    for _receiver, answer in signal.send(sender=sender, **kwargs):
+        merged.update(answer or {})
+    return merged

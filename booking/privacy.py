@@ -20,8 +20,10 @@ history records holding earlier values (which the admin could otherwise
 restore) and the messages sent to him or her.
 
 Messages live in the messaging app, which booking does not import (booking
-comes first in the dependency order): they are looked up by name, because a
-retention rule that forgot a table holding personal data would not be one.
+comes first in the dependency order): the export, the anonymisation and the
+sweep send signals (``booking.events``: ``citizen_data_requested``,
+``citizens_anonymised``, ``retention_sweep``) that every app keeping personal
+data of its own answers; messaging forgets the messages.
 """
 
 import calendar
@@ -41,6 +43,7 @@ from django.utils.translation import gettext_lazy as _
 from core.roles import is_administrator
 from staffing.scopes import visible_to
 
+from . import events
 from .models import Appointment, Citizen
 from .selectors import EXTRA_DETAILS, visible_citizen_details
 from .services import (
@@ -52,9 +55,6 @@ from .services import (
 ANONYMISED_NAME = "Anonymised"
 # Stored on the cancelled appointments, in the citizen's language.
 ERASE_REASON = gettext_noop("Erased at the citizen's request")
-# Messages still to be sent (the cancellation notices of an erasure) are kept
-# until sent; the next sweep deletes them.
-_UNSENT = ("pending", "sending")
 _CHUNK = 500
 _HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
@@ -75,12 +75,6 @@ def months_before(moment: datetime, months: int) -> datetime:
     month = month_index + 1
     day = min(local.day, calendar.monthrange(year, month)[1])
     return local.replace(year=year, month=month, day=day)
-
-
-def _message_model():
-    if not apps.is_installed("messaging"):
-        return None
-    return apps.get_model("messaging", "Message")
 
 
 def _chunks(ids: list[int]):
@@ -198,7 +192,6 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
             }
             for appointment in appointments
         ],
-        "messages": [],
         "history": [],
     }
     records = [
@@ -211,28 +204,15 @@ def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> d
     ]
     records.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id))
     data["history"] = [_history_row(record, kind) for record, kind in records]
-    message_model = _message_model()
-    if message_model is not None:
-        # Only the messages addressed to the citizen, not the agents' notices.
-        messages = message_model.objects.filter(
-            appointment__citizen=citizen,
-            appointment_id__in=appointment_ids,
-            agent__isnull=True,
-        ).order_by("created_at", "pk")
-        data["messages"] = [
-            {
-                "appointment": message.appointment_id,
-                "event": message.event,
-                "channel": message.channel,
-                "recipient": message.recipient,
-                "subject": message.subject,
-                "text": message.body,
-                "status": message.status,
-                "created_at": _when(message.created_at),
-                "sent_at": _when(message.sent_at),
-            }
-            for message in messages
-        ]
+    # What the other apps keep about the citizen (messaging: the messages).
+    data.update(
+        events.answers(
+            events.citizen_data_requested,
+            Citizen,
+            citizen=citizen,
+            appointment_ids=appointment_ids,
+        )
+    )
     for name in hidden:
         del data["citizen"][name]
     if "address" in hidden:
@@ -256,7 +236,6 @@ def _anonymise(
     """
     historical_citizen = Citizen.history.model
     historical_appointment = Appointment.history.model
-    message_model = _message_model()
     done = 0
     for ids in _chunks(citizen_ids):
         done += Citizen.objects.filter(pk__in=ids, anonymised_at__isnull=True).update(
@@ -286,10 +265,8 @@ def _anonymise(
             contact_phone="",
             contact_address="",
         )
-        if message_model is not None:
-            message_model.objects.filter(appointment__citizen_id__in=ids).exclude(
-                status__in=_UNSENT
-            ).delete()
+        # The other apps forget them too (messaging: the messages sent).
+        events.citizens_anonymised.send(sender=Citizen, citizen_ids=ids)
         _scrub_admin_log(Citizen, ids)
         _scrub_admin_log(
             Appointment,
@@ -404,22 +381,15 @@ def privacy_sweep(*, now: datetime | None = None) -> dict[str, int]:
                 history_date__lt=history_cutoff
             ).delete()[0]
         )
-        counts["messages_deleted"] = _delete_old_messages(history_cutoff)
+        # What the other apps keep (messaging: ``messages_deleted``).
+        counts.update(
+            events.answers(events.retention_sweep, Citizen, cutoff=history_cutoff)
+        )
         counts["login_logs_deleted"] = _delete_old_login_logs(history_cutoff)
     # Sessions of abandoned bookings still hold what was typed (names,
     # national register number…) until they expire: drop the expired ones.
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     return counts
-
-
-def _delete_old_messages(cutoff: datetime) -> int:
-    message_model = _message_model()
-    if message_model is None:
-        return 0
-    sent = message_model.objects.exclude(status__in=_UNSENT)
-    old = sent.filter(created_at__lt=cutoff).delete()[0]
-    erased = sent.filter(appointment__citizen__anonymised_at__isnull=False).delete()[0]
-    return old + erased
 
 
 def _delete_old_login_logs(cutoff: datetime) -> int:

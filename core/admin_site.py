@@ -3,11 +3,17 @@
 Agendas, phone booking and statistics are admin pages without a model; an app
 registers them here (``site.register_view``) from its ``admin.py`` so that they
 get the admin's login, permissions check and look.
+
+The dashboard (the admin's home page, ``UNFOLD["DASHBOARD_CALLBACK"]``) shows
+the blocks the apps register here (``site.register_dashboard_block``) from
+their ``AppConfig.ready()``: the page names no app, and no app imports another
+to put its figures on it.
 """
 
 from collections.abc import Callable
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
@@ -21,10 +27,26 @@ class RendezVousAdminSite(UnfoldAdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._extra_views: list[tuple[str, Callable, str]] = []
+        self._dashboard_blocks: dict[str, Callable[[HttpRequest, dict], None]] = {}
 
     def register_view(self, route: str, view: Callable, name: str) -> None:
         """Serve ``view`` at /admin/<route>, named ``admin:<name>``, staff only."""
         self._extra_views.append((route, view, name))
+
+    def register_dashboard_block(
+        self, name: str, block: Callable[[HttpRequest, dict], None]
+    ) -> None:
+        """Show ``block`` on the dashboard: called with the request and the
+        page's context, it adds its keys (or its figures to ``summary``).
+        Registering a name again replaces its block."""
+        self._dashboard_blocks[name] = block
+
+    def dashboard_blocks(self, request: HttpRequest, context: dict) -> dict:
+        """Let every registered block add to the dashboard's context."""
+        context.setdefault("summary", {})
+        for block in self._dashboard_blocks.values():
+            block(request, context)
+        return context
 
     def get_urls(self):
         extra = [

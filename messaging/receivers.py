@@ -4,14 +4,22 @@ Connected in ``MessagingConfig.ready()``. booking announces each change inside
 its transaction (``appointment_changed_in_transaction``), naming the domain
 signal it will send on commit; the outbox rows are written here, in that same
 transaction (``messaging/services.py`` explains why).
+
+booking's privacy rules (``booking/privacy.py``) reach the messages the same
+way: the export asks for them, an anonymisation and the retention sweep have
+them deleted, without booking naming this app.
 """
 
 from django.utils.translation import gettext as _
 
 from booking import events
 
-from .selectors import sms_replaced_by_email
-from .services import outbox_write_for_change
+from .selectors import citizen_messages_export, sms_replaced_by_email
+from .services import (
+    messages_delete_old,
+    messages_forget_citizens,
+    outbox_write_for_change,
+)
 
 # The domain signal -> the change it names.
 CHANGES = {
@@ -51,10 +59,38 @@ def booking_notices(sender, *, appointment, **kwargs) -> str:
     return ""
 
 
+def export_messages(sender, *, citizen, appointment_ids, **kwargs) -> dict:
+    """The messages sent to the citizen, for his or her data export."""
+    return {
+        "messages": citizen_messages_export(
+            citizen=citizen, appointment_ids=appointment_ids
+        )
+    }
+
+
+def forget_citizens(sender, *, citizen_ids, **kwargs) -> None:
+    """Anonymised citizens: their messages go (those on their way stay)."""
+    messages_forget_citizens(citizen_ids=citizen_ids)
+
+
+def sweep_messages(sender, *, cutoff, **kwargs) -> dict:
+    """The retention sweep's part of messaging."""
+    return {"messages_deleted": messages_delete_old(cutoff=cutoff)}
+
+
 def connect() -> None:
     events.appointment_changed_in_transaction.connect(
         write_outbox, dispatch_uid="messaging.write_outbox"
     )
     events.booking_notices.connect(
         booking_notices, dispatch_uid="messaging.booking_notices"
+    )
+    events.citizen_data_requested.connect(
+        export_messages, dispatch_uid="messaging.export_messages"
+    )
+    events.citizens_anonymised.connect(
+        forget_citizens, dispatch_uid="messaging.forget_citizens"
+    )
+    events.retention_sweep.connect(
+        sweep_messages, dispatch_uid="messaging.sweep_messages"
     )

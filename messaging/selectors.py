@@ -160,3 +160,34 @@ def sms_month_by_country(*, now: datetime | None = None) -> list[dict]:
 def sms_replaced_by_email(appointment: Appointment) -> bool:
     """Whether a message of ``appointment`` went by e-mail instead of SMS."""
     return Message.objects.filter(appointment=appointment, instead_of_sms=True).exists()
+
+
+# --- A citizen's data export (booking's ``citizen_data_requested``) ---------------
+
+
+def _when(moment: datetime | None) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def citizen_messages_export(*, citizen, appointment_ids: list[int]) -> list[dict]:
+    """The messages sent to the citizen about these appointments, for his or her
+    data export: not the agents' notices."""
+    messages = Message.objects.filter(
+        appointment__citizen=citizen,
+        appointment_id__in=appointment_ids,
+        agent__isnull=True,
+    ).order_by("created_at", "pk")
+    return [
+        {
+            "appointment": message.appointment_id,
+            "event": message.event,
+            "channel": message.channel,
+            "recipient": message.recipient,
+            "subject": message.subject,
+            "text": message.body,
+            "status": message.status,
+            "created_at": _when(message.created_at),
+            "sent_at": _when(message.sent_at),
+        }
+        for message in messages
+    ]

@@ -726,3 +726,29 @@ def message_resend(*, message: Message, actor) -> Message:
             )
         _enqueue_after_commit([again])
     return again
+
+
+# --- Personal data (booking's privacy signals, see ``receivers``) ------------------
+
+# Messages still on their way (an erasure's cancellation notices) are kept until
+# sent; the next retention sweep deletes them.
+_ON_THEIR_WAY = (Status.PENDING, Status.SENDING)
+
+
+def messages_forget_citizens(*, citizen_ids: list[int]) -> int:
+    """Delete the messages of anonymised citizens, except those on their way;
+    return how many were deleted."""
+    return (
+        Message.objects.filter(appointment__citizen_id__in=citizen_ids)
+        .exclude(status__in=_ON_THEIR_WAY)
+        .delete()[0]
+    )
+
+
+def messages_delete_old(*, cutoff: datetime) -> int:
+    """Retention: delete the messages created before ``cutoff`` and those of
+    citizens anonymised since they were sent, except those on their way."""
+    done = Message.objects.exclude(status__in=_ON_THEIR_WAY)
+    old = done.filter(created_at__lt=cutoff).delete()[0]
+    erased = done.filter(appointment__citizen__anonymised_at__isnull=False).delete()[0]
+    return old + erased
