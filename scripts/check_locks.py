@@ -38,8 +38,10 @@ TEST_TOOLS = frozenset(
     {
         "factory-boy",
         "faker",
+        "grimp",
         "hypothesis",
         "ics",
+        "import-linter",
         "playwright",
         "pytest",
         "recurring-ical-events",
