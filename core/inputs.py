@@ -22,6 +22,7 @@ from django.db.models import Model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 FIRST_DAY = date(1900, 1, 1)
@@ -163,3 +164,14 @@ def parse_pk(model: type[Model], value) -> object:
         return model._meta.pk.to_python(value)
     except ValidationError:
         raise Http404 from None
+
+
+def safe_next_url(request, fallback: str) -> str:
+    """The ``next`` address posted or asked for, when it stays on this site
+    (else ``fallback``): a redirect never leads elsewhere."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

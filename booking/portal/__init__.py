@@ -11,6 +11,9 @@ The sidebar (``UNFOLD["SIDEBAR"]``) names its permission callbacks
 ``booking.portal.<name>``: they are re-exported here so that path stays.
 """
 
-from .views import has_agenda, may_book, may_enter_unavailability, may_redistribute
+from .agenda import has_agenda
+from .phone import may_book
+from .redistribution import may_redistribute
+from .unavailability import may_enter_unavailability
 
 __all__ = ["has_agenda", "may_book", "may_enter_unavailability", "may_redistribute"]

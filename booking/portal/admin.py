@@ -23,11 +23,20 @@ from core.admin_history import NoHistoryRevertMixin
 from core.inputs import parse_id
 from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
-from . import staffing_admin, views
+from . import (
+    agenda,
+    availability_editor,
+    desk,
+    feeds,
+    phone,
+    redistribution,
+    staffing_admin,
+    unavailability,
+)
 from .appointment_admin import AppointmentServiceAdminMixin
 from .citizen_admin import CitizenScopeAdminMixin
 from .citizen_merge_admin import CitizenMergeAdminMixin
-from .desk_admin import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
+from .desk import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
 from .resources import CitizenResource, VisitReasonResource
 
 STATUS_COLOURS = {
@@ -185,8 +194,31 @@ class AppointmentAdmin(
         return obj.status, obj.get_status_display()
 
 
+def register_pages(site) -> None:
+    """Add every portal page to the admin site (``admin:portal_*``)."""
+    pages = [
+        ("agenda/", agenda.agenda, "portal_agenda"),
+        ("agenda/events.json", agenda.agenda_events_json, "portal_agenda_events"),
+        ("agenda/day/", agenda.day_list, "portal_day_list"),
+        ("feed/", feeds.feed, "portal_feed"),
+        ("desk/mark/", desk.desk_mark, "portal_desk_mark"),
+        ("phone/", phone.phone_booking, "portal_phone"),
+        ("phone/citizens.json", phone.citizens_json, "portal_phone_citizens"),
+        ("phone/slots.json", phone.slots_json, "portal_phone_slots"),
+        ("unavailability/", unavailability.unavailability, "portal_unavailability"),
+        ("redistribution/", redistribution.redistribution, "portal_redistribution"),
+        (
+            "availability/",
+            availability_editor.availability_editor,
+            "portal_availability",
+        ),
+    ]
+    for route, view, name in pages:
+        site.register_view(route, view, name)
+
+
 # The agent portal's pages (agendas, phone booking, unavailability…).
-views.register(admin.site)
+register_pages(admin.site)
 
 # The admins of the rows that decide availability, aware of the appointments a
 # change hits (staffing_admin.py): last, once every admin is registered.

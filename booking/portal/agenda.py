@@ -383,3 +383,11 @@ def day_list(request):
         "mark_url": reverse("admin:portal_desk_mark"),
     }
     return TemplateResponse(request, "portal/day_list.html", context)
+
+
+# Sidebar permission callback (core/navigation.py, via booking.portal).
+
+
+def has_agenda(request) -> bool:
+    """Staff who receive citizens (they have an agent record)."""
+    return agent_of(request.user) is not None

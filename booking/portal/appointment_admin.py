@@ -41,8 +41,8 @@ from booking.services import (
 from core.inputs import parse_id
 from staffing.models import Agent
 
-from .desk_admin import back_to_appointment
-from .views import redistributable_appointments
+from .desk import back_to_appointment
+from .redistribution import redistributable_appointments
 
 # What only the services change; shown read-only on the change form.
 SCHEDULING_FIELDS = (

@@ -10,13 +10,20 @@ a 404. Only the agent and administrators see the address
 carries the agent's active appointments from 30 days ago to 180 days ahead,
 with the citizen's name and the reason only: no e-mail nor phone number in a
 URL that calendar apps keep and sync.
+
+The portal's page (``feed``) shows the agent the address and renews it.
 """
 
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpResponse, HttpResponseGone
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -26,6 +33,10 @@ from booking.ics import calendar_text, clean_text, local_time, new_calendar, one
 from booking.models import Appointment
 from core.models import Commune
 from staffing.models import Agent, RetiredFeedToken, feed_token_digest
+from staffing.scopes import feed_agents
+from staffing.services import agent_feed_token_regenerate
+
+from . import agenda
 
 PAST = timedelta(days=30)
 FUTURE = timedelta(days=180)
@@ -120,3 +131,52 @@ def _gone_or_404(token: str):
     response = HttpResponseGone(body + "\n", content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- The feed's page in the portal (R14) ------------------------------------------
+
+
+@permission_required("booking.view_appointment", raise_exception=True)
+def feed(request):
+    """The agent's private feed URL, and a button that revokes it (one POST).
+
+    Only the agent and administrators see it (``staffing.scopes.feed_agents``):
+    the address alone opens the agenda.
+    """
+    agents = feed_agents(
+        Agent.objects.filter(is_active=True)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name"),
+        request.user,
+    )
+    if request.GET.get("agent") or request.POST.get("agent"):
+        agent_id = request.POST.get("agent") or request.GET.get("agent")
+        agent = agents.filter(pk=agenda._int(agent_id)).first()
+    else:
+        # Their own feed; an administrator without one starts on the first agent.
+        agent = agenda.agent_of(request.user) or agents.first()
+    if agent is None:
+        raise Http404
+    if request.method == "POST":
+        agent_feed_token_regenerate(agent=agent, actor=request.user)
+        if agent.user_id == request.user.pk:
+            done = _("A new address was made: the old one no longer works.")
+        else:
+            done = _(
+                "A new address was made: the old one no longer works. "
+                "%(agent)s will receive the new one by e-mail."
+            ) % {"agent": agent}
+        messages.success(request, done)
+        return redirect(f"{reverse('admin:portal_feed')}?agent={agent.pk}")
+    url = request.build_absolute_uri(
+        reverse("agent_feed", kwargs={"token": agent.feed_token})
+    )
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Agenda feed"),
+        "agent": agent,
+        "feed_url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[-1],
+        "agents": agents if agents.count() > 1 else [],
+    }
+    return TemplateResponse(request, "portal/feed.html", context)

@@ -611,3 +611,10 @@ def _attach(error: ValidationError, form, new_form) -> None:
             new_form.add_error(field, errors)
         else:
             form.add_error(None, errors)
+
+
+# Sidebar permission callback (core/navigation.py, via booking.portal).
+
+
+def may_book(request) -> bool:
+    return request.user.has_perm("booking.add_appointment")

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from booking.models import Appointment
-from booking.portal.views import free_colleagues
+from booking.portal.redistribution import free_colleagues
 from booking.services import reassignable_agents
 from tests.factories import AvailabilityExceptionFactory, local
 

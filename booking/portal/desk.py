@@ -1,6 +1,7 @@
-"""The portal's additions to the appointment and citizen admins: desk marks
-(arrived / done / no-show), handing appointments to another agent (R21), and
-the list of a citizen's appointments on his or her page.
+"""The desk: the portal's additions to the appointment and citizen admins —
+desk marks (arrived / done / no-show), handing appointments to another agent
+(R21), the list of a citizen's appointments on his or her page — and the day
+list's buttons that mark one appointment (``desk_mark``).
 
 Actions only call ``booking.services``; each keeps to the rows the admin's
 ``get_queryset`` already limits to the user's services.
@@ -8,18 +9,22 @@ Actions only call ``booking.services``; each keeps to the rows the admin's
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 from unfold.admin import TabularInline
 from unfold.decorators import action
 
 from booking.models import Appointment
 from booking.services import BookingError, appointment_mark
-from core.inputs import parse_id
+from core.inputs import parse_id, safe_next_url
 from staffing.scopes import visible_to
+
+from . import agenda
 
 DESK_LABELS = {
     "arrived": _("Mark as arrived"),
@@ -200,3 +205,26 @@ class CitizenAppointmentInline(TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- The day list's buttons ------------------------------------------------------
+
+DESK_STATUSES = {"arrived", Appointment.Status.DONE, Appointment.Status.NO_SHOW}
+
+
+@require_POST
+@permission_required("booking.change_appointment", raise_exception=True)
+def desk_mark(request):
+    """Mark one appointment arrived, done or no-show (the day list's buttons)."""
+    status = request.POST.get("status", "")
+    if status not in DESK_STATUSES:
+        raise Http404
+    appointment = get_object_or_404(
+        agenda.visible_appointments(request.user),
+        pk=parse_id(request.POST.get("appointment")) or 0,
+    )
+    try:
+        appointment_mark(appointment=appointment, status=status, actor=request.user)
+    except BookingError as error:
+        messages.error(request, error.message)
+    return redirect(safe_next_url(request, reverse("admin:portal_day_list")))
