@@ -46,3 +46,30 @@ def test_the_next_run_is_today_or_tomorrow_in_local_time():
     assert next_run_at(17, morning) == local(morning.date(), 17)
     assert next_run_at(17, evening) == local(datetime(2027, 3, 28).date(), 17)
     assert timezone.localtime(next_run_at(17, evening)).utcoffset().seconds == 7200
+
+
+def test_every_scheduled_and_queued_task_path_imports():
+    """django-q2 stores dotted paths (Schedule.func, queued tasks): a module
+    moved without its path being updated would fail only in production."""
+    from django.utils.module_loading import import_string
+
+    from messaging.schedules import SCHEDULES
+
+    for options in SCHEDULES.values():
+        assert callable(import_string(options["func"])), options["func"]
+    assert callable(import_string("messaging.tasks.send_message"))
+
+
+def test_installing_again_updates_a_stored_path_that_moved(db):
+    """A task whose dotted path changed in a release: ``install_schedules``
+    (run at every upgrade, docs/deployment.md) rewrites the stored row."""
+    install_schedules()
+    Schedule.objects.filter(name="Privacy sweep").update(
+        func="booking.tasks.privacy_sweep"
+    )
+
+    install_schedules()
+
+    assert Schedule.objects.get(name="Privacy sweep").func == (
+        "messaging.tasks.privacy_sweep"
+    )
