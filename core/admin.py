@@ -6,13 +6,26 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from .admin_base import HistoryAdmin
+from . import account_views
+from .admin_base import HistoryAdmin, invite_users
 from .models import Commune
+from .roles import is_administrator
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
+
+# Pages of staff without a session (core/account_views.py): the login page's
+# "Forgotten your password?" button (unfold shows it when this name exists)
+# and the page an invitation or reset link opens.
+admin.site.register_open_view(
+    "password/forgot/", account_views.password_forgot, "admin_password_reset"
+)
+admin.site.register_open_view(
+    "password/set/<str:token>/", account_views.password_set, "password_set"
+)
 
 
 @admin.register(User)
@@ -29,6 +42,17 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
         "is_active",
     ]
     list_filter = ["is_staff", "is_active", "groups"]
+    actions = ["invite"]
+
+    def has_invite_permission(self, request) -> bool:
+        return is_administrator(request.user)
+
+    @action(
+        description=_("Send an invitation to choose a password"),
+        permissions=["invite"],
+    )
+    def invite(self, request, queryset):
+        invite_users(self, request, list(queryset))
 
 
 @admin.register(Group)

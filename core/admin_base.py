@@ -1,5 +1,6 @@
 """Building blocks shared by every app's admin: one base class, the import rule."""
 
+from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import (
     NotRelationField,
@@ -19,6 +20,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm
 
+from . import accounts
 from .imports import (
     ImportRefused,
     LimitedImportForm,
@@ -275,3 +277,38 @@ class ImportExportHistoryAdmin(
         """Whoever may see the list exports it: the export reads ``get_queryset``,
         so it holds only the rows the user sees."""
         return self.has_view_permission(request)
+
+
+def invite_users(modeladmin, request, users) -> None:
+    """Send each login a link to choose a password; report who was skipped.
+
+    Shared by the users' and the agents' lists (``invite`` actions)."""
+    try:
+        invited, skipped = accounts.users_invite(users=users, actor=request.user)
+    except OSError as error:  # the mail server refused or is unreachable
+        modeladmin.message_user(
+            request,
+            _("The invitations could not be sent: %(error)s") % {"error": error},
+            messages.ERROR,
+        )
+        return
+    if invited:
+        modeladmin.message_user(
+            request,
+            _("Invitation sent to %(names)s: the link works once, for %(hours)s hours.")
+            % {
+                "names": ", ".join(user.get_username() for user in invited),
+                "hours": int(accounts.link_max_age().total_seconds() // 3600),
+            },
+            messages.SUCCESS,
+        )
+    if skipped:
+        modeladmin.message_user(
+            request,
+            _(
+                "No invitation for %(names)s: no e-mail address, or the login "
+                "is disabled."
+            )
+            % {"names": ", ".join(user.get_username() for user in skipped)},
+            messages.WARNING,
+        )

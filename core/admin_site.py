@@ -27,11 +27,19 @@ class RendezVousAdminSite(UnfoldAdminSite):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._extra_views: list[tuple[str, Callable, str]] = []
+        self._open_views: list[tuple[str, Callable, str]] = []
         self._dashboard_blocks: dict[str, Callable[[HttpRequest, dict], None]] = {}
 
     def register_view(self, route: str, view: Callable, name: str) -> None:
         """Serve ``view`` at /admin/<route>, named ``admin:<name>``, staff only."""
         self._extra_views.append((route, view, name))
+
+    def register_open_view(self, route: str, view: Callable, name: str) -> None:
+        """Serve ``view`` at /admin/<route>, named ``admin:<name>``, *without*
+        the admin's login check: for the pages of someone who has no session
+        yet ("forgot password", a link from an e-mail). The view checks its
+        own key (a token) and keeps the admin's look and security headers."""
+        self._open_views.append((route, view, name))
 
     def register_dashboard_block(
         self, name: str, block: Callable[[HttpRequest, dict], None]
@@ -53,7 +61,10 @@ class RendezVousAdminSite(UnfoldAdminSite):
             path(route, self.admin_view(view), name=name)
             for route, view, name in self._extra_views
         ]
-        return extra + super().get_urls()
+        open_views = [
+            path(route, view, name=name) for route, view, name in self._open_views
+        ]
+        return open_views + extra + super().get_urls()
 
 
 def environment_callback(request) -> list[str] | None:

@@ -217,6 +217,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a slot search's result may be served from the shared cache (seconds;
+# booking/slot_cache.py says how it is invalidated). Off without Redis: a
+# per-process cache would not see the other processes' bookings.
+SLOT_CACHE_SECONDS = env.int("SLOT_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 
 Q_CLUSTER = {
     "name": "rendezvous",
@@ -379,6 +383,8 @@ RATE_LIMITS = {
     "search": (env.int("RATE_LIMIT_SEARCH", default=60), 60),
     "book": (env.int("RATE_LIMIT_BOOK", default=10), 60),
     "manage": (env.int("RATE_LIMIT_MANAGE", default=30), 60),
+    # "Forgot password" requests per client address and quarter of an hour.
+    "password": (env.int("RATE_LIMIT_PASSWORD", default=5), 900),
 }
 
 # Upcoming active appointments one citizen may hold per service (0: no limit).
@@ -405,8 +411,12 @@ PRIVACY_SWEEP_HOUR = env.int("PRIVACY_SWEEP_HOUR", default=3)
 
 # --- Third-party apps --------------------------------------------------------
 
-# Magic links (R13): tokens are scoped per appointment and expire; see booking.
-SESAME_MAX_AGE = 60 * 60 * 24 * 183
+# Staff links sent by e-mail (django-sesame; core/accounts.py): an invitation
+# or a password reset works for STAFF_LINK_HOURS (at most 24), once. Every
+# token has an age (a per-use max_age needs SESAME_MAX_AGE set); the citizens'
+# personal links are booking/links.py's, not django-sesame's.
+STAFF_LINK_HOURS = min(env.int("STAFF_LINK_HOURS", default=24), 24)
+SESAME_MAX_AGE = timedelta(hours=STAFF_LINK_HOURS)
 IMPORT_EXPORT_USE_TRANSACTIONS = True  # an invalid file writes nothing
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # The largest spreadsheet an import reads (core.imports; 0: no limit): a file of

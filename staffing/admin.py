@@ -4,17 +4,21 @@ import copy
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.forms import ConfirmImportForm
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.contrib.import_export.forms import ImportForm
+from unfold.decorators import action
 
-from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
+from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin, invite_users
 from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
 from core.roles import is_administrator
@@ -248,13 +252,37 @@ class AgentConfirmImportForm(ConfirmImportForm):
     )
 
 
+# Django marks an unusable password (an imported login's) with a leading "!".
+WITHOUT_PASSWORD = Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+
+
+class PasswordFilter(admin.SimpleListFilter):
+    """Logins still without a password (imported, not yet invited or not
+    yet through their invitation)."""
+
+    title = _("password")
+    parameter_name = "password"
+
+    def lookups(self, request, model_admin):
+        return [("none", _("not chosen yet")), ("set", _("chosen"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(WITHOUT_PASSWORD)
+        if self.value() == "set":
+            return queryset.exclude(WITHOUT_PASSWORD)
+        return queryset
+
+
 @admin.register(Agent)
 class AgentAdmin(ImportExportHistoryAdmin):
     resource_classes = [AgentResource]
     import_form_class = AgentImportForm
     confirm_form_class = AgentConfirmImportForm
     list_display = ["__str__", "title", "service_list", "is_active"]
-    list_filter = ["is_active", ("services", RelatedDropdownFilter)]
+    list_filter = ["is_active", PasswordFilter, ("services", RelatedDropdownFilter)]
+    # An administrator sends the agents a link to choose their password (issue 23).
+    actions = ["invite"]
     search_fields = ["user__last_name", "user__first_name", "user__username", "title"]
     autocomplete_fields = ["user"]
     # The feed token is a secret that opens the agent's agenda: never a form
@@ -285,6 +313,42 @@ class AgentAdmin(ImportExportHistoryAdmin):
     @admin.display(description=_("services"))
     def service_list(self, obj) -> str:
         return ", ".join(service.name for service in obj.services.all())
+
+    def has_invite_permission(self, request) -> bool:
+        return is_administrator(request.user)
+
+    @action(
+        description=_("Send an invitation to choose a password"),
+        permissions=["invite"],
+    )
+    def invite(self, request, queryset):
+        invite_users(self, request, [agent.user for agent in queryset])
+
+    def process_result(self, result, request):
+        """After an import, offer to invite the agents still without a password
+        (an imported login has none)."""
+        response = super().process_result(result, request)
+        waiting = Agent.objects.filter(WITHOUT_PASSWORD, user__is_active=True).count()
+        if waiting:
+            url = reverse("admin:staffing_agent_changelist") + "?password=none"
+            self.message_user(
+                request,
+                format_html(
+                    '{} <a class="underline" href="{}">{}</a>',
+                    ngettext(
+                        "%(count)s agent has no password yet: select it and "
+                        "choose “Send an invitation to choose a password”.",
+                        "%(count)s agents have no password yet: select them and "
+                        "choose “Send an invitation to choose a password”.",
+                        waiting,
+                    )
+                    % {"count": waiting},
+                    url,
+                    _("Show them"),
+                ),
+                messages.INFO,
+            )
+        return response
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
