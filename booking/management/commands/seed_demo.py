@@ -1,488 +1,94 @@
-"""Load a realistic demo commune: services, agents, schedules, citizens, bookings.
+"""Load the demo commune: the rows of ``fixtures/``, plus what depends on today.
 
 ``python manage.py seed_demo`` is what ``make run`` calls before starting the
-site. It is idempotent: once a service exists it loads nothing and only prints
+site. It loads once: when a service exists it loads nothing and only prints
 the demo logins. It refuses to run when DEBUG is off unless given ``--force``:
-the demo logins' passwords are their usernames (admin/admin). Everything is
-generated from a fixed seed and from today's date, so two runs on the same day
-produce the same data.
+the demo logins' passwords are their usernames (admin/admin).
 
-This is fixture loading, not business logic: rows are written directly (with
-``bulk_create`` for the bulky ones) instead of going through
-``booking/services.py``, so no domain signal is sent and no message goes out.
-The generator itself guarantees what the services would check: appointments
-lie inside their agent's openings and never overlap one another.
+What the commune *is* lives in readable files under ``fixtures/`` (its
+README): the commune and its branding, services, staff and their memberships,
+typical weeks, visit reasons and their texts, closures and absences. This
+command adds what depends on the day it runs:
+
+* the rows of ``fixtures/around_today.yaml`` move around today (:func:`place`);
+* the three demo logins get their username as password;
+* citizens, generated from a fixed seed;
+* appointments from four weeks before today to four weeks after, at the times
+  the availability engine finds free: ``booking.slots`` loads the calendars,
+  ``staffing.availability`` computes the slots (:func:`free_starts`).
+
+Two runs on the same day (on empty databases) produce the same data. This is
+fixture loading, not business logic: rows are written directly (appointments
+with ``bulk_create``) instead of going through ``booking/services.py``, so no
+domain signal is sent and no message goes out. The engine guarantees what the
+services would check: appointments lie in their agent's free time, on the
+service's grid, and never overlap one another, buffers included.
 """
 
 import random
 import unicodedata
-from collections import defaultdict
-from dataclasses import dataclass, field
+from bisect import bisect_left
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.core import serializers
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
 from django.utils import timezone
 from stdnum.be import nn
 
 from booking.models import Appointment, Citizen, VisitReason
-from core.models import Commune
-from core.roles import ADMINISTRATOR, AGENT, SERVICE_MANAGER
+from booking.slots import load_service_calendars
+from staffing import availability
 from staffing.closures import belgian_public_holidays
-from staffing.models import (
-    Agent,
-    AvailabilityException,
-    Closure,
-    Membership,
-    Service,
-    TypicalWeek,
-    TypicalWeekRange,
-)
+from staffing.models import Agent, AvailabilityException, Closure, Service
 
 SEED = 20261129
-BRUSSELS = ZoneInfo("Europe/Brussels")
-DOMAIN = "demo-sur-meuse.be"
 DAYS_AROUND_TODAY = 28  # appointments from today - 28 to today + 28
 CITIZEN_COUNT = 200
 NATIONAL_NUMBER_COUNT = 30
 
-MON, TUE, WED, THU, FRI, SAT = range(6)
-MORNING = (time(8, 30), time(12, 0))
-AFTERNOON = (time(13, 0), time(16, 0))
-LATE_OPENING = (time(16, 0), time(19, 0))
-SATURDAY_MORNING = (time(9, 0), time(12, 0))
+# The files of fixtures/, in load order (fixtures/README.md).
+FIXTURES = (
+    "commune.yaml",
+    "services.yaml",
+    "staff.yaml",
+    "typical_weeks.yaml",
+    "visit_reasons.yaml",
+    "around_today.yaml",
+)
+DATED_FIXTURE = "around_today.yaml"
+# The day the dates of around_today.yaml are written for.
+REFERENCE_DAY = date(2025, 3, 3)
 
-# Printed at the end of every run; ``make run`` relies on these lines.
+# Printed at the end of every run; ``make run`` relies on these lines. Their
+# passwords are their usernames.
 DEMO_LOGINS = (
     ("administrator", "admin"),
     ("service manager", "manager"),
     ("agent", "agent"),
 )
 
-# --------------------------------------------------------------------------
-# The commune and its services
-# --------------------------------------------------------------------------
-
-COMMUNE = {
-    "name": "Commune de Démo-sur-Meuse",
-    "website_url": f"https://www.{DOMAIN}",
-    "contact_email": f"info@{DOMAIN}",
-    "contact_phone": "081 23 45 00",
-    # The module links its own privacy page in the footer: no second one here.
-    "footer_links": f"Accessibilité | https://www.{DOMAIN}/accessibilite",
+# How often the generator picks each visit reason of fixtures/visit_reasons.yaml
+# (by primary key) among those of its service that fit; 1 when not listed.
+REASON_WEIGHTS = {
+    1: 5,  # Carte d'identité électronique (eID)
+    2: 2,  # Passeport
+    3: 2,  # Permis de conduire
+    4: 3,  # Changement d'adresse
+    5: 2,  # Certificats et extraits
+    6: 3,  # Déclaration de naissance
+    7: 2,  # Déclaration de mariage
+    10: 4,  # Renouvellement du titre de séjour
+    11: 2,  # Déclaration d'arrivée
+    13: 3,  # Consultation d'un projet avant dépôt de permis
+    14: 2,  # Consultation d'un dossier de permis
 }
-
-TOWN_HALL = "Place communale 1, 5000 Démo-sur-Meuse"
-
-SERVICES = (
-    {
-        "slug": "population",
-        "name": "Population",
-        "order": 1,
-        "description": (
-            "Cartes d'identité, passeports, permis de conduire, changements "
-            "d'adresse et certificats. Le service vous reçoit uniquement sur "
-            "rendez-vous, avec une ouverture tardive le jeudi jusqu'à 19 h."
-        ),
-        "address": TOWN_HALL,
-        "email": f"population@{DOMAIN}",
-        "phone": "081 23 45 10",
-    },
-    {
-        "slug": "etat-civil",
-        "name": "État civil",
-        "order": 2,
-        "description": (
-            "Naissances, reconnaissances, mariages, cohabitations légales et "
-            "décès. Prévoyez le temps nécessaire : certains actes demandent "
-            "la présence des deux partenaires."
-        ),
-        "address": TOWN_HALL,
-        "email": f"etat-civil@{DOMAIN}",
-        "phone": "081 23 45 20",
-    },
-    {
-        "slug": "etrangers",
-        "name": "Étrangers",
-        "order": 3,
-        "description": (
-            "Séjour des ressortissants étrangers : inscriptions, titres de "
-            "séjour et regroupement familial. Permanences le mardi et le "
-            "jeudi après-midi."
-        ),
-        "address": TOWN_HALL,
-        "email": f"etrangers@{DOMAIN}",
-        "phone": "081 23 45 30",
-        "citizens_choose_agent": False,
-        "needs_confirmation": False,
-        "requires_national_number": True,
-        "min_notice_hours": 24,
-    },
-    {
-        "slug": "urbanisme",
-        "name": "Urbanisme",
-        "order": 4,
-        "description": (
-            "Permis d'urbanisme, renseignements urbanistiques et consultation "
-            "des dossiers. Vous choisissez votre conseiller ; le service "
-            "confirme chaque rendez-vous après avoir préparé votre dossier."
-        ),
-        "address": "Rue de l'Administration 12, 5000 Démo-sur-Meuse",
-        "email": f"urbanisme@{DOMAIN}",
-        "phone": "081 23 45 40",
-        "citizens_choose_agent": True,
-        "needs_confirmation": True,
-        "slot_minutes": 30,
-        "min_notice_hours": 48,
-    },
-)
-
-# --------------------------------------------------------------------------
-# Staff: the three demo logins, then agents without a password
-# --------------------------------------------------------------------------
-
-ADMIN_USER = {
-    "username": "admin",
-    "first_name": "Claire",
-    "last_name": "Delvaux",
-    "email": f"admin@{DOMAIN}",
-}
-
-# username, first name, last name, job title, colour, group, {service: role}
-MEMBER = Membership.Role.MEMBER
-MANAGER = Membership.Role.MANAGER
-# fmt: off
-AGENTS = (
-    ("manager", "Sophie", "Lambert", "Cheffe de service", "#1d4ed8",
-     SERVICE_MANAGER, {"population": MANAGER, "etat-civil": MEMBER}),
-    ("agent", "Julie", "Renard", "Employée d'administration", "#059669",
-     AGENT, {"population": MEMBER}),
-    ("m.dubois", "Marc", "Dubois", "Employé d'administration", "#d97706",
-     AGENT, {"population": MEMBER}),
-    ("n.claes", "Nathalie", "Claes", "Assistante administrative", "#db2777",
-     AGENT, {"population": MEMBER}),
-    ("c.martin", "Caroline", "Martin", "Attachée", "#7c3aed",
-     AGENT, {"etat-civil": MANAGER}),
-    ("t.janssens", "Thomas", "Janssens", "Employé d'administration", "#0891b2",
-     AGENT, {"etat-civil": MEMBER}),
-    ("a.mertens", "Anne", "Mertens", "Attachée", "#dc2626",
-     AGENT, {"etrangers": MANAGER}),
-    ("y.benali", "Yasmina", "Benali", "Employée d'administration", "#65a30d",
-     AGENT, {"etrangers": MEMBER}),
-    ("k.vandenberghe", "Kevin", "Van den Berghe", "Assistant administratif",
-     "#4f46e5", AGENT, {"etrangers": MEMBER}),
-    ("f.lejeune", "François", "Lejeune", "Conseiller en aménagement du territoire",
-     "#b45309", AGENT, {"urbanisme": MANAGER}),
-    ("e.wouters", "Émilie", "Wouters", "Attachée", "#0f766e",
-     AGENT, {"urbanisme": MEMBER}),
-)
-
-# username, service, repeat every (weeks), label, ((weekday, start, end), ...).
-# Most agents also work in the back office, so each receives the public only a
-# few half-days a week. An agent in two services (the manager) has disjoint
-# ranges in each.
-SCHEDULES = (
-    ("manager", "population", 1, "Horaire habituel",
-     ((TUE, *MORNING), (THU, *MORNING))),
-    ("manager", "etat-civil", 1, "Renfort à l'état civil",
-     ((MON, *AFTERNOON), (FRI, *MORNING))),
-    ("agent", "population", 1, "Horaire habituel",
-     ((MON, *MORNING), (TUE, *AFTERNOON), (THU, *LATE_OPENING), (FRI, *MORNING))),
-    ("m.dubois", "population", 1, "Horaire habituel",
-     ((MON, *MORNING), (WED, *MORNING), (FRI, *MORNING))),
-    ("n.claes", "population", 1, "Horaire habituel",
-     ((TUE, *MORNING), (THU, *AFTERNOON))),
-    ("n.claes", "population", 2, "Samedi matin (une semaine sur deux)",
-     ((SAT, *SATURDAY_MORNING),)),
-    ("c.martin", "etat-civil", 1, "Horaire habituel",
-     ((MON, *MORNING), (WED, *MORNING), (THU, *AFTERNOON))),
-    ("t.janssens", "etat-civil", 1, "Horaire habituel",
-     ((TUE, *MORNING), (WED, *MORNING), (FRI, *MORNING))),
-    ("a.mertens", "etrangers", 1, "Permanences",
-     ((TUE, *AFTERNOON), (THU, *AFTERNOON))),
-    ("y.benali", "etrangers", 1, "Permanences",
-     ((TUE, *AFTERNOON), (THU, *AFTERNOON))),
-    ("k.vandenberghe", "etrangers", 1, "Permanence",
-     ((TUE, *AFTERNOON),)),
-    ("f.lejeune", "urbanisme", 1, "Horaire habituel",
-     ((TUE, *MORNING), (THU, *AFTERNOON))),
-    ("e.wouters", "urbanisme", 1, "Horaire habituel",
-     ((MON, *MORNING), (WED, *AFTERNOON))),
-)
-# fmt: on
-
-# --------------------------------------------------------------------------
-# Visit reasons: (service, name, duration, buffer, weight, extra fields)
-# ``weight`` only steers how often the generator picks the reason.
-# --------------------------------------------------------------------------
-
-REASONS = (
-    (
-        "population",
-        "Carte d'identité électronique (eID)",
-        20,
-        0,
-        5,
-        {
-            "screen_information": (
-                "Carte d'identité électronique : 25,70 € (procédure normale, "
-                "3 semaines). Apportez une photo récente conforme aux normes "
-                "OACI (fond clair, visage dégagé, sans lunettes) et votre "
-                "ancienne carte."
-            ),
-            "message_information": (
-                "N'oubliez pas votre photo OACI et votre ancienne carte. "
-                "Paiement par Bancontact de préférence."
-            ),
-        },
-    ),
-    (
-        "population",
-        "Passeport",
-        20,
-        0,
-        2,
-        {
-            "screen_information": (
-                "Passeport adulte : 90,00 € ; mineur : 45,00 € (procédure "
-                "normale). Apportez votre carte d'identité, votre ancien "
-                "passeport et une photo OACI récente. Les mineurs viennent "
-                "avec un parent."
-            ),
-            "message_information": (
-                "Apportez votre carte d'identité, l'ancien passeport et une photo OACI."
-            ),
-        },
-    ),
-    (
-        "population",
-        "Permis de conduire (format carte bancaire)",
-        15,
-        0,
-        2,
-        {
-            "screen_information": (
-                "Permis de conduire : 30,00 €. Apportez votre carte "
-                "d'identité, votre ancien permis ou votre permis provisoire, "
-                "et une photo OACI. Pour le groupe 2 : le certificat médical."
-            ),
-            "message_information": (
-                "Apportez votre carte d'identité, l'ancien permis et une photo."
-            ),
-        },
-    ),
-    (
-        "population",
-        "Changement d'adresse",
-        15,
-        0,
-        3,
-        {
-            "screen_information": (
-                "Gratuit. Venez avec la carte d'identité de chaque personne "
-                "majeure qui déménage et, si vous êtes locataire, votre bail. "
-                "Un agent de quartier passera ensuite vérifier la résidence."
-            ),
-            "message_information": (
-                "Apportez les cartes d'identité de tous les adultes du ménage."
-            ),
-        },
-    ),
-    (
-        "population",
-        "Certificats et extraits (composition de ménage, résidence…)",
-        10,
-        0,
-        2,
-        {
-            "screen_information": (
-                "La plupart des certificats sont gratuits et disponibles en "
-                "ligne via Mon DOSSIER. Au guichet : 3,00 € par document. "
-                "Apportez votre carte d'identité."
-            ),
-            "message_information": "Apportez votre carte d'identité.",
-        },
-    ),
-    (
-        "etat-civil",
-        "Déclaration de naissance",
-        30,
-        0,
-        3,
-        {
-            "screen_information": (
-                "Dans les 15 jours qui suivent la naissance. Apportez "
-                "l'attestation de naissance de la maternité, les cartes "
-                "d'identité des parents et, s'il y a lieu, la reconnaissance "
-                "prénatale."
-            ),
-            "message_information": (
-                "Les deux parents sont les bienvenus ; l'un des deux suffit "
-                "s'ils sont mariés."
-            ),
-        },
-    ),
-    (
-        "etat-civil",
-        "Déclaration de mariage",
-        45,
-        5,
-        2,
-        {
-            "screen_information": (
-                "Les deux futurs époux doivent être présents, avec leur carte "
-                "d'identité. Copie d'acte de naissance si vous êtes né à "
-                "l'étranger. La déclaration se fait au plus tôt six mois "
-                "avant le mariage."
-            ),
-            "message_information": (
-                "Venez à deux, avec vos cartes d'identité et, si vous êtes "
-                "nés à l'étranger, vos actes de naissance légalisés."
-            ),
-        },
-    ),
-    (
-        "etat-civil",
-        "Reconnaissance prénatale",
-        30,
-        5,
-        1,
-        {
-            "screen_information": (
-                "Gratuit. Les deux parents se présentent avec leur carte "
-                "d'identité et une attestation de grossesse du médecin ou de "
-                "la sage-femme."
-            ),
-            "message_information": ("Venez à deux, avec l'attestation de grossesse."),
-        },
-    ),
-    (
-        "etat-civil",
-        "Déclaration de décès",
-        30,
-        0,
-        1,
-        {
-            "online_bookable": False,
-            "screen_information": (
-                "Généralement faite par l'entreprise de pompes funèbres, qui "
-                "prend rendez-vous par téléphone. Apportez le certificat de "
-                "décès et la carte d'identité du défunt."
-            ),
-            "message_information": (
-                "Apportez le certificat de décès et la carte d'identité du défunt."
-            ),
-        },
-    ),
-    (
-        "etrangers",
-        "Renouvellement du titre de séjour",
-        30,
-        5,
-        4,
-        {
-            "screen_information": (
-                "Carte électronique pour étrangers : 25,70 € (carte A, B, F…). "
-                "Apportez votre carte actuelle, votre passeport et une photo "
-                "OACI récente."
-            ),
-            "message_information": (
-                "Apportez votre titre de séjour actuel, votre passeport et "
-                "une photo OACI."
-            ),
-        },
-    ),
-    (
-        "etrangers",
-        "Déclaration d'arrivée (citoyen de l'Union européenne)",
-        45,
-        5,
-        2,
-        {
-            "screen_information": (
-                "Apportez votre carte d'identité ou passeport, votre bail ou "
-                "titre de propriété et la preuve de votre activité (contrat "
-                "de travail, inscription dans une école…)."
-            ),
-            "message_information": (
-                "Apportez votre pièce d'identité, votre bail et la preuve de "
-                "votre activité en Belgique."
-            ),
-        },
-    ),
-    (
-        "etrangers",
-        "Demande de regroupement familial",
-        60,
-        5,
-        1,
-        {
-            "needs_confirmation": True,
-            "screen_information": (
-                "Redevance administrative fédérale : 240,00 € à payer avant le "
-                "dépôt. Apportez le passeport, les actes d'état civil "
-                "légalisés et traduits, la preuve de revenus, le bail et "
-                "l'attestation d'assurance maladie. Le service vérifie votre "
-                "dossier avant de confirmer le rendez-vous."
-            ),
-            "message_information": (
-                "Documents légalisés et traduits obligatoires. Le rendez-vous "
-                "est confirmé après vérification de votre demande."
-            ),
-        },
-    ),
-    (
-        "urbanisme",
-        "Consultation d'un projet avant dépôt de permis",
-        60,
-        0,
-        3,
-        {
-            "screen_information": (
-                "Gratuit. Apportez vos plans, même provisoires, des photos du "
-                "bien et l'extrait cadastral si vous l'avez."
-            ),
-            "message_information": (
-                "Envoyez vos plans à urbanisme@demo-sur-meuse.be au moins "
-                "deux jours avant le rendez-vous."
-            ),
-        },
-    ),
-    (
-        "urbanisme",
-        "Consultation d'un dossier de permis",
-        30,
-        0,
-        2,
-        {
-            "screen_information": (
-                "Consultation des dossiers pendant l'enquête publique ou de "
-                "votre propre dossier. Apportez votre carte d'identité et la "
-                "référence du dossier."
-            ),
-            "message_information": "Pensez à la référence du dossier.",
-        },
-    ),
-    (
-        "urbanisme",
-        "Renseignements urbanistiques",
-        30,
-        5,
-        1,
-        {
-            "screen_information": (
-                "Lettre de renseignements urbanistiques : 50,00 € par "
-                "parcelle. Apportez l'extrait cadastral et, pour un notaire, "
-                "le mandat du vendeur."
-            ),
-            "message_information": "Apportez l'extrait cadastral.",
-        },
-    ),
-)
 
 # --------------------------------------------------------------------------
 # Citizens: name pools by origin (male first names, female first names,
@@ -605,51 +211,16 @@ FAR_OCCUPANCY = 0.16  # four weeks ahead: still filling up
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class Calendar:
-    """What the appointment generator needs to know about openings and closures."""
+def local_midnight(day: date) -> datetime:
+    """The start of ``day`` in the commune's time zone, aware."""
+    return datetime.combine(day, time(), tzinfo=timezone.get_default_timezone())
 
-    today: date
-    now: datetime
-    first_day: date
-    last_day: date
-    closed_days: set[date] = field(default_factory=set)  # whole commune
-    service_closed_days: dict[int, set[date]] = field(
-        default_factory=lambda: defaultdict(set)
+
+def day_window(first_day: date, last_day: date) -> availability.Interval:
+    """The local days from ``first_day`` to ``last_day``, inclusive."""
+    return availability.Interval(
+        local_midnight(first_day), local_midnight(last_day + timedelta(days=1))
     )
-    # (agent id, service id, day) -> extra opening ranges in minutes of the day
-    extra_openings: dict[tuple[int, int, date], list[tuple[int, int]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-    # agent id -> day -> busy ranges in minutes (appointment + buffer, absences)
-    busy: dict[int, dict[date, list[tuple[int, int]]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
-    )
-
-
-def monday_of(day: date) -> date:
-    """The Monday of the week containing ``day``."""
-    return day - timedelta(days=day.weekday())
-
-
-def at(day: date, moment: time) -> datetime:
-    """An aware Brussels datetime for a local wall-clock time on ``day``."""
-    return datetime.combine(day, moment, tzinfo=BRUSSELS)
-
-
-def minutes(moment: time) -> int:
-    """Minutes since midnight of a wall-clock time."""
-    return moment.hour * 60 + moment.minute
-
-
-def clock(value: int) -> time:
-    """The wall-clock time ``value`` minutes after midnight."""
-    return time(value // 60, value % 60)
-
-
-def ceil_to_grid(value: int, grid: int) -> int:
-    """Round minutes since midnight up to the service's slot grid."""
-    return -(-value // grid) * grid
 
 
 def ascii_slug(text: str) -> str:
@@ -686,226 +257,114 @@ def print_logins(write) -> None:
 
 
 # --------------------------------------------------------------------------
-# Loaders
+# The fixtures, and the rows dated around today
 # --------------------------------------------------------------------------
 
 
-def load_commune() -> None:
-    """Name the commune and fill its contact details."""
-    commune = Commune.objects.get_solo()
-    for name, value in COMMUNE.items():
-        setattr(commune, name, value)
-    commune.save()
+def load_fixtures(today: date) -> list[models.Model]:
+    """Save the rows of ``fixtures/``, file after file; return them.
 
-
-def load_services() -> dict[str, Service]:
-    """Create the four services, by slug."""
-    return {data["slug"]: Service.objects.create(**data) for data in SERVICES}
-
-
-def load_staff(services: dict[str, Service]) -> dict[str, Agent]:
-    """Create the administrator and the agents with their memberships."""
-    user_model = get_user_model()
-    groups = {
-        name: Group.objects.get_or_create(name=name)[0]
-        for name in (ADMINISTRATOR, SERVICE_MANAGER, AGENT)
-    }
-
-    admin, _created = user_model.objects.update_or_create(
-        username=ADMIN_USER["username"],
-        defaults={**ADMIN_USER, "is_staff": True, "is_superuser": True},
-    )
-    admin.set_password(ADMIN_USER["username"])
-    admin.save()
-    admin.groups.add(groups[ADMINISTRATOR])
-
-    demo_usernames = {username for _role, username in DEMO_LOGINS}
-    agents = {}
-    for index, (username, first, last, title, colour, group, roles) in enumerate(
-        AGENTS
-    ):
-        user, _created = user_model.objects.update_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{ascii_slug(first)}.{ascii_slug(last)}@{DOMAIN}",
-                "is_staff": True,
-            },
-        )
-        if username in demo_usernames:
-            user.set_password(username)
-        else:
-            user.set_unusable_password()
-        user.save()
-        user.groups.add(groups[group])
-        agent, _created = Agent.objects.update_or_create(
-            user=user,
-            defaults={
-                "title": title,
-                "colour": colour,
-                "phone": f"081 23 46 {10 + index:02d}",
-            },
-        )
-        for slug, role in roles.items():
-            Membership.objects.create(agent=agent, service=services[slug], role=role)
-        agents[username] = agent
-    return agents
-
-
-def load_typical_weeks(
-    agents: dict[str, Agent], services: dict[str, Service], valid_from: date
-) -> list[tuple[Agent, Service, TypicalWeek, tuple]]:
-    """Create the typical weeks; return them with their (weekday, start, end)."""
-    schedules = []
-    ranges = []
-    for username, slug, repeat_every, label, week_ranges in SCHEDULES:
-        service = services[slug]
-        week = TypicalWeek.objects.create(
-            agent=agents[username],
-            service=service,
-            label=f"{service.name} : {label}",
-            valid_from=valid_from,
-            repeat_every=repeat_every,
-        )
-        ranges.extend(
-            TypicalWeekRange(typical_week=week, weekday=weekday, start=start, end=end)
-            for weekday, start, end in week_ranges
-        )
-        schedules.append((agents[username], service, week, week_ranges))
-    TypicalWeekRange.objects.bulk_create(ranges)
-    return schedules
-
-
-def first_day_on_or_after(
-    day: date, weekday: int, holidays: dict[date, str], avoid=()
-) -> date:
-    """The first ``weekday`` from ``day`` on that is neither a holiday nor avoided."""
-    day += timedelta(days=(weekday - day.weekday()) % 7)
-    while day in holidays or day in avoid:
-        day += timedelta(days=7)
-    return day
-
-
-def load_exceptions_and_closures(
-    agents: dict[str, Agent],
-    services: dict[str, Service],
-    schedules,
-    calendar: Calendar,
-    holidays: dict[date, str],
-) -> None:
-    """Create absences, an extra Saturday opening and two closures.
-
-    Fills ``calendar`` with what they mean for the appointment generator.
+    Rows keep their primary keys (users are found by username), so the tables'
+    sequences are reset afterwards, as ``loaddata`` does (PostgreSQL). Saving
+    a fixture row writes no history: each row gets its "created" record here,
+    as if it had been made in the admin.
     """
-    today = calendar.today
-    leave_monday = monday_of(today) - timedelta(weeks=2)
-    training_day = first_day_on_or_after(today + timedelta(days=3), WED, holidays)
-    meeting_day = first_day_on_or_after(today + timedelta(days=1), TUE, holidays)
-    unavailable = (
-        ("m.dubois", at(leave_monday, time()), at(leave_monday + timedelta(5), time()),
-         "Congé annuel"),
-        ("t.janssens", at(training_day, MORNING[0]), at(training_day, MORNING[1]),
-         "Formation : Banque de données des actes de l'état civil (BAEC)"),
-        ("y.benali", at(meeting_day, AFTERNOON[0]), at(meeting_day, AFTERNOON[1]),
-         "Réunion à l'Office des étrangers"),
-    )  # fmt: skip
+    folder = Path(settings.BASE_DIR) / "fixtures"
+    holidays = belgian_public_holidays(
+        today - timedelta(days=70), today + timedelta(days=400)
+    )
+    closed = set(holidays)
     rows = []
-    for username, start, end, note in unavailable:
-        agent = agents[username]
-        rows.append(
-            AvailabilityException(
-                agent=agent,
-                kind=AvailabilityException.Kind.UNAVAILABLE,
-                start=start,
-                end=end,
-                note=note,
-            )
-        )
-        block_period(calendar, agent.pk, start, end)
+    for name in FIXTURES:
+        with (folder / name).open(encoding="utf-8") as stream:
+            for item in serializers.deserialize("yaml", stream):
+                if name == DATED_FIXTURE:
+                    place(item.object, today, closed)
+                item.save()
+                rows.append(item.object)
 
-    # An extra Saturday for Population, on a week without the biweekly one.
-    saturday_weeks = [
-        week for _agent, _service, week, ranges in schedules if ranges[0][0] == SAT
-    ]
-    busy_saturdays = {
-        day
-        for day in (today + timedelta(days=offset) for offset in range(35))
-        if any(applies(week, day) for week in saturday_weeks)
-    }
-    saturday = first_day_on_or_after(
-        today + timedelta(days=5), SAT, holidays, avoid=busy_saturdays
+    by_model = defaultdict(list)
+    for row in rows:
+        by_model[type(row)].append(row)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(by_model)):
+            cursor.execute(sql)
+    for model, objects in by_model.items():
+        if hasattr(model, "history"):
+            model.history.bulk_history_create(objects, default_change_reason=None)
+    return rows
+
+
+def placed(day: date, today: date, skip: Callable[[date], bool]) -> date:
+    """Where a day written for the reference day falls when loaded ``today``.
+
+    The first day of the same weekday at least as far from ``today`` as
+    ``day`` is from :data:`REFERENCE_DAY` (before it if negative), then on by
+    a week while ``skip`` says no.
+    """
+    earliest = today + (day - REFERENCE_DAY)
+    target = earliest + timedelta(days=(day.weekday() - earliest.weekday()) % 7)
+    while skip(target):
+        target += timedelta(weeks=1)
+    return target
+
+
+def place(row: models.Model, today: date, closed: set[date]) -> None:
+    """Move a closure or an exception of around_today.yaml around ``today``.
+
+    It avoids public holidays and the closures placed before it (``closed``,
+    which a closure adds its days to); an extra opening also avoids the days
+    its service opens anyway. Local times stay as written.
+    """
+    if isinstance(row, Closure):
+        shift = placed(row.start_date, today, closed.__contains__) - row.start_date
+        row.start_date += shift
+        row.end_date += shift
+        day = row.start_date
+        while day <= row.end_date:
+            closed.add(day)
+            day += timedelta(days=1)
+        return
+    if not isinstance(row, AvailabilityException):
+        raise CommandError(f"{DATED_FIXTURE} holds a {type(row).__name__}.")
+
+    def skip(day: date) -> bool:
+        if day in closed:
+            return True
+        extra = row.kind == AvailabilityException.Kind.EXTRA_OPENING
+        return extra and service_opens(row.service, day)
+
+    tz = timezone.get_default_timezone()
+    start, end = row.start.astimezone(tz), row.end.astimezone(tz)
+    shift = placed(start.date(), today, skip) - start.date()
+    row.start = datetime.combine(start.date() + shift, start.time(), tzinfo=tz)
+    row.end = datetime.combine(end.date() + shift, end.time(), tzinfo=tz)
+
+
+def service_opens(service: Service, day: date) -> bool:
+    """Whether an agent of ``service`` receives citizens on ``day`` (the engine's
+    free time over the calendars ``booking.slots`` loads)."""
+    window = day_window(day, day)
+    loaded = load_service_calendars(service, window)
+    tz = timezone.get_default_timezone()
+    return any(
+        availability.free_intervals(calendar, window, tz, loaded.closures)
+        for calendar in loaded.calendars
     )
-    population, dubois = services["population"], agents["m.dubois"]
-    rows.append(
-        AvailabilityException(
-            agent=dubois,
-            service=population,
-            kind=AvailabilityException.Kind.EXTRA_OPENING,
-            start=at(saturday, SATURDAY_MORNING[0]),
-            end=at(saturday, SATURDAY_MORNING[1]),
-            note="Samedi supplémentaire : pic de demandes de passeports",
-        )
-    )
-    calendar.extra_openings[(dubois.pk, population.pk, saturday)].append(
-        (minutes(SATURDAY_MORNING[0]), minutes(SATURDAY_MORNING[1]))
-    )
-    AvailabilityException.objects.bulk_create(rows)
-
-    local_feast = first_day_on_or_after(today + timedelta(days=8), MON, holidays)
-    Closure.objects.create(
-        label="Fête locale", start_date=local_feast, end_date=local_feast
-    )
-    calendar.closed_days.add(local_feast)
-
-    urbanisme = services["urbanisme"]
-    training = first_day_on_or_after(
-        today + timedelta(days=12), TUE, holidays, avoid={local_feast}
-    )
-    Closure.objects.create(
-        service=urbanisme,
-        label="Formation du service au Code du développement territorial",
-        start_date=training,
-        end_date=training,
-    )
-    calendar.service_closed_days[urbanisme.pk].add(training)
 
 
-def block_period(calendar: Calendar, agent_id: int, start: datetime, end: datetime):
-    """Mark an absence as busy time, day by day, in local minutes."""
-    local_start, local_end = start.astimezone(BRUSSELS), end.astimezone(BRUSSELS)
-    day = local_start.date()
-    while day <= local_end.date():
-        first = minutes(local_start.time()) if day == local_start.date() else 0
-        last = minutes(local_end.time()) if day == local_end.date() else 24 * 60
-        if first < last:
-            calendar.busy[agent_id][day].append((first, last))
-        day += timedelta(days=1)
+def set_demo_passwords() -> None:
+    """The demo logins' password is their username (the fixtures store none)."""
+    for user in get_user_model().objects.filter(
+        username__in=[username for _role, username in DEMO_LOGINS]
+    ):
+        user.set_password(user.get_username())
+        user.save(update_fields=["password"])
 
 
-def applies(week: TypicalWeek, day: date) -> bool:
-    """Whether a typical week is in force on ``day`` (validity and repetition)."""
-    if day < week.valid_from or (week.valid_until and day > week.valid_until):
-        return False
-    weeks_since = (monday_of(day) - monday_of(week.valid_from)).days // 7
-    return weeks_since % week.repeat_every == 0
-
-
-def load_reasons(services: dict[str, Service]) -> dict[int, list[tuple]]:
-    """Create the visit reasons; return (reason, weight) pairs by service id."""
-    by_service = defaultdict(list)
-    for slug, name, duration, buffer, weight, extra in REASONS:
-        service = services[slug]
-        reason = VisitReason.objects.create(
-            service=service,
-            name=name,
-            duration_minutes=duration,
-            buffer_minutes=buffer,
-            order=len(by_service[service.pk]) + 1,
-            **extra,
-        )
-        by_service[reason.service_id].append((reason, weight))
-    return by_service
+# --------------------------------------------------------------------------
+# Citizens
+# --------------------------------------------------------------------------
 
 
 def random_address(rng: random.Random) -> str:
@@ -981,66 +440,74 @@ def load_citizens(rng: random.Random) -> tuple[list[Citizen], list[Citizen]]:
 # --------------------------------------------------------------------------
 
 
-def occupancy(calendar: Calendar, day: date) -> float:
+def occupancy(today: date, day: date) -> float:
     """Share of the opening time booked: lower the further in the future."""
-    if day <= calendar.today:
+    if day <= today:
         return PAST_OCCUPANCY
-    ahead = (day - calendar.today).days / DAYS_AROUND_TODAY
+    ahead = (day - today).days / DAYS_AROUND_TODAY
     return NEAR_OCCUPANCY + (FAR_OCCUPANCY - NEAR_OCCUPANCY) * ahead
 
 
-def is_free(busy: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether [start, end) overlaps none of the busy ranges."""
-    return all(end <= busy_start or busy_end <= start for busy_start, busy_end in busy)
+def free_starts(
+    service: Service, reasons: list[VisitReason], window: availability.Interval
+) -> dict[int, dict[int, set[datetime]]]:
+    """Agent id -> reason id -> the starts the engine offers for that reason.
 
-
-def day_ranges(calendar: Calendar, agent, service, weeks, day) -> list[tuple]:
-    """The agent's opening ranges for the service on ``day``, in minutes."""
-    if day in calendar.closed_days or day in calendar.service_closed_days[service.pk]:
-        return []
-    ranges = [
-        (minutes(start), minutes(end))
-        for week, week_ranges in weeks
-        if applies(week, day)
-        for weekday, start, end in week_ranges
-        if weekday == day.weekday()
-    ]
-    ranges.extend(calendar.extra_openings.get((agent.pk, service.pk, day), ()))
-    return sorted(ranges)
-
-
-def fill_range(rng, rate, grid, reasons, busy, opening) -> list[tuple]:
-    """Place appointments in one opening range: (reason, start, end) in minutes.
-
-    The range is walked along the service's ``grid``; at each step a reason is
-    drawn and either booked or left as a gap of the same length, so that about
-    ``rate`` of the time ends up booked. ``busy`` (the agent's day, in every
-    service, buffers included) is extended with what is booked, and nothing is
-    booked over it.
+    The engine's slots on the service's grid, over the agents' typical weeks,
+    exceptions, closures, public holidays and the appointments they already
+    hold in any service (their buffers included). Agents in id order.
     """
+    loaded = load_service_calendars(service, window)
+    starts = {calendar.agent_id: {} for calendar in loaded.calendars}
+    for reason in reasons:
+        for by_reason in starts.values():
+            by_reason[reason.pk] = set()
+        for slot in availability.compute_slots(
+            calendars=loaded.calendars,
+            window=window,
+            tz=timezone.get_default_timezone(),
+            grid_minutes=service.slot_minutes,
+            duration=reason.duration,
+            buffer=reason.buffer,
+            closures=loaded.closures,
+        ):
+            for agent_id in slot.agent_ids:
+                starts[agent_id][reason.pk].add(slot.start)
+    return starts
+
+
+def fill_agenda(
+    rng: random.Random,
+    today: date,
+    reasons: list[tuple[VisitReason, int]],
+    starts: dict[int, set[datetime]],
+) -> list[tuple[VisitReason, datetime, datetime]]:
+    """Book one agent's free starts: (reason, start, end) in time order.
+
+    From the earliest free start on, a reason that fits there is drawn and
+    either booked or left as a gap of its length, so that about
+    :func:`occupancy` of the time ends up booked; the next start is the first
+    free one after the booking and its buffer (or after the gap).
+    """
+    tz = timezone.get_default_timezone()
+    candidates = sorted(set().union(*starts.values()))
     booked = []
-    cursor, closing = ceil_to_grid(opening[0], grid), opening[1]
-    while True:
-        fitting = [
-            pair for pair in reasons if cursor + pair[0].duration_minutes <= closing
-        ]
-        if not fitting:
-            return booked
+    index = 0
+    while index < len(candidates):
+        start = candidates[index]
+        fitting = [pair for pair in reasons if start in starts[pair[0].pk]]
         reason = weighted(rng, fitting)
-        end = cursor + reason.duration_minutes
-        held_until = end + reason.buffer_minutes
-        if rng.random() < rate and is_free(busy, cursor, held_until):
-            booked.append((reason, cursor, end))
-            busy.append((cursor, held_until))
-            cursor = ceil_to_grid(held_until, grid)
-        else:
-            cursor = ceil_to_grid(end, grid)
+        end = start + reason.duration
+        following = end
+        if rng.random() < occupancy(today, start.astimezone(tz).date()):
+            booked.append((reason, start, end))
+            following = end + reason.buffer
+        index = bisect_left(candidates, following, index + 1)
+    return booked
 
 
-def make_appointment(rng, calendar, agent, service, reason, citizen, day, start, end):
+def make_appointment(rng, now, agent, service, reason, citizen, starts_at, ends_at):
     """An unsaved appointment with a plausible status, channel and history."""
-    starts_at, ends_at = at(day, clock(start)), at(day, clock(end))
-    now = calendar.now
     Status = Appointment.Status
     cancellation_reason = ""
     draw = rng.random()
@@ -1094,33 +561,51 @@ def make_appointment(rng, calendar, agent, service, reason, citizen, day, start,
     )
 
 
-def load_appointments(rng, calendar, schedules, reasons, citizens, with_number):
-    """Fill every agent's openings around today; return the number created."""
-    weeks_by_membership = defaultdict(list)
-    for agent, service, week, week_ranges in schedules:
-        weeks_by_membership[(agent, service)].append((week, week_ranges))
+def load_appointments(
+    rng: random.Random,
+    today: date,
+    now: datetime,
+    citizens: list[Citizen],
+    with_number: list[Citizen],
+) -> int:
+    """Fill every agent's free time around today; return the number created.
 
-    appointments = []
-    day_count = (calendar.last_day - calendar.first_day).days + 1
-    for (agent, service), weeks in weeks_by_membership.items():
+    Service after service, each written before the next one's calendars are
+    loaded: an agent in two services is busy in one while booked in the other.
+    """
+    window = day_window(
+        today - timedelta(days=DAYS_AROUND_TODAY),
+        today + timedelta(days=DAYS_AROUND_TODAY),
+    )
+    agents = Agent.objects.select_related("user").in_bulk()
+    reasons = defaultdict(list)
+    for reason in VisitReason.objects.order_by("service", "order", "pk"):
+        reasons[reason.service_id].append((reason, REASON_WEIGHTS.get(reason.pk, 1)))
+    created = 0
+    for service in Service.objects.order_by("order", "pk"):
         pool = with_number if service.requires_national_number else citizens
-        for offset in range(day_count):
-            day = calendar.first_day + timedelta(days=offset)
-            busy = calendar.busy[agent.pk][day]
-            rate = occupancy(calendar, day)
-            for opening in day_ranges(calendar, agent, service, weeks, day):
-                for reason, start, end in fill_range(
-                    rng, rate, service.slot_minutes, reasons[service.pk], busy, opening
-                ):
-                    appointments.append(
-                        make_appointment(
-                            rng, calendar, agent, service, reason,
-                            rng.choice(pool), day, start, end,
-                        )
-                    )  # fmt: skip
-    # auto_now(_add) stamps every row "now" in bulk_create, on the very objects
-    # given: keep the generated booking dates aside, then bulk_update writes
-    # them back (it skips pre_save()).
+        own = reasons[service.pk]
+        appointments = [
+            make_appointment(
+                rng, now, agents[agent_id], service, reason, rng.choice(pool),
+                start, end,
+            )
+            for agent_id, starts in free_starts(
+                service, [reason for reason, _weight in own], window
+            ).items()
+            for reason, start, end in fill_agenda(rng, today, own, starts)
+        ]  # fmt: skip
+        created += save_appointments(appointments)
+    return created
+
+
+def save_appointments(appointments: list[Appointment]) -> int:
+    """Write the generated appointments with their generated booking dates.
+
+    ``auto_now(_add)`` stamps every row "now" in bulk_create, on the very
+    objects given: keep the dates aside, then bulk_update writes them back (it
+    skips pre_save()).
+    """
     stamps = [(item.created_at, item.updated_at) for item in appointments]
     created = Appointment.objects.bulk_create(appointments)
     for appointment, (created_at, updated_at) in zip(created, stamps, strict=True):
@@ -1135,7 +620,7 @@ def load_appointments(rng, calendar, schedules, reasons, citizens, with_number):
 
 
 class Command(BaseCommand):
-    help = "Load a demo commune (services, agents, citizens, appointments) once."
+    help = "Load a demo commune (fixtures/, citizens, appointments) once."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -1171,33 +656,14 @@ class Command(BaseCommand):
 def load_demo(rng: random.Random) -> dict[str, int]:
     """Load everything, in dependency order; return what was created."""
     today = timezone.localdate()
-    calendar = Calendar(
-        today=today,
-        now=timezone.now(),
-        first_day=today - timedelta(days=DAYS_AROUND_TODAY),
-        last_day=today + timedelta(days=DAYS_AROUND_TODAY),
-    )
-    holidays = belgian_public_holidays(
-        calendar.first_day, calendar.last_day + timedelta(days=60)
-    )
-    calendar.closed_days.update(holidays)
-
-    load_commune()
-    services = load_services()
-    agents = load_staff(services)
-    schedules = load_typical_weeks(
-        agents, services, valid_from=monday_of(today) - timedelta(weeks=8)
-    )
-    load_exceptions_and_closures(agents, services, schedules, calendar, holidays)
-    reasons = load_reasons(services)
+    rows = Counter(type(row) for row in load_fixtures(today))
+    set_demo_passwords()
     citizens, with_number = load_citizens(rng)
-    appointment_count = load_appointments(
-        rng, calendar, schedules, reasons, citizens, with_number
-    )
+    appointments = load_appointments(rng, today, timezone.now(), citizens, with_number)
     return {
-        "services": len(services),
-        "agents": len(agents),
-        "reasons": len(REASONS),
+        "services": rows[Service],
+        "agents": rows[Agent],
+        "reasons": rows[VisitReason],
         "citizens": len(citizens),
-        "appointments": appointment_count,
+        "appointments": appointments,
     }
