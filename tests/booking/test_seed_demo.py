@@ -421,3 +421,9 @@ def test_runs_without_force_when_debug_is_on(settings):
     settings.DEBUG = True  # as ``make run`` sets it
     call_command("seed_demo", stdout=StringIO())
     assert User.objects.filter(username="admin").exists()
+
+
+def test_the_runtime_lock_reads_the_fixtures():
+    """`make run` installs the runtime lock alone, and the fixtures are YAML."""
+    lock = (live_settings.BASE_DIR / "requirements.lock").read_text()
+    assert re.search(r"^PyYAML==", lock, re.MULTILINE)
