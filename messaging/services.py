@@ -15,7 +15,10 @@ How a change reaches people, once, even when a provider is down
    two; the in-transaction signal costs one line in booking.)
 2. *Rendered when written.* Each row holds its final texts (and .ics), so the
    admin shows exactly what was sent, and a later template edit changes
-   nothing already queued.
+   nothing already queued. Reminders and agents' lists of the day are the
+   exception (``RENDERED_WHEN_SENT``): they tell the state of an appointment
+   or a day, so they are rendered again just before sending (the row then
+   holds what was sent) and dropped when they no longer apply.
 3. *Sent after commit.* ``transaction.on_commit`` enqueues one django-q2 task
    per row (``messaging.tasks.send_message``). A row also carries
    ``next_attempt_at``: the every-minute job ``send_due_messages`` enqueues
@@ -461,13 +464,8 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
     )
     occurrence = day.isoformat()
     written: list[Message] = []
-    if choices.reminds_citizens:
-        for appointment in appointments:
-            if (
-                appointment.status == Appointment.Status.PENDING
-                and not choices.remind_pending
-            ):
-                continue
+    for appointment in appointments:
+        if reminds_citizens_of(appointment, choices=choices):
             language = appointment.recipient_language or settings.LANGUAGE_CODE
             planned = _Planned(
                 Event.REMINDER,
@@ -590,14 +588,101 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=settings.MESSAGE_RETRY_DELAY * 2 ** max(attempts - 1, 0))
 
 
-def _still_relevant(message: Message) -> bool:
-    """A reminder of an appointment cancelled since it was written is not sent."""
-    if message.event != Event.REMINDER or message.appointment is None:
+# Events whose text is the state of an appointment (or of an agent's day) when
+# it is sent: rendered again just before sending, dropped when it no longer
+# applies (issue 24, point 2). A reminder written at REMINDER_HOUR may wait in
+# the queue (a provider down, retries) while the citizen moves or cancels.
+RENDERED_WHEN_SENT = frozenset({Event.REMINDER, Event.AGENT_DAY_LIST})
+_ACTIVE = (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+
+
+def _occurrence_day(message: Message) -> date | None:
+    try:
+        return date.fromisoformat(message.occurrence)
+    except ValueError:
+        return None
+
+
+def _texts_when_sent(message: Message) -> Texts | None:
+    """What ``message`` says now, or None when it no longer applies.
+
+    A reminder applies while its appointment is active, still on the day it
+    was written for, and its service still reminds citizens; an agent's list
+    while the agent is active and has appointments that day. Other messages
+    keep the texts they were written with (they tell a change, which stays
+    true).
+    """
+    texts = Texts(message.subject, message.body, message.html_body)
+    if message.event not in RENDERED_WHEN_SENT:
+        return texts
+    day = _occurrence_day(message)
+    if day is None:  # a resent copy: what was sent before, again
+        return texts
+    first, last = _local_day_bounds(day)
+    if message.event == Event.REMINDER:
+        appointment = (
+            Appointment.objects.select_related(
+                "citizen", "service", "reason", "agent__user"
+            )
+            .filter(pk=message.appointment_id, status__in=_ACTIVE)
+            .filter(start__gte=first, start__lt=last)
+            .first()
+        )
+        if appointment is None or not reminds_citizens_of(appointment):
+            return None
+        context = appointment_context(appointment, language=message.language)
+    else:
+        agent = message.agent
+        if agent is None or not agent.is_active:
+            return None
+        appointments = list(
+            Appointment.objects.filter(
+                agent=agent, start__gte=first, start__lt=last, status__in=_ACTIVE
+            )
+            .select_related("citizen", "service", "reason")
+            .order_by("start", "pk")
+        )
+        if not appointments:
+            return None
+        context = day_list_context(agent, day, appointments, language=message.language)
+    rendered = _render(message.event, message.channel, message.language, context)
+    return Texts(rendered.subject[:255], rendered.body, rendered.html_body)
+
+
+def reminds_citizens_of(
+    appointment: Appointment, *, choices: MessagingSettings | None = None
+) -> bool:
+    """Whether the citizen of ``appointment`` gets the day-before reminder."""
+    choices = choices or MessagingSettings.objects.get_solo()
+    if not choices.reminds_citizens:
+        return False
+    return appointment.status != Appointment.Status.PENDING or choices.remind_pending
+
+
+def _refresh(message: Message) -> bool:
+    """Bring ``message`` up to date before sending; False when it is dropped.
+
+    The row keeps what was really sent, so the admin shows it.
+    """
+    try:
+        texts = _texts_when_sent(message)
+    except Exception:
+        # Never lose a message to a rendering error: send what was written.
+        logger.exception("message %s could not be rendered again", message.pk)
         return True
-    return message.appointment.status in (
-        Appointment.Status.PENDING,
-        Appointment.Status.CONFIRMED,
-    )
+    if texts is None:
+        return False
+    if (texts.subject, texts.body, texts.html_body) != (
+        message.subject,
+        message.body,
+        message.html_body,
+    ):
+        message.subject, message.body = texts.subject, texts.body
+        message.html_body = texts.html_body
+        Message.objects.filter(pk=message.pk).update(
+            subject=message.subject, body=message.body, html_body=message.html_body
+        )
+    return True
 
 
 def message_send(*, message_id: int, now: datetime | None = None) -> str:
@@ -618,7 +703,7 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
         return ""
     if not claimed:
         return message.status
-    if not _still_relevant(message):
+    if not _refresh(message):
         Message.objects.filter(pk=message.pk).update(
             status=Status.SKIPPED, next_attempt_at=None
         )
