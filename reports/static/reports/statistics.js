@@ -19,10 +19,13 @@
     var figure = JSON.parse(source.textContent);
     var layout = figure.layout || {};
     layout.font = Object.assign({}, layout.font, { color: textColour() });
+    // No mode bar: its buttons would be focusable inside an element whose
+    // role is "img" (axe nested-interactive); the table beside carries the
+    // figures and the page's CSV, XLSX and PDF downloads the data.
     Plotly.newPlot(element, figure.data, layout, {
       responsive: true,
       displaylogo: false,
-      modeBarButtonsToRemove: ["select2d", "lasso2d"],
+      displayModeBar: false,
     });
   }
 
