@@ -295,6 +295,9 @@ MESSAGE_SENDING_TIMEOUT = env.int("MESSAGE_SENDING_TIMEOUT", default=300)
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=17)
 # A request awaiting confirmation longer than this is flagged (R10).
 PENDING_ANSWER_HOURS = env.int("PENDING_ANSWER_HOURS", default=24)
+# The link in an agent's e-mail that confirms or refuses one request without
+# logging in (messaging/answer.py) works this long, and only until answered.
+REQUEST_LINK_HOURS = env.int("REQUEST_LINK_HOURS", default=72)
 
 # --- Internationalisation ----------------------------------------------------
 

@@ -26,6 +26,7 @@ from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
 
 from . import services
+from .answer import answer_request
 from .forms import MessageTemplateForm, ScheduleForm, render_sample
 from .models import ChannelRule, Message, MessageTemplate, MessagingSettings
 from .rendering import CONTEXT_HELP, Texts
@@ -55,6 +56,13 @@ if admin.site.is_registered(Schedule):
 admin.site.register(Schedule, ScheduleAdmin)
 
 admin.site.register_view("messaging/inbox/", inbox, name="messaging_inbox")
+# The page a pending request's e-mail opens, without a session: the link's
+# token is the key (messaging/answer.py).
+admin.site.register_open_view(
+    "messaging/answer/<str:appointment_id>/<str:token>/",
+    answer_request,
+    name="messaging_answer",
+)
 
 
 def can_view_messages(request) -> bool:

@@ -444,7 +444,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "new": "Un rendez-vous a été ajouté à votre agenda"
             "{% if appointment.is_pending %} ; il attend votre confirmation"
             "{% endif %} :",
-            "answer": "Pour confirmer ou refuser la demande : {{ inbox_url }}",
+            "answer": "Confirmer ou refuser cette demande : {{ answer_url }}\n"
+            "Toutes les demandes à traiter : {{ inbox_url }}",
             "open": "Voir le rendez-vous : {{ admin_url }}",
             "cancelled_subject": "Rendez-vous annulé : {{ appointment.date }} à "
             "{{ appointment.time }} – {{ citizen.full_name }}",
@@ -464,7 +465,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "new": "Er is een afspraak aan uw agenda toegevoegd"
             "{% if appointment.is_pending %}; ze wacht op uw bevestiging"
             "{% endif %}:",
-            "answer": "De aanvraag bevestigen of weigeren: {{ inbox_url }}",
+            "answer": "Deze aanvraag bevestigen of weigeren: {{ answer_url }}\n"
+            "Alle te behandelen aanvragen: {{ inbox_url }}",
             "open": "De afspraak bekijken: {{ admin_url }}",
             "cancelled_subject": "Afspraak geannuleerd: {{ appointment.date }} om "
             "{{ appointment.time }} – {{ citizen.full_name }}",
@@ -484,7 +486,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "new": "Ein Termin wurde in Ihren Kalender eingetragen"
             "{% if appointment.is_pending %}; er wartet auf Ihre Bestätigung"
             "{% endif %}:",
-            "answer": "Anfrage bestätigen oder ablehnen: {{ inbox_url }}",
+            "answer": "Diese Anfrage bestätigen oder ablehnen: {{ answer_url }}\n"
+            "Alle offenen Anfragen: {{ inbox_url }}",
             "open": "Termin ansehen: {{ admin_url }}",
             "cancelled_subject": "Termin abgesagt: {{ appointment.date }} um "
             "{{ appointment.time }} Uhr – {{ citizen.full_name }}",
@@ -504,7 +507,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "new": "An appointment has been added to your agenda"
             "{% if appointment.is_pending %}; it awaits your confirmation"
             "{% endif %}:",
-            "answer": "To confirm or refuse the request: {{ inbox_url }}",
+            "answer": "Confirm or refuse this request: {{ answer_url }}\n"
+            "All the requests to answer: {{ inbox_url }}",
             "open": "See the appointment: {{ admin_url }}",
             "cancelled_subject": "Appointment cancelled: {{ appointment.date }} at "
             "{{ appointment.time }} – {{ citizen.full_name }}",

@@ -24,7 +24,9 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
   public booking module
 - ``commune``: ``name``, ``website``, ``email``, ``phone``
 - agents' messages: ``recipient.name``, ``admin_url`` (the appointment in the
-  admin), ``inbox_url`` (requests to answer), ``agenda_url``
+  admin), ``inbox_url`` (requests to answer), ``agenda_url``, ``answer_url``
+  (a pending request: the agent's one-time page to confirm or refuse it
+  without logging in, ``messaging/answer.py``; empty otherwise)
 - the agent's list of the day: ``day`` and ``appointments``, each with
   ``time``, ``end_time``, ``citizen``, ``reason``, ``service``, ``remarks``,
   ``is_pending``
@@ -217,6 +219,7 @@ def appointment_context(
     previous_start: datetime | None = None,
     cancelled_by_citizen: bool = False,
     recipient_name: str = "",
+    answer_url: str = "",
 ) -> dict:
     """The documented context for one appointment, in ``language``."""
     start = timezone.localtime(appointment.start)
@@ -268,6 +271,7 @@ def appointment_context(
         ),
         "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
         "agenda_url": _reverse_or_empty("admin:booking_appointment_changelist"),
+        "answer_url": answer_url,
     }
 
 
@@ -380,6 +384,11 @@ def sample_context(language: str) -> dict:
             ),
             "inbox_url": _reverse_or_empty("admin:messaging_inbox"),
             "agenda_url": agenda_url,
+            # As long as a real one, for lengths.
+            "answer_url": _reverse_or_empty(
+                "admin:messaging_answer",
+                kwargs={"appointment_id": 123456, "token": "x" * 32},
+            ),
             # As long as a real one (new_feed_token), for SMS lengths.
             "feed_url": _reverse_or_empty("agent_feed", kwargs={"token": "x" * 32}),
             "feed_page_url": _reverse_or_empty("admin:portal_feed"),
@@ -441,6 +450,13 @@ CONTEXT_HELP = [
     (
         "recipient.name, admin_url, inbox_url, agenda_url",
         gettext_lazy("agents' messages"),
+    ),
+    (
+        "answer_url",
+        gettext_lazy(
+            "a request awaiting the agent: the link that confirms or refuses it "
+            "without logging in"
+        ),
     ),
     (
         "day, appointments (time, end_time, citizen, reason, service, remarks, "

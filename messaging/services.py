@@ -66,6 +66,7 @@ from core.roles import is_administrator
 from staffing.models import Agent, RetiredFeedToken
 from staffing.scopes import managed_service_ids
 
+from .answer import answer_url
 from .defaults import DEFAULT_TEMPLATES
 from .models import (
     Channel,
@@ -342,6 +343,17 @@ def _acted_by(actor, agent: Agent) -> bool:
     return bool(actor and getattr(actor, "pk", None) == agent.user_id)
 
 
+def _answer_url(planned: _Planned, appointment: Appointment) -> str:
+    """A pending request's agent gets a link to answer it from the e-mail."""
+    if (
+        planned.event != Event.AGENT_NEW
+        or appointment.status != Appointment.Status.PENDING
+        or appointment.agent_id != planned.agent.pk
+    ):
+        return ""
+    return answer_url(planned.agent.user, appointment)
+
+
 def outbox_write_for_change(
     *,
     change: str,
@@ -424,7 +436,9 @@ def outbox_write_for_change(
         if _acted_by(actor, planned.agent):
             continue
         planned.context = context(
-            language=agent_language, recipient_name=str(planned.agent)
+            language=agent_language,
+            recipient_name=str(planned.agent),
+            answer_url=_answer_url(planned, appointment),
         )
         written += _write(planned, appointment=appointment, language=agent_language)
     _enqueue_after_commit(written)

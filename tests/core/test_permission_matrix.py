@@ -64,6 +64,8 @@ MATRIX: dict[str, tuple] = {
     # e-mailed link opens (tried with a token that opens nothing: 410 Gone).
     "admin_password_reset": (200, 200, 200, 200),
     "password_set": (410, 410, 410, 410),
+    # A pending request's page from the agent's e-mail (same token: 410 Gone).
+    "messaging_answer": (410, 410, 410, 410),
     # The portal's own pages (agendas, phone booking, availability, statistics…).
     "messaging_inbox": (200, 200, 200, LOGIN),
     "portal_agenda": (302, 200, 200, LOGIN),
@@ -359,6 +361,12 @@ def url_for(name: str, route: str, rows: dict) -> str:
         return f"{reverse('admin:' + name)}?reason={reason.pk}"
     if name == "password_set":
         return reverse(f"admin:{name}", kwargs={"token": "not-a-token"})
+    if name == "messaging_answer":
+        appointment = rows["booking.appointment"]
+        return reverse(
+            f"admin:{name}",
+            kwargs={"appointment_id": appointment.pk, "token": "not-a-token"},
+        )
     if name == "app_list":
         return reverse("admin:app_list", args=["booking"])
     if name == "reports_statistics_export":

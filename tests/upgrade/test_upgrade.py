@@ -363,3 +363,51 @@ def test_the_contact_migration_reverses_and_applies_again(release, tmp_path):
         for email, _phone, _language in release.before["citizen_contacts"].values()
         if email
     )
+
+
+def test_the_agents_request_email_gains_the_answer_link(upgraded):
+    """messaging 0005 (issue 23): the shipped "new appointment" e-mail of every
+    language offers the answer link, and keeps the inbox's address."""
+    from messaging.models import MessageTemplate
+
+    rows = MessageTemplate.objects.filter(event="agent_new", channel="email")
+    assert {row.language for row in rows} == {"fr", "nl", "de", "en"}
+    for row in rows:
+        assert "{{ answer_url }}" in row.body, row.language
+        assert "{{ inbox_url }}" in row.body, row.language
+
+
+def test_the_answer_link_migration_reverses_and_applies_again(release, tmp_path):
+    """0005 back to 0004 restores the shipped lines; forward adds the link again."""
+    path = tmp_path / "answer.sqlite3"
+    shutil.copyfile(release.path, path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+
+    def migrate(*target):
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", "migrate", "--no-input", *target],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def with_link() -> int:
+        db = sqlite3.connect(path)
+        try:
+            (count,) = db.execute(
+                "SELECT COUNT(*) FROM messaging_messagetemplate "
+                "WHERE event = 'agent_new' AND body LIKE '%answer_url%'"
+            ).fetchone()
+        finally:
+            db.close()
+        return count
+
+    assert with_link() == 4
+    migrate("messaging", "0004")
+    assert with_link() == 0
+    migrate()
+    assert with_link() == 4
