@@ -11,6 +11,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from . import account_views
 from .admin_base import HistoryAdmin, invite_users
+from .admin_translation import TranslatedAdmin
 from .models import Commune
 from .roles import is_administrator
 
@@ -61,10 +62,28 @@ class GroupAdmin(BaseGroupAdmin, ModelAdmin):
 
 
 @admin.register(Commune)
-class CommuneAdmin(HistoryAdmin):
-    list_display = ["name", "website_url", "primary_colour", "accent_colour"]
+class CommuneAdmin(HistoryAdmin, TranslatedAdmin):
+    list_display = [
+        "name",
+        "main_language",
+        "translations_missing",
+        "website_url",
+        "primary_colour",
+        "accent_colour",
+    ]
     fieldsets = [
-        (None, {"fields": ["name", "website_url", "contact_email", "contact_phone"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "main_language",
+                    "website_url",
+                    "contact_email",
+                    "contact_phone",
+                ]
+            },
+        ),
         (
             _("Appearance"),
             {

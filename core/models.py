@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from .languages import LANGUAGES, MEMBER_NAMES, forget_main_language
+
 hex_colour = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8.")
 )
@@ -13,6 +15,10 @@ hex_colour = RegexValidator(
 font_family_list = RegexValidator(
     r"^[\w \-,\"']+$",
     _("Use only font names, spaces, commas, hyphens and quotes."),
+)
+# Every language the interface speaks, as model choices (core.languages).
+Language = models.TextChoices(
+    "Language", [(MEMBER_NAMES[code], (code, label)) for code, label in LANGUAGES]
 )
 no_markup = RegexValidator(
     r"<", _("CSS cannot contain the character <."), inverse_match=True
@@ -30,6 +36,13 @@ class Commune(models.Model):
     """The single row that names the commune and themes the public module."""
 
     name = models.CharField(_("name"), max_length=120, default="Commune de Démo")
+    main_language = models.CharField(
+        _("main language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.FRENCH,
+        help_text=_("Shown where a text has no translation in the citizen's language."),
+    )
     website_url = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
@@ -69,6 +82,11 @@ class Commune(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The fallback language is memoised per process (core.languages).
+        forget_main_language()
 
     def footer_link_list(self) -> list[tuple[str, str]]:
         """The footer links as (label, url) pairs, skipping malformed lines."""

@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import languages
+
 # --- Paths and environment ---------------------------------------------------
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -107,6 +109,8 @@ INSTALLED_APPS = [
     "unfold.contrib.forms",
     "unfold.contrib.import_export",
     "unfold.contrib.simple_history",
+    # Before the admin: its admin classes patch the forms (issue 19).
+    "modeltranslation",
     "core.apps.RendezVousAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -302,12 +306,18 @@ REQUEST_LINK_HOURS = env.int("REQUEST_LINK_HOURS", default=72)
 # --- Internationalisation ----------------------------------------------------
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [
-    ("fr", _("French")),
-    ("nl", _("Dutch")),
-    ("de", _("German")),
-    ("en", _("English")),
-]
+# Defined once, in core/languages.py (issue 19, point 3).
+LANGUAGES = list(languages.LANGUAGES)
+# The main language of a commune that has not chosen one yet: the language
+# today's texts are in when the migrations of issue 19 first run (a Flemish
+# commune sets MAIN_LANGUAGE=nl before upgrading). Then the commune's own
+# setting (Commune.main_language) decides.
+MAIN_LANGUAGE = env.str("MAIN_LANGUAGE", default=LANGUAGE_CODE)
+# What the commune types is stored per language (each app's translation.py);
+# a missing translation falls back to the commune's main language
+# (core.languages.MainLanguageFallback), not to this default.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_LANGUAGES = languages.CODES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Day-first dates in every language: English takes en_GB's formats (core/formats).
 FORMAT_MODULE_PATH = ["core.formats"]

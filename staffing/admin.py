@@ -21,6 +21,7 @@ from unfold.decorators import action
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin, invite_users
 from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
+from core.admin_translation import TranslatedAdmin
 from core.roles import is_administrator
 
 from .models import (
@@ -173,12 +174,13 @@ class MembershipInline(TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin):
+class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
     resource_classes = [ServiceResource]
     service_field = "pk"
     list_display = [
         "name",
         "slug",
+        "translations_missing",
         "agent_count",
         "citizens_choose_agent",
         "needs_confirmation",
@@ -429,8 +431,16 @@ class AvailabilityExceptionAdmin(
 
 
 @admin.register(Closure)
-class ClosureAdmin(NoHistoryRevertMixin, ManagedServiceAdmin, HistoryAdmin):
-    list_display = ["label", "start_date", "end_date", "service"]
+class ClosureAdmin(
+    NoHistoryRevertMixin, ManagedServiceAdmin, HistoryAdmin, TranslatedAdmin
+):
+    list_display = [
+        "label",
+        "start_date",
+        "end_date",
+        "service",
+        "translations_missing",
+    ]
     list_filter = [("service", RelatedDropdownFilter), ("start_date", DateRangeFilter)]
     search_fields = ["label"]
     date_hierarchy = "start_date"

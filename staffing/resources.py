@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields
 
 from core.admin_base import AllOrNothingResource
+from core.admin_translation import TranslatedColumnsMixin, with_languages
 from core.imports import ReferenceWidget
 from core.roles import AGENT
 
@@ -57,15 +58,17 @@ class ServiceBySlug(ReferenceWidget):
         super().__init__(Service, "slug")
 
 
-class ServiceResource(AllOrNothingResource):
+class ServiceResource(TranslatedColumnsMixin, AllOrNothingResource):
+    translated_fields = ("name", "description", "address")
+
     class Meta:
         model = Service
         import_id_fields = ("slug",)
         fields = (
-            "slug",
-            "name",
-            "description",
-            "address",
+            *with_languages(
+                ("slug", "name", "description", "address"),
+                ("name", "description", "address"),
+            ),
             "email",
             "phone",
             "is_active",

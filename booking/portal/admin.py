@@ -20,6 +20,7 @@ from booking.models import Appointment, Citizen, VisitReason
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
+from core.admin_translation import TranslatedAdmin
 from core.inputs import parse_id
 from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
@@ -50,13 +51,14 @@ STATUS_COLOURS = {
 
 
 @admin.register(VisitReason)
-class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
+class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
     """Reasons are seen by the service's members, written by its managers."""
 
     resource_classes = [VisitReasonResource]
     list_display = [
         "name",
         "service",
+        "translations_missing",
         "duration_minutes",
         "buffer_minutes",
         "online_bookable",

@@ -4,31 +4,40 @@ from import_export import fields
 
 from booking.models import Citizen, VisitReason
 from core.admin_base import AllOrNothingResource
+from core.admin_translation import TranslatedColumnsMixin, with_languages
+from core.languages import main_language
 from staffing.resources import ServiceBySlug
 from staffing.scopes import may_manage_service
 
 
-class VisitReasonResource(AllOrNothingResource):
+class VisitReasonResource(TranslatedColumnsMixin, AllOrNothingResource):
+    translated_fields = ("name", "screen_information", "message_information")
+
     service = fields.Field(
         attribute="service", column_name="service", widget=ServiceBySlug()
     )
 
     class Meta:
         model = VisitReason
-        import_id_fields = ("service", "name")
+        # A reason is known by its name in the main language (get_import_id_fields).
+        import_id_fields = ("service", "name_fr")
         fields = (
-            "service",
-            "name",
+            *with_languages(("service", "name"), ("name",)),
             "duration_minutes",
             "buffer_minutes",
             "online_bookable",
             "needs_confirmation",
-            "screen_information",
-            "message_information",
+            *with_languages(
+                ("screen_information", "message_information"),
+                ("screen_information", "message_information"),
+            ),
             "order",
             "is_active",
         )
         clean_model_instances = True
+
+    def get_import_id_fields(self):
+        return ("service", f"name_{main_language()}")
 
     def may_import(self, user, instance) -> bool:
         return may_manage_service(user, instance.service_id)

@@ -156,7 +156,7 @@ def test_a_manager_cannot_revert_a_membership_of_a_service_he_only_belongs_to(
 
 def closure_data(service: Service | None) -> dict:
     return {
-        "label": "Fête locale",
+        "label_fr": "Fête locale",  # one field per language (issue 19)
         "start_date": FIRST_DAY.isoformat(),
         "end_date": FIRST_DAY.isoformat(),
         "service": service.pk if service else "",

@@ -1,0 +1,94 @@
+"""The languages the application speaks, defined once (issue 19, point 3).
+
+Interface strings go through Django's i18n (``settings.LANGUAGES`` is
+:data:`LANGUAGES`; ``core.models.Language`` makes the model choices of it);
+what the commune types is stored per language by
+django-modeltranslation (each app's ``translation.py``) and, where a language
+is missing, falls back to the commune's main language (:func:`main_language`).
+"""
+
+import time
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+# Imported by the settings: nothing here may import a model at module level.
+LANGUAGES = (
+    ("fr", _("French")),
+    ("nl", _("Dutch")),
+    ("de", _("German")),
+    ("en", _("English")),
+)
+CODES: tuple[str, ...] = tuple(code for code, _label in LANGUAGES)
+# The members' names of core.models.Language (Language.FRENCH…).
+MEMBER_NAMES = {"fr": "FRENCH", "nl": "DUTCH", "de": "GERMAN", "en": "ENGLISH"}
+
+# The commune's main language is read at every fallback: kept a few seconds per
+# process (a change made elsewhere shows within that time), forgotten at once
+# when this process saves the commune (core.signals).
+_CACHE_SECONDS = 30.0
+_cached: tuple[float, str] | None = None
+
+
+def main_language() -> str:
+    """The commune's main language: where a missing translation falls back."""
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < _CACHE_SECONDS:
+        return _cached[1]
+    from core.models import Commune
+
+    try:
+        language = (
+            Commune.objects.filter(pk=1).values_list("main_language", flat=True).first()
+        )
+    except Exception:
+        language = None
+    language = language or settings.MAIN_LANGUAGE
+    _cached = (now, language)
+    return language
+
+
+def forget_main_language() -> None:
+    """Read the main language again at the next fallback (the commune changed)."""
+    global _cached
+    _cached = None
+
+
+class MainLanguageFallback(dict):
+    """modeltranslation's ``fallback_languages``, resolved when a value is read.
+
+    modeltranslation asks ``.get(language)`` then ``.get("default")``: every
+    language falls back to the commune's main language, which is data, not a
+    setting.
+    """
+
+    def get(self, key, default=None):
+        if key == "default":
+            return (main_language(),)
+        return default if default is not None else ()
+
+
+def copy_into_language(model, fields, language: str, *, back: bool = False) -> None:
+    """Copy each of ``fields`` into its ``<field>_<language>`` column, or back.
+
+    For the migrations that make a text translatable: today's text is in the
+    commune's main language (issue 19, point 2). ``model`` is the migration's
+    historical model (no translation descriptors: ``fields`` are the columns).
+    """
+    from django.db.models import F
+
+    pairs = [(field, f"{field}_{language}") for field in fields]
+    model._default_manager.update(
+        **{
+            (source if back else target): F(target if back else source)
+            for source, target in pairs
+        }
+    )
+
+
+def migration_main_language(apps) -> str:
+    """The commune's main language as a migration sees it (core 0004 set it)."""
+    Commune = apps.get_model("core", "Commune")
+    language = Commune._default_manager.values_list("main_language", flat=True).first()
+    return language or settings.MAIN_LANGUAGE
