@@ -796,6 +796,78 @@ def _feed_address_texts(lang: str) -> tuple[DefaultText, DefaultText]:
     return email, DefaultText("", sms)
 
 
+# --- A request nobody answered (issue 24, point 1) --------------------------------
+# Sent to the service's managers when a request awaits confirmation longer than
+# the service's request_escalation_hours.
+
+_REQUEST_LATE = {
+    "fr": (
+        "Demande sans réponse depuis {{ request.age_hours }} h : "
+        "{{ appointment.date }} – {{ citizen.full_name }}",
+        "Cette demande de rendez-vous attend une confirmation depuis "
+        "{{ request.age_hours }} heures :",
+        "{% if request.decided_at %}Sans réponse, elle sera {{ request.decision }} "
+        "automatiquement le {{ request.decided_at }}.\n{% endif %}"
+        "Confirmer ou refuser : {{ inbox_url }}",
+        "Demande sans réponse depuis {{ request.age_hours }} h : "
+        "{{ appointment.date }} {{ appointment.time }}, {{ citizen.full_name }}. "
+        "{{ inbox_url }}",
+    ),
+    "nl": (
+        "Aanvraag al {{ request.age_hours }} u zonder antwoord: "
+        "{{ appointment.date }} – {{ citizen.full_name }}",
+        "Deze afspraakaanvraag wacht al {{ request.age_hours }} uur op bevestiging:",
+        "{% if request.decided_at %}Zonder antwoord wordt ze op "
+        "{{ request.decided_at }} automatisch {{ request.decision }}.\n{% endif %}"
+        "Bevestigen of weigeren: {{ inbox_url }}",
+        "Aanvraag al {{ request.age_hours }} u zonder antwoord: "
+        "{{ appointment.date }} {{ appointment.time }}, {{ citizen.full_name }}. "
+        "{{ inbox_url }}",
+    ),
+    "de": (
+        "Anfrage seit {{ request.age_hours }} Std. unbeantwortet: "
+        "{{ appointment.date }} – {{ citizen.full_name }}",
+        "Diese Terminanfrage wartet seit {{ request.age_hours }} Stunden auf "
+        "eine Bestätigung:",
+        "{% if request.decided_at %}Ohne Antwort wird sie am "
+        "{{ request.decided_at }} automatisch {{ request.decision }}.\n{% endif %}"
+        "Bestätigen oder ablehnen: {{ inbox_url }}",
+        "Anfrage seit {{ request.age_hours }} Std. unbeantwortet: "
+        "{{ appointment.date }} {{ appointment.time }}, {{ citizen.full_name }}. "
+        "{{ inbox_url }}",
+    ),
+    "en": (
+        "Request unanswered for {{ request.age_hours }} h: "
+        "{{ appointment.date }} – {{ citizen.full_name }}",
+        "This appointment request has awaited confirmation for "
+        "{{ request.age_hours }} hours:",
+        "{% if request.decided_at %}Unanswered, it will be {{ request.decision }} "
+        "automatically on {{ request.decided_at }}.\n{% endif %}"
+        "Confirm or refuse: {{ inbox_url }}",
+        "Request unanswered for {{ request.age_hours }} h: "
+        "{{ appointment.date }} {{ appointment.time }}, {{ citizen.full_name }}. "
+        "{{ inbox_url }}",
+    ),
+}
+
+
+# The reason a citizen reads when a request nobody answered in time is refused
+# automatically (the service's choice; issue 24, point 1).
+AUTOMATIC_REFUSAL = {
+    "fr": "Nous n’avons pas pu répondre à votre demande à temps.",
+    "nl": "We konden uw aanvraag niet op tijd beantwoorden.",
+    "de": "Wir konnten Ihre Anfrage nicht rechtzeitig beantworten.",
+    "en": "We could not answer your request in time.",
+}
+
+
+def _request_late_texts(lang: str) -> tuple[DefaultText, DefaultText]:
+    """The e-mail and the SMS that tell managers of an unanswered request."""
+    subject, intro, after, sms = _REQUEST_LATE[lang]
+    body = _agent_mail(lang, intro + "\n\n" + _agent_details(lang).rstrip("\n"), after)
+    return DefaultText(subject, body), DefaultText("", sms)
+
+
 def _build() -> dict[tuple[str, str, str], DefaultText]:
     texts: dict[tuple[str, str, str], DefaultText] = {}
     for language in ("fr", "nl", "de", "en"):
@@ -808,6 +880,10 @@ def _build() -> dict[tuple[str, str, str], DefaultText]:
         feed_address = str(Event.AGENT_FEED_ADDRESS)
         texts[(feed_address, Channel.EMAIL.value, language)] = email
         texts[(feed_address, Channel.SMS.value, language)] = sms
+        email, sms = _request_late_texts(language)
+        request_late = str(Event.AGENT_REQUEST_LATE)
+        texts[(request_late, Channel.EMAIL.value, language)] = email
+        texts[(request_late, Channel.SMS.value, language)] = sms
     return texts
 
 
@@ -830,6 +906,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Event.AGENT_CANCELLED: "email",
     Event.AGENT_DAY_LIST: "email",
     Event.AGENT_FEED_ADDRESS: "email",
+    Event.AGENT_REQUEST_LATE: "email",
 }
 
 

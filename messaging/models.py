@@ -34,6 +34,7 @@ class Event(models.TextChoices):
     AGENT_CANCELLED = "agent_cancelled", _("Agent: appointment cancelled")
     AGENT_DAY_LIST = "agent_day_list", _("Agent: the next day's appointments")
     AGENT_FEED_ADDRESS = "agent_feed_address", _("Agent: new agenda feed address")
+    AGENT_REQUEST_LATE = "agent_request_late", _("Manager: a request is unanswered")
 
 
 AGENT_EVENTS = frozenset(
@@ -42,6 +43,7 @@ AGENT_EVENTS = frozenset(
         Event.AGENT_CANCELLED,
         Event.AGENT_DAY_LIST,
         Event.AGENT_FEED_ADDRESS,
+        Event.AGENT_REQUEST_LATE,
     }
 )
 

@@ -392,6 +392,11 @@ def sample_context(language: str) -> dict:
             # As long as a real one (new_feed_token), for SMS lengths.
             "feed_url": _reverse_or_empty("agent_feed", kwargs={"token": "x" * 32}),
             "feed_page_url": _reverse_or_empty("admin:portal_feed"),
+            "request": {
+                "age_hours": 26,
+                "decided_at": format_date(start, language) + f" {start:%H:%M}",
+                "decision": _("refused"),
+            },
             "day": format_date(day, language),
             "appointments": [
                 {
@@ -466,5 +471,12 @@ CONTEXT_HELP = [
     (
         "feed_url, feed_page_url",
         gettext_lazy("an agent's new agenda feed address; the page that shows it"),
+    ),
+    (
+        "request.age_hours, request.decided_at, request.decision",
+        gettext_lazy(
+            "an unanswered request, to its managers: hours waited; when and how "
+            "it will be decided automatically (empty when never)"
+        ),
     ),
 ]

@@ -37,6 +37,12 @@ SCHEDULES: dict[str, dict] = {
         "schedule_type": Schedule.MINUTES,
         "minutes": 5,
     },
+    # Requests that never rot (R10, issue 24): escalated, then decided.
+    "Unanswered requests": {
+        "func": "messaging.tasks.chase_requests",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 15,
+    },
     # GDPR retention (booking/privacy.py), at a quiet hour.
     "Privacy sweep": {
         "func": "messaging.tasks.privacy_sweep",

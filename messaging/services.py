@@ -58,16 +58,17 @@ from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment
+from booking.services import BookingError, appointment_confirm, appointment_refuse
 from core.roles import is_administrator
-from staffing.models import Agent, RetiredFeedToken
+from staffing.models import Agent, Membership, RetiredFeedToken
 from staffing.scopes import managed_service_ids
 
 from .answer import answer_url
-from .defaults import DEFAULT_TEMPLATES
+from .defaults import AUTOMATIC_REFUSAL, DEFAULT_TEMPLATES
 from .models import (
     Channel,
     ChannelRule,
@@ -81,6 +82,7 @@ from .rendering import (
     appointment_context,
     day_list_context,
     feed_address_context,
+    format_date,
     render_texts,
 )
 from .selectors import made_without_login, sms_budget_spent
@@ -507,6 +509,137 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
             written += _write(planned, appointment=None, language=language)
     _enqueue_after_commit(written)
     return len(written)
+
+
+# --- Requests that never rot (R10; issue 24, point 1) -------------------------------
+
+
+def request_decision_at(appointment: Appointment) -> datetime | None:
+    """When an unanswered request of ``appointment``'s service is decided
+    automatically, or None when its service never decides alone."""
+    hours = appointment.service.request_deadline_hours
+    if hours is None:
+        return None
+    return appointment.start - timedelta(hours=hours)
+
+
+def _request_context(appointment: Appointment, manager: Agent, now: datetime) -> dict:
+    language = settings.LANGUAGE_CODE
+    context = appointment_context(
+        appointment, language=language, recipient_name=str(manager)
+    )
+    decided_at = request_decision_at(appointment)
+    with translation.override(language):
+        decision = (
+            _("confirmed")
+            if appointment.service.request_deadline_decision == "confirm"
+            else _("refused")
+        )
+        context["request"] = {
+            "age_hours": int((now - appointment.created_at).total_seconds() // 3600),
+            "decided_at": (
+                format_date(decided_at, language)
+                + f" {timezone.localtime(decided_at):%H:%M}"
+                if decided_at
+                else ""
+            ),
+            "decision": str(decision),
+        }
+    return context
+
+
+@transaction.atomic
+def requests_escalate(*, now: datetime | None = None) -> int:
+    """Tell the managers of each request left unanswered longer than its
+    service's ``request_escalation_hours``; once per request and manager.
+    Returns how many messages were written."""
+    now = now or timezone.now()
+    waiting = (
+        Appointment.objects.filter(
+            status=Appointment.Status.PENDING,
+            start__gt=now,
+            service__request_escalation_hours__isnull=False,
+        )
+        .exclude(messages__event=Event.AGENT_REQUEST_LATE)
+        .select_related("citizen", "service", "reason", "agent__user")
+    )
+    late = [
+        appointment
+        for appointment in waiting
+        if appointment.created_at
+        <= now - timedelta(hours=appointment.service.request_escalation_hours)
+    ]
+    managers: dict[int, list[Agent]] = {}
+    for agent in (
+        Agent.objects.active()
+        .filter(
+            memberships__service_id__in={a.service_id for a in late},
+            memberships__role=Membership.Role.MANAGER,
+        )
+        .select_related("user")
+        .annotate(managed_service_id=F("memberships__service_id"))
+    ):
+        managers.setdefault(agent.managed_service_id, []).append(agent)
+    written: list[Message] = []
+    for appointment in late:
+        for manager in managers.get(appointment.service_id, []):
+            planned = _Planned(
+                Event.AGENT_REQUEST_LATE,
+                "escalated",
+                agent=manager,
+                context=_request_context(appointment, manager, now),
+            )
+            written += _write(
+                planned, appointment=appointment, language=settings.LANGUAGE_CODE
+            )
+        if not managers.get(appointment.service_id):
+            logger.warning(
+                "request %s is unanswered and its service has no manager to tell",
+                appointment.pk,
+            )
+    _enqueue_after_commit(written)
+    return len(written)
+
+
+def requests_decide_overdue(*, now: datetime | None = None) -> int:
+    """Confirm or refuse, as its service chose, each request still unanswered
+    at its service's ``request_deadline_hours`` before its time; the citizen
+    is told by the usual message. Each decision is booking's own transaction.
+    Returns how many were decided."""
+    now = now or timezone.now()
+    candidates = Appointment.objects.filter(
+        status=Appointment.Status.PENDING,
+        start__gt=now,
+        service__request_deadline_hours__isnull=False,
+    ).select_related("service")
+    decided = 0
+    for appointment in candidates:
+        if request_decision_at(appointment) > now:
+            continue
+        try:
+            if appointment.service.request_deadline_decision == "confirm":
+                appointment_confirm(appointment=appointment, actor=None)
+            else:
+                language = appointment.recipient_language or settings.LANGUAGE_CODE
+                appointment_refuse(
+                    appointment=appointment,
+                    actor=None,
+                    reason=AUTOMATIC_REFUSAL.get(language)
+                    or AUTOMATIC_REFUSAL[settings.LANGUAGE_CODE],
+                )
+        except BookingError:
+            continue  # answered meanwhile
+        decided += 1
+    return decided
+
+
+def requests_chase(*, now: datetime | None = None) -> dict:
+    """The schedule's work on requests: escalate, then decide."""
+    now = now or timezone.now()
+    return {
+        "escalated": requests_escalate(now=now),
+        "decided": requests_decide_overdue(now=now),
+    }
 
 
 # --- Agenda feed addresses (issue 12) ------------------------------------------------

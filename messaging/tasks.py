@@ -25,6 +25,12 @@ def create_reminders() -> int:
     return services.reminders_create()
 
 
+def chase_requests() -> dict:
+    """Every quarter of an hour: escalate unanswered requests to their
+    service's managers, decide those at their deadline (R10)."""
+    return services.requests_chase()
+
+
 def send_feed_address_notices() -> int:
     """Every few minutes: tell agents the feed address someone else renewed."""
     return services.feed_address_notices_write()

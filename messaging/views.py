@@ -18,6 +18,7 @@ from booking.services import BookingError, appointment_confirm, appointment_refu
 
 from .forms import RefuseForm
 from .selectors import overdue_cutoff, pending_requests_for
+from .services import request_decision_at
 
 
 @permission_required("booking.change_appointment", raise_exception=True)
@@ -70,6 +71,7 @@ def inbox(request):
         {
             "appointment": appointment,
             "late": appointment.created_at < cutoff,
+            "decided_at": request_decision_at(appointment),
             "form": refuse_errors.get(appointment.pk)
             or RefuseForm(auto_id=f"id_%s_{appointment.pk}"),
         }

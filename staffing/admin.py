@@ -207,6 +207,16 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
             },
         ),
         (
+            _("Requests awaiting confirmation"),
+            {
+                "fields": [
+                    "request_escalation_hours",
+                    "request_deadline_hours",
+                    "request_deadline_decision",
+                ]
+            },
+        ),
+        (
             _("Information required from citizens"),
             {
                 "fields": [

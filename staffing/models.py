@@ -89,6 +89,34 @@ class Service(models.Model):
         _("date of birth required"), default=False
     )
     requires_address = models.BooleanField(_("address required"), default=False)
+    # Requests that never rot (R10, issue 24): escalated, then decided.
+    request_escalation_hours = models.PositiveSmallIntegerField(
+        _("escalate unanswered requests after (hours)"),
+        null=True,
+        blank=True,
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A request still awaiting confirmation this long after it was made "
+            "is sent to the service's managers. Empty: never."
+        ),
+    )
+    request_deadline_hours = models.PositiveSmallIntegerField(
+        _("decide unanswered requests (hours before the appointment)"),
+        null=True,
+        blank=True,
+        default=None,
+        help_text=_(
+            "A request still unanswered this many hours before its time is "
+            "decided automatically, and the citizen told. Empty: never."
+        ),
+    )
+    request_deadline_decision = models.CharField(
+        _("automatic decision"),
+        max_length=8,
+        choices=[("confirm", _("confirm it")), ("refuse", _("refuse it"))],
+        default="refuse",
+    )
 
     objects = ServiceQuerySet.as_manager()
     history = HistoricalRecords()
