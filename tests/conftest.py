@@ -9,6 +9,7 @@ import os
 import pytest
 import time_machine
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import translation
 
 from core.roles import ADMINISTRATOR, AGENT, SERVICE_MANAGER
@@ -60,6 +61,21 @@ def _commune_language():
     active in the thread: the next test starts in the commune's again."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def instant_visitor(settings):
+    """A visitor of the public pages who confirms at once, under fresh rate limits.
+
+    The confirm step refuses a form posted sooner than BOOKING_MIN_CONFIRM_SECONDS
+    after it was shown (the anti-bot delay): tests post at once. The rate-limit
+    counters live in the process-wide cache: the test starts, and leaves, them
+    at zero.
+    """
+    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """factory_boy factories for every model the tests build."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import factory
@@ -156,3 +157,60 @@ class MessageFactory(factory.django.DjangoModelFactory):
     subject = "Rendez-vous confirmé"
     body = "Bonjour,"
     status = "sent"
+
+
+# --- Builders: an agent open on given days and hours, appointments in it ----------
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+WEEKDAYS = (MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY)
+EVERY_DAY = tuple(range(7))
+
+
+def open_agent(
+    service: Service,
+    agent: Agent | None = None,
+    *,
+    weekdays: Iterable[int] = (TUESDAY,),
+    start: time = time(9),
+    end: time = time(12),
+    valid_from: date = date(2026, 1, 5),
+    role: str = Membership.Role.MEMBER,
+) -> Agent:
+    """An agent of ``service`` open every week on ``weekdays`` from ``start`` to
+    ``end`` (one typical week valid from ``valid_from``).
+
+    A new agent, or ``agent`` made a member of ``service`` (with ``role``) if
+    not yet; each call adds a typical week of that agent in that service.
+    """
+    agent = agent or AgentFactory()
+    Membership.objects.get_or_create(
+        agent=agent, service=service, defaults={"role": role}
+    )
+    week = TypicalWeekFactory(agent=agent, service=service, valid_from=valid_from)
+    for weekday in weekdays:
+        TypicalWeekRangeFactory(
+            typical_week=week, weekday=weekday, start=start, end=end
+        )
+    return agent
+
+
+def next_weekday(weekday: int = TUESDAY, *, weeks_ahead: int = 1) -> date:
+    """A day of that weekday at least ``weeks_ahead`` weeks from today."""
+    today = timezone.localdate()
+    days = (weekday - today.weekday()) % 7 + 7 * weeks_ahead
+    return today + timedelta(days=days)
+
+
+def appointment_at(
+    agent: Agent, service: Service, day: date, hour: int, minute: int = 0, **kwargs
+) -> Appointment:
+    """A 15-minute confirmed appointment of ``agent`` at a local time."""
+    kwargs.setdefault("booked_for_service", True)
+    start = local(day, hour, minute)
+    return AppointmentFactory(
+        agent=agent,
+        service=service,
+        start=start,
+        end=start + timedelta(minutes=15),
+        **kwargs,
+    )

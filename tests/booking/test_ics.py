@@ -16,13 +16,12 @@ from booking.ics import appointment_ics
 from booking.links import manage_url
 from booking.services import appointment_cancel, appointment_move
 from tests.factories import (
+    EVERY_DAY,
     AppointmentFactory,
     CitizenFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
+    open_agent,
 )
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -51,16 +50,13 @@ def appointment(db):
         phone="081 23 45 10",
         min_notice_hours=0,
     )
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
+    agent = open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
         valid_from=timezone.localdate() - timedelta(days=7),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
     reason = VisitReasonFactory(
         service=service,
         name="Carte d'identité; renouvellement, adulte",
@@ -74,7 +70,7 @@ def appointment(db):
     ) + timedelta(days=3)
     return AppointmentFactory(
         service=service,
-        agent=membership.agent,
+        agent=agent,
         reason=reason,
         citizen=CitizenFactory(
             first_name="Élise", last_name="Dupont", email="elise@example.be"

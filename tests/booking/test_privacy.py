@@ -24,14 +24,13 @@ from messaging.models import Message
 from messaging.schedules import install_schedules
 from messaging.tasks import privacy_sweep as privacy_sweep_task
 from tests.factories import (
+    EVERY_DAY,
     AppointmentFactory,
     CitizenFactory,
-    MembershipFactory,
     MessageFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 PERSONAL = {
@@ -58,17 +57,13 @@ TRACES = [
 
 def open_every_day(service):
     """An agent of ``service`` open every day 8:00–18:00."""
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
+    return open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
         valid_from=timezone.localdate() - timedelta(days=7),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
-    return membership.agent
 
 
 def next_ten_oclock(days: int):
@@ -410,9 +405,8 @@ def reason(population, desk):
 
 
 def test_the_public_flow_drops_a_national_number_the_service_does_not_need(
-    client, population, reason, settings
+    client, population, reason, instant_visitor
 ):
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
     population.min_notice_hours = 0
     population.save()
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -17,13 +16,12 @@ from booking.links import make_token
 from booking.models import Appointment
 from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_moment
 from tests.factories import (
+    EVERY_DAY,
     AgentFactory,
     AppointmentFactory,
-    MembershipFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,27 +44,14 @@ ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture(autouse=True)
-def _now():
-    cache.clear()  # rate-limit counters
+def _now(instant_visitor):
     with time_machine.travel(NOW, tick=True):
         yield
 
 
-def open_agent(service, agent=None):
-    """An agent of ``service`` open every weekday 08:00–18:00."""
-    agent = agent or AgentFactory()
-    MembershipFactory(agent=agent, service=service)
-    week = TypicalWeekFactory(agent=agent, service=service, valid_from=date(2026, 1, 5))
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
-    return agent
-
-
 @pytest.fixture
 def service(population):
-    open_agent(population)
+    open_agent(population, weekdays=EVERY_DAY, start=time(8), end=time(18))
     return population
 
 
@@ -106,7 +91,7 @@ def test_service_without_active_agent_offers_no_slot_and_books_nothing(
 ):
     reason = VisitReasonFactory(service=population)
     inactive = AgentFactory(is_active=False)
-    open_agent(population, inactive)
+    open_agent(population, inactive, weekdays=EVERY_DAY, start=time(8), end=time(18))
     search = client.get(
         "/api/v1/slots",
         {
@@ -159,7 +144,7 @@ def test_redistributing_to_an_agent_outside_the_service_is_refused_with_a_messag
         end=local(DAY, 9, 15),
         booked_for_service=True,
     )
-    stranger = open_agent(foreigners)
+    stranger = open_agent(foreigners, weekdays=EVERY_DAY, start=time(8), end=time(18))
     client.force_login(administrator)
     response = client.post(
         reverse("admin:portal_redistribution"),

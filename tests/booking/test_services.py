@@ -25,10 +25,9 @@ from tests.factories import (
     CitizenFactory,
     MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 from tests.i18n import translated
 
@@ -41,15 +40,6 @@ def clock():
     """The day before TUESDAY, ticking: what the services read agrees with NOW."""
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
-
-
-def open_agent(service, agent=None):
-    membership = MembershipFactory(
-        service=service, **({"agent": agent} if agent else {})
-    )
-    week = TypicalWeekFactory(agent=membership.agent, service=service)
-    TypicalWeekRangeFactory(typical_week=week, weekday=1, start=time(13), end=time(16))
-    return membership.agent
 
 
 @pytest.fixture
@@ -94,7 +84,10 @@ def book(service, reason, start=None, **kwargs):
 def test_team_booking_goes_to_the_least_loaded_agent(
     service, reason, received, django_capture_on_commit_callbacks
 ):
-    busy, idle = open_agent(service), open_agent(service)
+    busy, idle = (
+        open_agent(service, start=time(13), end=time(16)),
+        open_agent(service, start=time(13), end=time(16)),
+    )
     AppointmentFactory(
         service=service,
         agent=busy,
@@ -112,7 +105,7 @@ def test_team_booking_goes_to_the_least_loaded_agent(
 
 
 def test_booking_a_taken_slot_raises_slot_taken_and_writes_nothing(service, reason):
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     book(service, reason)
     with pytest.raises(SlotTaken):
         book(service, reason)
@@ -120,7 +113,7 @@ def test_booking_a_taken_slot_raises_slot_taken_and_writes_nothing(service, reas
 
 
 def test_online_rules_refuse_short_notice_and_off_grid_times(service, reason):
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     with pytest.raises(BookingError) as too_soon:
         book(service, reason, start=NOW + timedelta(minutes=30))
     assert str(too_soon.value) == translated(
@@ -136,7 +129,7 @@ def test_online_rules_refuse_short_notice_and_off_grid_times(service, reason):
 
 
 def test_reason_needing_confirmation_creates_a_pending_request(service, received):
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     reason = VisitReasonFactory(service=service, needs_confirmation=True)
     appointment = book(service, reason)
     assert appointment.status == Appointment.Status.PENDING
@@ -149,7 +142,7 @@ def test_reason_needing_confirmation_creates_a_pending_request(service, received
 
 def test_citizen_limit_per_service(service, reason, settings):
     settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = 1
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     citizen = CitizenFactory()
     book(service, reason, citizen=citizen)
     with pytest.raises(BookingError) as refusal:
@@ -161,7 +154,7 @@ def test_citizen_limit_per_service(service, reason, settings):
 
 
 def test_cancel_is_soft_and_frees_the_slot(service, reason):
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     appointment = book(service, reason)
     appointment_cancel(appointment=appointment, by_citizen=True, now=NOW, reason="")
     appointment.refresh_from_db()
@@ -170,7 +163,7 @@ def test_cancel_is_soft_and_frees_the_slot(service, reason):
 
 
 def test_move_keeps_the_agent_free_check(service, reason):
-    agent = open_agent(service)
+    agent = open_agent(service, start=time(13), end=time(16))
     first = book(service, reason)
     second = book(service, reason, start=local(TUESDAY, 14))
     with pytest.raises(SlotTaken):
@@ -180,7 +173,9 @@ def test_move_keeps_the_agent_free_check(service, reason):
 
 
 def test_reassign_only_to_a_free_agent_of_the_service(service, reason):
-    first, second, third = (open_agent(service) for _ in range(3))
+    first, second, third = (
+        open_agent(service, start=time(13), end=time(16)) for _ in range(3)
+    )
     appointment = book(service, reason)  # all free: goes to the lowest id
     assert appointment.agent == first
     AppointmentFactory(
@@ -205,7 +200,7 @@ def test_reassign_only_to_a_free_agent_of_the_service(service, reason):
 @pytest.mark.django_db(transaction=True)
 def test_twenty_simultaneous_bookings_of_capacity_three_create_three(service, reason):
     for _ in range(3):
-        open_agent(service)
+        open_agent(service, start=time(13), end=time(16))
     citizens = [CitizenFactory() for _ in range(20)]
     barrier = threading.Barrier(20)
     outcomes = []
@@ -240,8 +235,8 @@ def test_an_anonymous_booking_never_changes_a_known_citizen_and_its_messages_use
     from messaging.models import Message
     from messaging.services import reminders_create
 
-    open_agent(service)
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
+    open_agent(service, start=time(13), end=time(16))
     known = CitizenFactory(
         last_name="Dupont",
         first_name="Marie",
@@ -328,8 +323,10 @@ def test_a_national_number_the_known_citizen_lacks_makes_a_new_citizen(db):
 def test_the_same_booking_twice_is_refused_as_a_duplicate(service, reason):
     from booking.services import DuplicateBooking
 
-    open_agent(service)
-    open_agent(service)  # room for a second booking at that time
+    open_agent(service, start=time(13), end=time(16))
+    open_agent(
+        service, start=time(13), end=time(16)
+    )  # room for a second booking at that time
     citizen = CitizenFactory(email="marie@example.be")
     book(service, reason, citizen=citizen)
     stranger_copy = CitizenFactory.build(

@@ -12,32 +12,15 @@ from staffing.models import AvailabilityException, Closure
 from tests.factories import (
     AppointmentFactory,
     AvailabilityExceptionFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 pytestmark = pytest.mark.django_db
 
 MONDAY, TUESDAY, SATURDAY = 0, 1, 5
-
-
-def open_agent(service, weekdays, start=time(8), end=time(12), agent=None):
-    """An agent of ``service`` open on ``weekdays`` from ``start`` to ``end``."""
-    membership = MembershipFactory(
-        service=service, **({"agent": agent} if agent else {})
-    )
-    week = TypicalWeekFactory(
-        agent=membership.agent, service=service, valid_from=date(2026, 1, 5)
-    )
-    for weekday in weekdays:
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=start, end=end
-        )
-    return membership.agent
 
 
 def day_slots(service, reason, day):
@@ -62,7 +45,7 @@ def reason(service):
 def test_first_slot_is_at_eight_local_after_each_time_change(
     service, reason, monday, utc_hour
 ):
-    open_agent(service, [MONDAY])
+    open_agent(service, weekdays=[MONDAY], start=time(8), end=time(12))
     slots = day_slots(service, reason, monday)
     assert slots[0].start == local(monday, 8)
     assert slots[0].start.astimezone(UTC).hour == utc_hour
@@ -74,13 +57,13 @@ def test_first_slot_is_at_eight_local_after_each_time_change(
     "holiday", [date(2026, 12, 25), date(2027, 1, 1), date(2027, 3, 29)]
 )
 def test_no_slot_on_a_belgian_public_holiday(service, reason, holiday):
-    open_agent(service, range(7))
+    open_agent(service, weekdays=range(7), start=time(8), end=time(12))
     assert day_slots(service, reason, holiday) == []
     assert day_slots(service, reason, holiday + timedelta(days=1)) != []
 
 
 def test_commune_and_service_closures_close_the_agenda(service, reason):
-    open_agent(service, range(7))
+    open_agent(service, weekdays=range(7), start=time(8), end=time(12))
     Closure.objects.create(
         label="Fête locale", start_date=date(2027, 2, 1), end_date=date(2027, 2, 1)
     )
@@ -111,7 +94,10 @@ def test_commune_and_service_closures_close_the_agenda(service, reason):
 
 def test_team_capacity_falls_with_each_booking(service, reason):
     tuesday = date(2027, 1, 5)
-    agents = [open_agent(service, [TUESDAY], time(13), time(16)) for _ in range(3)]
+    agents = [
+        open_agent(service, weekdays=[TUESDAY], start=time(13), end=time(16))
+        for _ in range(3)
+    ]
 
     def capacity_at_one():
         slots = {slot.start: slot for slot in day_slots(service, reason, tuesday)}
@@ -145,9 +131,11 @@ def test_team_capacity_falls_with_each_booking(service, reason):
 def test_a_booking_in_one_service_removes_the_agent_from_another(service, reason):
     tuesday = date(2027, 1, 5)
     other_service = ServiceFactory(slot_minutes=15, min_notice_hours=0)
-    shared = open_agent(service, [TUESDAY], time(13), time(16))
-    open_agent(other_service, [TUESDAY], time(13), time(16), agent=shared)
-    colleague = open_agent(service, [TUESDAY], time(13), time(16))
+    shared = open_agent(service, weekdays=[TUESDAY], start=time(13), end=time(16))
+    open_agent(
+        other_service, agent=shared, weekdays=[TUESDAY], start=time(13), end=time(16)
+    )
+    colleague = open_agent(service, weekdays=[TUESDAY], start=time(13), end=time(16))
     AppointmentFactory(
         service=other_service,
         agent=shared,
@@ -163,7 +151,7 @@ def test_a_booking_in_one_service_removes_the_agent_from_another(service, reason
 
 def test_cancelled_appointments_free_the_time(service, reason):
     tuesday = date(2027, 1, 5)
-    agent = open_agent(service, [TUESDAY], time(13), time(14))
+    agent = open_agent(service, weekdays=[TUESDAY], start=time(13), end=time(14))
     AppointmentFactory(
         service=service,
         agent=agent,
@@ -177,7 +165,7 @@ def test_cancelled_appointments_free_the_time(service, reason):
 
 def test_reason_buffer_keeps_time_after_each_appointment(service):
     tuesday = date(2027, 1, 5)
-    agent = open_agent(service, [TUESDAY], time(13), time(14))
+    agent = open_agent(service, weekdays=[TUESDAY], start=time(13), end=time(14))
     with_buffer = VisitReasonFactory(
         service=service, duration_minutes=15, buffer_minutes=10
     )
@@ -195,7 +183,7 @@ def test_reason_buffer_keeps_time_after_each_appointment(service):
 
 def test_extra_opening_adds_slots_outside_the_typical_week(service, reason):
     saturday = date(2027, 1, 9)
-    agent = open_agent(service, [MONDAY])
+    agent = open_agent(service, weekdays=[MONDAY], start=time(8), end=time(12))
     assert day_slots(service, reason, saturday) == []
     AvailabilityExceptionFactory(
         agent=agent,
@@ -214,7 +202,7 @@ def test_extra_opening_adds_slots_outside_the_typical_week(service, reason):
 
 def test_unavailability_removes_slots_in_every_service(service, reason):
     monday = date(2027, 1, 4)
-    agent = open_agent(service, [MONDAY])
+    agent = open_agent(service, weekdays=[MONDAY], start=time(8), end=time(12))
     AvailabilityExceptionFactory(
         agent=agent, start=local(monday, 8), end=local(monday, 10)
     )
@@ -223,8 +211,8 @@ def test_unavailability_removes_slots_in_every_service(service, reason):
 
 
 def test_criteria_filter_weekdays_parts_and_agent(service, reason):
-    first = open_agent(service, [MONDAY, TUESDAY], time(8), time(19))
-    open_agent(service, [MONDAY], time(8), time(19))
+    first = open_agent(service, weekdays=[MONDAY, TUESDAY], start=time(8), end=time(19))
+    open_agent(service, weekdays=[MONDAY], start=time(8), end=time(19))
     start, end = local(date(2027, 1, 4), 0), local(date(2027, 1, 6), 0)
     afternoons = search_slots(
         service,
@@ -250,7 +238,7 @@ def test_criteria_filter_weekdays_parts_and_agent(service, reason):
 
 
 def test_first_free_slots_respects_notice_horizon_and_pages(service, reason):
-    open_agent(service, range(5))
+    open_agent(service, weekdays=range(5), start=time(8), end=time(12))
     service.min_notice_hours = 24
     service.max_horizon_days = 30
     now = local(date(2027, 1, 4), 9)  # a Monday
@@ -267,7 +255,7 @@ def test_first_free_slots_respects_notice_horizon_and_pages(service, reason):
 
 def test_first_free_slot_five_months_away_is_found(service, reason):
     now = local(date(2027, 1, 4), 9)
-    agent = open_agent(service, [MONDAY])
+    agent = open_agent(service, weekdays=[MONDAY], start=time(8), end=time(12))
     service.max_horizon_days = 183
     AvailabilityExceptionFactory(
         agent=agent, start=local(date(2027, 1, 4), 0), end=local(date(2027, 6, 1), 0)
@@ -283,7 +271,7 @@ def build_service(agent_count: int):
     reason = VisitReasonFactory(service=service)
     start_day = date(2027, 1, 4)
     for _ in range(agent_count):
-        agent = open_agent(service, range(5), time(8), time(16))
+        agent = open_agent(service, weekdays=range(5), start=time(8), end=time(16))
         AvailabilityExceptionFactory(
             agent=agent, start=local(start_day, 8), end=local(start_day, 9)
         )

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.urls import reverse
@@ -27,14 +27,13 @@ from booking.services import BookingError, appointment_book
 from core.models import Commune
 from core.security import parse_policy
 from tests.factories import (
+    EVERY_DAY,
     AppointmentFactory,
     CitizenFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     UserFactory,
     VisitReasonFactory,
+    open_agent,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,12 +50,8 @@ IDENTITY = {
 
 
 @pytest.fixture(autouse=True)
-def _quiet(settings):
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
+def _quiet(instant_visitor, settings):
     settings.EMBED_ALLOWED_ORIGINS = []
-    cache.clear()  # rate-limit counters
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -71,16 +66,13 @@ def service(db):
         requires_birth_date=True,
         requires_address=True,
     )
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
+    open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
         valid_from=timezone.localdate() - timedelta(days=7),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
     return service
 
 
@@ -249,14 +241,13 @@ def test_no_policy_violation_in_chromium_and_the_theme_applies(
         pytest.skip("Browser tests need Debian's Chromium at /usr/bin/chromium.")
     sync_api = pytest.importorskip("playwright.sync_api")
     service = ServiceFactory(name="Population", slug="population", min_notice_hours=0)
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent, service=service, valid_from=timezone.localdate()
+    open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
+        valid_from=timezone.localdate(),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
     VisitReasonFactory(service=service, name="Carte d'identité")
     commune = Commune.objects.get_solo()
     commune.primary_colour = "#7a1f5c"

@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from core.models import Commune
 from tests.factories import (
-    MembershipFactory,
+    EVERY_DAY,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
+    open_agent,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -72,9 +71,8 @@ def new_page(browser, live_server):
 
 
 @pytest.fixture(autouse=True)
-def _fast_confirm(settings):
+def _fast_confirm(instant_visitor):
     """People need a moment to read the confirm step; the browser does not."""
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
 
 
 @pytest.fixture
@@ -99,16 +97,13 @@ def population(commune):
         min_notice_hours=2,
         description="Cartes d'identité, passeports et certificats.",
     )
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
+    open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
         valid_from=timezone.localdate() - timedelta(days=7),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
     VisitReasonFactory(
         service=service,
         name="Carte d'identité",

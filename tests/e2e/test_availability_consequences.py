@@ -21,8 +21,13 @@ from booking.models import Appointment
 from core.roles import ADMINISTRATOR
 from messaging.models import Event, Message
 from staffing.models import Closure
-from tests.booking.portal_setup import appointment_at, open_agent
-from tests.factories import CitizenFactory, ServiceFactory, UserFactory
+from tests.factories import (
+    CitizenFactory,
+    ServiceFactory,
+    UserFactory,
+    appointment_at,
+    open_agent,
+)
 
 pytestmark = pytest.mark.e2e
 

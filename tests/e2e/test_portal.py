@@ -18,13 +18,15 @@ from django.utils import timezone
 from booking.models import Appointment
 from core.roles import AGENT, SERVICE_MANAGER
 from staffing.models import Agent, Membership
-from tests.booking.portal_setup import appointment_at, next_weekday, open_agent
 from tests.factories import (
     AgentFactory,
     AppointmentFactory,
     CitizenFactory,
     ServiceFactory,
     VisitReasonFactory,
+    appointment_at,
+    next_weekday,
+    open_agent,
 )
 from tests.i18n import translated
 
@@ -86,7 +88,7 @@ def population(transactional_db):
 def agent_in(service, username, *, group=AGENT, role=Membership.Role.MEMBER, **hours):
     agent = AgentFactory(user__username=username, user__groups=[group])
     for weekday in range(6):
-        open_agent(service, agent, weekday=weekday, role=role, **hours)
+        open_agent(service, agent, weekdays=[weekday], role=role, **hours)
     return agent
 
 

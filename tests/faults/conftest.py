@@ -31,11 +31,10 @@ from django.utils import timezone
 from messaging.models import ChannelRule
 from staffing.closures import belgian_public_holidays
 from tests.factories import (
-    MembershipFactory,
+    EVERY_DAY,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
+    open_agent,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,18 +195,15 @@ def desk():
     """
     service = ServiceFactory(name="Population", slug="population", min_notice_hours=2)
     reason = VisitReasonFactory(service=service, name="Carte d'identité")
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
+    agent = open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=clock(8),
+        end=clock(16),
         valid_from=timezone.localdate() - timedelta(days=7),
     )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=clock(8), end=clock(16)
-        )
     for event, channels in (("booked", "sms"), ("agent_new", "none")):
         ChannelRule.objects.update_or_create(
             event=event, defaults={"channels": channels}
         )
-    return service, reason, membership.agent
+    return service, reason, agent

@@ -179,10 +179,9 @@ def _walk_to_confirm(client, reason):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_confirm_step_shows_a_retry_page_when_the_connection_drops(
-    desk, client, settings, connection_lost_mid_booking
+    desk, client, settings, connection_lost_mid_booking, instant_visitor
 ):
     _service, reason, _agent = desk
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
     confirm = _walk_to_confirm(client, reason)
 

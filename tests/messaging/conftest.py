@@ -10,12 +10,10 @@ from messaging.models import ChannelRule
 from messaging.sms import LocmemBackend
 from tests.factories import (
     CitizenFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 TUESDAY = date(2027, 1, 5)
@@ -54,17 +52,9 @@ def service(db):
     )
 
 
-def open_agent(service, **agent_kwargs):
-    """An agent of ``service`` who receives on Tuesdays, 13:00–16:00."""
-    membership = MembershipFactory(service=service, **agent_kwargs)
-    week = TypicalWeekFactory(agent=membership.agent, service=service)
-    TypicalWeekRangeFactory(typical_week=week, weekday=1, start=time(13), end=time(16))
-    return membership.agent
-
-
 @pytest.fixture
 def desk_agent(service):
-    return open_agent(service)
+    return open_agent(service, start=time(13), end=time(16))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 (messaging/receivers.py and services.outbox_write_for_change)."""
 
 import re
+from datetime import time
 
 import pytest
 from django.core import mail
@@ -18,9 +19,9 @@ from booking.services import (
     appointment_refuse,
 )
 from messaging.models import Message, MessageTemplate
-from tests.factories import CitizenFactory, local
+from tests.factories import CitizenFactory, local, open_agent
 
-from .conftest import INFORMATION, NOW, TUESDAY, open_agent
+from .conftest import INFORMATION, NOW, TUESDAY
 
 
 def sent(appointment=None) -> set[tuple[str, str, str]]:
@@ -247,7 +248,7 @@ def test_reassigning_a_team_appointment_tells_the_agents_not_the_citizen(
     book, service, desk_agent, manager, committed
 ):
     appointment = book()
-    other = open_agent(service)
+    other = open_agent(service, start=time(13), end=time(16))
     committed(
         appointment_reassign, appointment=appointment, agent=other, actor=manager.user
     )
@@ -267,7 +268,7 @@ def test_reassigning_an_appointment_booked_with_a_person_tells_the_citizen(
     book, service, desk_agent, manager, committed
 ):
     appointment = book(agent=desk_agent, channel="phone", actor=manager.user)
-    other = open_agent(service)
+    other = open_agent(service, start=time(13), end=time(16))
     other.user.first_name, other.user.last_name = "Luc", "Janssens"
     other.user.save()
     committed(

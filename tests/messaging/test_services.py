@@ -2,7 +2,7 @@
 error, resent on request (messaging/services.py)."""
 
 import threading
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -15,10 +15,10 @@ from messaging import services
 from messaging.models import Message
 from messaging.selectors import failed_message_count
 from messaging.tasks import send_due_messages, send_message
-from tests.factories import AppointmentFactory, CitizenFactory, local
+from tests.factories import AppointmentFactory, CitizenFactory, local, open_agent
 from tests.i18n import translated
 
-from .conftest import NOW, TUESDAY, open_agent
+from .conftest import NOW, TUESDAY
 from .stub_provider import StubProvider
 
 
@@ -228,7 +228,7 @@ def test_a_message_on_its_way_cannot_be_resent(
     service, reason, citizen, administrator, rules
 ):
     rules(agent_new="none", booked="email")
-    open_agent(service)
+    open_agent(service, start=time(13), end=time(16))
     appointment_book(
         service=service,
         reason=reason,

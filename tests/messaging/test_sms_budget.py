@@ -6,7 +6,6 @@ are never limited. Administrators see the month's SMS per country."""
 from datetime import date
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from booking.events import notices_for
@@ -107,9 +106,8 @@ def test_staff_bookings_are_never_limited_nor_counted(book, settings):
 
 
 def test_the_api_tells_the_citizen_that_messages_come_by_email(
-    client, service, reason, desk_agent, settings
+    client, service, reason, desk_agent, settings, instant_visitor
 ):
-    cache.clear()  # rate limits
     settings.SMS_MONTHLY_BUDGETS = {"FR": 0}
     payload = {
         "service": service.slug,
@@ -146,10 +144,8 @@ def test_the_api_tells_the_citizen_that_messages_come_by_email(
 
 
 def test_the_done_page_tells_the_citizen_that_messages_come_by_email(
-    client, service, reason, desk_agent, settings
+    client, service, reason, desk_agent, settings, instant_visitor
 ):
-    cache.clear()
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
     settings.SMS_MONTHLY_BUDGETS = {"FR": 0}
     slug = service.slug
     client.post(reverse("booking:reason", args=[slug]), {"reason": reason.pk})

@@ -38,15 +38,16 @@ import pytest
 from booking.models import Appointment
 from staffing.models import AvailabilityException
 from tests.factories import (
+    THURSDAY,
+    TUESDAY,
+    WEEKDAYS,
     AgentFactory,
     AppointmentFactory,
     CitizenFactory,
     ClosureFactory,
-    MembershipFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 FIRST_DAY = date(2026, 9, 7)
@@ -87,22 +88,10 @@ def book(agent, reason, day, hour, minute, status, channel, citizen, lead):
 def commune(population, foreigners) -> Commune:
     alice = AgentFactory(user__first_name="Alice", user__last_name="Martin")
     bruno = AgentFactory(user__first_name="Bruno", user__last_name="Peeters")
-    MembershipFactory(agent=alice, service=population)
-    MembershipFactory(agent=bruno, service=foreigners)
-    alice_week = TypicalWeekFactory(
-        agent=alice, service=population, valid_from=date(2026, 1, 5)
+    open_agent(population, alice, weekdays=WEEKDAYS, start=time(9), end=time(12))
+    open_agent(
+        foreigners, bruno, weekdays=(TUESDAY, THURSDAY), start=time(13), end=time(17)
     )
-    for weekday in range(5):
-        TypicalWeekRangeFactory(
-            typical_week=alice_week, weekday=weekday, start=time(9), end=time(12)
-        )
-    bruno_week = TypicalWeekFactory(
-        agent=bruno, service=foreigners, valid_from=date(2026, 1, 5)
-    )
-    for weekday in (1, 3):
-        TypicalWeekRangeFactory(
-            typical_week=bruno_week, weekday=weekday, start=time(13), end=time(17)
-        )
     ClosureFactory(label="Fête locale", start_date=date(2026, 9, 14))
     AvailabilityException.objects.create(
         agent=alice,

@@ -16,12 +16,11 @@ from reports.selectors import (
 )
 from staffing.availability import Interval
 from tests.factories import (
+    MONDAY,
     AgentFactory,
     AppointmentFactory,
-    MembershipFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     local,
+    open_agent,
 )
 
 from .conftest import FIRST_DAY, LAST_DAY
@@ -173,11 +172,13 @@ def test_occupancy_skips_public_holidays(administrator, commune):
 
 def test_an_agent_counts_his_hours_once_across_two_services(administrator, commune):
     # Alice also opens for Étrangers on Mondays 09:00–12:00: the same hours.
-    MembershipFactory(agent=commune.alice, service=commune.foreigners)
-    week = TypicalWeekFactory(
-        agent=commune.alice, service=commune.foreigners, valid_from=date(2026, 1, 5)
+    open_agent(
+        commune.foreigners,
+        commune.alice,
+        weekdays=[MONDAY],
+        start=time(9),
+        end=time(12),
     )
-    TypicalWeekRangeFactory(typical_week=week, weekday=0, start=time(9), end=time(12))
     report = report_for(administrator)
     assert by_label(report.occupancy_by_agent)["Alice Martin"].available_minutes == 1560
     # Étrangers gains Alice's Monday 7 (the 14th is closed): 960 + 180.

@@ -29,9 +29,8 @@ from tests.factories import (
     MembershipFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
-
-from .portal_setup import open_agent
 
 DAY = date(2030, 3, 5)  # a Tuesday
 NOW = datetime(2030, 3, 1, 8, 0, tzinfo=local(DAY, 0).tzinfo)

@@ -6,9 +6,13 @@ from django.urls import reverse
 from booking.models import Appointment
 from booking.portal.redistribution import free_colleagues
 from booking.services import reassignable_agents
-from tests.factories import AvailabilityExceptionFactory, local
-
-from .portal_setup import appointment_at, next_weekday, open_agent
+from tests.factories import (
+    AvailabilityExceptionFactory,
+    appointment_at,
+    local,
+    next_weekday,
+    open_agent,
+)
 
 PAGE = reverse("admin:portal_redistribution")
 

@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.utils import timezone, translation
@@ -19,12 +18,10 @@ from tests.factories import (
     AgentFactory,
     AppointmentFactory,
     CitizenFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 from tests.i18n import translated
 
@@ -32,18 +29,6 @@ pytestmark = pytest.mark.django_db
 
 WEEKDAYS = range(5)
 VALID_NN = "85.07.30-033.28"  # checksum-valid (python-stdnum's example)
-
-
-def open_agent(service, agent=None, start=time(8), end=time(12)):
-    """An agent of ``service`` open Monday to Friday from ``start`` to ``end``."""
-    agent = agent or AgentFactory()
-    MembershipFactory(agent=agent, service=service)
-    week = TypicalWeekFactory(agent=agent, service=service, valid_from=date(2026, 1, 5))
-    for weekday in WEEKDAYS:
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=start, end=end
-        )
-    return agent
 
 
 def working_day(after_days=2, weekday=None):
@@ -61,11 +46,8 @@ def working_day(after_days=2, weekday=None):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    # The counters live in the (process-wide) cache: start every test at zero.
-    cache.clear()
-    yield
-    cache.clear()
+def _fresh_rate_limits(instant_visitor):
+    """The rate-limit counters at zero for every test."""
 
 
 @pytest.fixture
@@ -85,7 +67,10 @@ def reason(service):
 
 @pytest.fixture
 def agents(service):
-    return [open_agent(service), open_agent(service)]
+    return [
+        open_agent(service, weekdays=WEEKDAYS, start=time(8), end=time(12)),
+        open_agent(service, weekdays=WEEKDAYS, start=time(8), end=time(12)),
+    ]
 
 
 @pytest.fixture
@@ -208,7 +193,13 @@ def test_agents_are_listed_only_when_citizens_may_choose(
         assert client.get("/api/v1/services/population/agents").json() == []
     service.citizens_choose_agent = True
     service.save()
-    retired = open_agent(service, agent=AgentFactory(is_active=False))
+    retired = open_agent(
+        service,
+        AgentFactory(is_active=False),
+        weekdays=WEEKDAYS,
+        start=time(8),
+        end=time(12),
+    )
     with django_assert_max_num_queries(2):
         response = client.get("/api/v1/services/population/agents")
     assert response.status_code == 200
@@ -252,7 +243,7 @@ def test_slots_answers_free_slots_with_capacity_and_local_offset(
 def test_slots_filter_by_part_weekday_and_agent(client, service, reason, agents):
     service.citizens_choose_agent = True
     service.save()
-    afternoon = open_agent(service, start=time(13), end=time(15))
+    afternoon = open_agent(service, weekdays=WEEKDAYS, start=time(13), end=time(15))
     tuesday = working_day(weekday=1)
     first, last = tuesday - timedelta(days=1), tuesday + timedelta(days=6)
 
@@ -413,7 +404,7 @@ def test_booking_a_reason_needing_confirmation_is_pending(client, service, agent
 def test_booking_a_slot_just_taken_answers_409_with_alternatives(
     client, service, reason, day
 ):
-    open_agent(service)  # capacity 1
+    open_agent(service, weekdays=WEEKDAYS, start=time(8), end=time(12))  # capacity 1
     first = booking(service, reason, local(day, 9))
     assert post(client, first).status_code == 201
     second = booking(service, reason, local(day, 9), citizen={"email": "x@example.be"})

@@ -44,10 +44,10 @@ from tests.factories import (
     ClosureFactory,
     MembershipFactory,
     VisitReasonFactory,
+    appointment_at,
     local,
+    open_agent,
 )
-
-from .portal_setup import appointment_at, open_agent
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 NOW = datetime(2029, 11, 12, 9, 0, tzinfo=BRUSSELS)  # a Monday

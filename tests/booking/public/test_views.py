@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -19,13 +18,12 @@ from booking.public.templatetags.booking_public import (
 )
 from core.models import Commune
 from tests.factories import (
+    EVERY_DAY,
     AppointmentFactory,
     CitizenFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
+    open_agent,
 )
 from tests.i18n import translated
 
@@ -38,28 +36,9 @@ IDENTITY = {
 
 
 @pytest.fixture(autouse=True)
-def _no_waiting(settings):
-    """Tests post the confirm step at once: no minimum reading time."""
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
+def _no_waiting(instant_visitor, settings):
+    """Tests post the confirm step at once; no site may frame the pages."""
     settings.EMBED_ALLOWED_ORIGINS = []
-    cache.clear()  # rate-limit counters
-
-
-def open_agent(service, agent=None):
-    """An agent of ``service`` open every day 8:00–18:00 from last week on."""
-    membership = MembershipFactory(
-        service=service, **({"agent": agent} if agent else {})
-    )
-    week = TypicalWeekFactory(
-        agent=membership.agent,
-        service=service,
-        valid_from=timezone.localdate() - timedelta(days=7),
-    )
-    for weekday in range(7):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(18)
-        )
-    return membership.agent
 
 
 @pytest.fixture
@@ -72,7 +51,13 @@ def service(db):
         slot_minutes=15,
         min_notice_hours=2,
     )
-    open_agent(service)
+    open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
+        valid_from=timezone.localdate() - timedelta(days=7),
+    )
     return service
 
 
@@ -206,7 +191,13 @@ def test_reason_needing_confirmation_creates_a_pending_request(client, service, 
 def test_chosen_agent_gets_the_appointment(client, service, reason):
     service.citizens_choose_agent = True
     service.save()
-    other = open_agent(service)
+    other = open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(8),
+        end=time(18),
+        valid_from=timezone.localdate() - timedelta(days=7),
+    )
     response = client.get(url("agent"))
     assert f'value="{other.pk}"' in response.content.decode()
     client.post(url("agent"), {"agent": str(other.pk)})

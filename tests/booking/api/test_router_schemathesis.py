@@ -7,10 +7,9 @@ are steered onto the seeded service, reason and dates, so that the searches
 and bookings really run instead of stopping at "unknown service".
 """
 
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.signals import request_started
 from django.db import close_old_connections
 from django.utils import timezone
@@ -19,12 +18,11 @@ from hypothesis import strategies as st
 
 from core.wsgi import application
 from tests.factories import (
-    MembershipFactory,
+    WEEKDAYS,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -34,22 +32,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def seeded(db):
+def seeded(db, instant_visitor):
     """A service whose agent is open on weekdays, and one reason."""
-    cache.clear()  # rate-limit counters of earlier tests
     service = ServiceFactory(
         slug="population", slot_minutes=15, citizens_choose_agent=True
     )
-    membership = MembershipFactory(service=service)
-    week = TypicalWeekFactory(
-        agent=membership.agent, service=service, valid_from=date(2026, 1, 5)
-    )
-    for weekday in range(5):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(8), end=time(12)
-        )
+    agent = open_agent(service, weekdays=WEEKDAYS, start=time(8), end=time(12))
     reason = VisitReasonFactory(service=service, duration_minutes=15)
-    return {"service": service, "reason": reason, "agent": membership.agent}
+    return {"service": service, "reason": reason, "agent": agent}
 
 
 @pytest.fixture

@@ -12,11 +12,13 @@ from django.utils import timezone
 from staffing.models import AvailabilityException, TypicalWeek
 from staffing.services import agent_feed_token_regenerate, typical_week_save
 from tests.factories import (
+    WEEKDAYS,
     ClosureFactory,
     MembershipFactory,
     TypicalWeekFactory,
     TypicalWeekRangeFactory,
     local,
+    open_agent,
 )
 
 PAGE = reverse("admin:portal_availability")
@@ -105,11 +107,7 @@ def test_preview_shows_the_edited_week_without_saving(
     client, agent, population, colleague
 ):
     # The colleague is open every weekday 9:00–12:00.
-    week = TypicalWeekFactory(agent=colleague, service=population)
-    for weekday in range(5):
-        TypicalWeekRangeFactory(
-            typical_week=week, weekday=weekday, start=time(9), end=time(12)
-        )
+    open_agent(population, colleague, weekdays=WEEKDAYS, start=time(9), end=time(12))
     client.force_login(agent.user)
     response = client.post(
         PAGE,

@@ -19,10 +19,10 @@ from tests.factories import (
     AvailabilityExceptionFactory,
     ClosureFactory,
     TypicalWeekFactory,
+    appointment_at,
     local,
+    open_agent,
 )
-
-from .portal_setup import appointment_at, open_agent
 
 # A Tuesday of 2030: the agents below are open 9:00-12:00 on Tuesdays.
 DAY = date(2030, 3, 5)
@@ -322,7 +322,7 @@ def test_history_revert_is_refused_where_staffing_writes_have_rules(
 
 # --- One door -------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # A write to appointments: .save() on one, or a queryset update, create,
 # delete or bulk write. (An unsaved Appointment(...) is no write: messaging
 # builds one to preview a template.)

@@ -17,20 +17,18 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booking.links import make_token
 from tests.factories import (
+    WEEKDAYS,
     AppointmentFactory,
-    MembershipFactory,
     ServiceFactory,
-    TypicalWeekFactory,
-    TypicalWeekRangeFactory,
     VisitReasonFactory,
     local,
+    open_agent,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,27 +90,18 @@ raw_queries = st.text(
 
 
 @pytest.fixture
-def world(client, settings):
+def world(client, settings, instant_visitor):
     """A service open on weekdays, one reason, a booked appointment (its
     personal link), and a visitor's session walked to the slots step."""
     settings.RATE_LIMITS = {"search": (0, 60), "book": (0, 60), "manage": (0, 60)}
-    settings.BOOKING_MIN_CONFIRM_SECONDS = 0
-    cache.clear()
     with time_machine.travel(local(MONDAY, 8), tick=True):
         service = ServiceFactory(slug="population", slot_minutes=15)
-        membership = MembershipFactory(service=service)
-        week = TypicalWeekFactory(
-            agent=membership.agent, service=service, valid_from=date(2026, 1, 5)
-        )
-        for weekday in range(5):
-            TypicalWeekRangeFactory(
-                typical_week=week, weekday=weekday, start=time(8), end=time(12)
-            )
+        agent = open_agent(service, weekdays=WEEKDAYS, start=time(8), end=time(12))
         reason = VisitReasonFactory(service=service, duration_minutes=15)
         start = local(MONDAY + timedelta(days=2), 10)
         appointment = AppointmentFactory(
             service=service,
-            agent=membership.agent,
+            agent=agent,
             reason=reason,
             start=start,
             end=start + timedelta(minutes=15),

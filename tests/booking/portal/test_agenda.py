@@ -8,9 +8,14 @@ from django.urls import reverse
 from booking.models import Appointment
 from booking.portal.agenda import STATUS_COLOURS
 from staffing.models import AvailabilityException
-from tests.factories import AvailabilityExceptionFactory, MembershipFactory, local
-
-from .portal_setup import appointment_at, next_weekday, open_agent
+from tests.factories import (
+    AvailabilityExceptionFactory,
+    MembershipFactory,
+    appointment_at,
+    local,
+    next_weekday,
+    open_agent,
+)
 
 EVENTS = reverse("admin:portal_agenda_events")
 

@@ -11,11 +11,12 @@ from tests.factories import (
     AppointmentFactory,
     CitizenFactory,
     VisitReasonFactory,
+    appointment_at,
     local,
+    next_weekday,
+    open_agent,
 )
 from tests.i18n import translated
-
-from .portal_setup import appointment_at, next_weekday, open_agent
 
 PAGE = reverse("admin:portal_phone")
 CITIZENS = reverse("admin:portal_phone_citizens")

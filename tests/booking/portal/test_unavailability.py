@@ -8,9 +8,7 @@ from booking import events
 from booking.models import Appointment
 from booking.unavailability import unavailability_enter, unavailability_plan
 from staffing.models import AvailabilityException
-from tests.factories import local
-
-from .portal_setup import appointment_at, next_weekday, open_agent
+from tests.factories import appointment_at, local, next_weekday, open_agent
 
 PAGE = reverse("admin:portal_unavailability")
 Status = Appointment.Status
