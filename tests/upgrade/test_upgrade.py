@@ -109,6 +109,17 @@ def _snapshot(path: Path) -> dict:
                     "WHERE appointment_id IS NOT NULL AND agent_id IS NULL"
                 )
             ),
+            # Issue 19, point 2: the texts typed so far, and their history.
+            "reason_texts": set(
+                db.execute(
+                    "SELECT id, name, screen_information, message_information "
+                    "FROM booking_visitreason"
+                )
+            ),
+            "service_names": set(db.execute("SELECT id, name FROM staffing_service")),
+            "reason_history_names": set(
+                db.execute("SELECT history_id, name FROM booking_historicalvisitreason")
+            ),
         }
     finally:
         db.close()
@@ -411,3 +422,80 @@ def test_the_answer_link_migration_reverses_and_applies_again(release, tmp_path)
     assert with_link() == 0
     migrate()
     assert with_link() == 4
+
+
+def test_the_texts_typed_so_far_are_in_the_main_language(upgraded, client):
+    """Issue 19, point 2: today's service and reason texts, and those of their
+    history records, are in the main language's column (French unless
+    MAIN_LANGUAGE said otherwise at upgrade time); the other languages are
+    empty and fall back to it; the admin still shows a reason's history."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import translation
+
+    from booking.models import VisitReason
+    from core.languages import forget_main_language
+    from core.models import Commune
+    from staffing.models import Service
+
+    forget_main_language()
+    assert Commune.objects.get_solo().main_language == "fr"
+    reasons = {reason.pk: reason for reason in VisitReason.objects.all()}
+    assert reasons
+    for pk, name, screen, message in upgraded.before["reason_texts"]:
+        reason = reasons[pk]
+        assert (
+            reason.name_fr,
+            reason.screen_information_fr,
+            reason.message_information_fr,
+        ) == (name, screen, message)
+        assert not reason.name_nl
+        with translation.override("nl"):
+            assert reason.name == name
+    for pk, name in upgraded.before["service_names"]:
+        assert Service.objects.get(pk=pk).name_fr == name
+    history = dict(VisitReason.history.values_list("history_id", "name_fr"))
+    for history_id, name in upgraded.before["reason_history_names"]:
+        assert history[history_id] == name
+    reason = next(iter(reasons.values()))
+    client.force_login(get_user_model().objects.get(username="admin"))
+    page = client.get(reverse("admin:booking_visitreason_history", args=[reason.pk]))
+    assert page.status_code == 200
+
+
+def test_the_translation_migrations_reverse_and_apply_again(release, tmp_path):
+    """Back before issue 19 the texts are in their old columns; forward again
+    they are in the main language's."""
+    path = tmp_path / "languages.sqlite3"
+    shutil.copyfile(release.path, path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+
+    def migrate(*target):
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", "migrate", "--no-input", *target],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def names(column: str) -> set:
+        db = sqlite3.connect(path)
+        try:
+            return set(
+                db.execute(f"SELECT id, {column} FROM booking_visitreason")  # noqa: S608
+            )
+        finally:
+            db.close()
+
+    expected = {(pk, name) for pk, name, _s, _m in release.before["reason_texts"]}
+    assert names("name_fr") == expected
+    migrate("booking", "0004")
+    migrate("staffing", "0004")
+    migrate("core", "0003")
+    assert names("name") == expected
+    migrate()
+    assert names("name_fr") == expected
