@@ -10,7 +10,8 @@
   follow), then the citizen is anonymised.
 - ``privacy_sweep``: the daily retention job. Citizens with no appointment for
   ``CITIZEN_RETENTION_MONTHS`` are anonymised; history records, messages and
-  login logs older than ``HISTORY_RETENTION_MONTHS`` are deleted. Idempotent.
+  login logs older than ``HISTORY_RETENTION_MONTHS`` are deleted, and the
+  records of who looked older than ``ACCESS_LOG_RETENTION_MONTHS``. Idempotent.
 
 Anonymising keeps the citizen's row and appointments (service, reason, agent,
 status, times, channel), so statistics stay right, and removes what names a
@@ -40,6 +41,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import access_records_delete_old
 from core.roles import is_administrator
 from staffing.scopes import visible_to
 
@@ -386,6 +388,10 @@ def privacy_sweep(*, now: datetime | None = None) -> dict[str, int]:
             events.answers(events.retention_sweep, Citizen, cutoff=history_cutoff)
         )
         counts["login_logs_deleted"] = _delete_old_login_logs(history_cutoff)
+        # The record of who looked (audit): kept ACCESS_LOG_RETENTION_MONTHS.
+        counts["access_records_deleted"] = access_records_delete_old(
+            cutoff=months_before(now, settings.ACCESS_LOG_RETENTION_MONTHS)
+        )
     # Sessions of abandoned bookings still hold what was typed (names,
     # national register number…) until they expire: drop the expired ones.
     import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

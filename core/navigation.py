@@ -151,6 +151,18 @@ NAVIGATION = [
         ],
     },
     {
+        "title": _("Data protection"),
+        "separator": True,
+        "items": [
+            _item(
+                _("Record of who looked"),
+                "policy",
+                "admin:audit_accessrecord_changelist",
+                "core.roles.can_view_access_records",
+            ),
+        ],
+    },
+    {
         "title": _("Messages"),
         "separator": True,
         "items": [

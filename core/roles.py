@@ -1,4 +1,8 @@
-"""The three roles (MISSION, "Who may do what") and their model permissions.
+"""The roles (MISSION, "Who may do what") and their model permissions.
+
+Administrator, service manager and agent; and the data protection officer
+(issue 23), who reads the record of who looked at citizens' data (``audit``)
+and nothing else.
 
 Roles are Django groups so that an administrator can see and adjust them in the
 admin. Which *rows* a role sees (its services, its own agenda) is decided by the
@@ -12,11 +16,13 @@ from django.utils.translation import gettext_lazy as _
 ADMINISTRATOR = "Administrator"
 SERVICE_MANAGER = "Service manager"
 AGENT = "Agent"
+DATA_PROTECTION_OFFICER = "Data protection officer"
 
 ROLE_LABELS = {
     ADMINISTRATOR: _("Administrator"),
     SERVICE_MANAGER: _("Service manager"),
     AGENT: _("Agent"),
+    DATA_PROTECTION_OFFICER: _("Data protection officer"),
 }
 
 _ALL = ("view", "add", "change", "delete")
@@ -47,6 +53,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "booking.citizen": _EDIT,
         "booking.visitreason": ("view",),
         "booking.appointment": _EDIT,
+    },
+    # Reads (and exports) the record of who looked; sees nothing else.
+    DATA_PROTECTION_OFFICER: {
+        "audit.accessrecord": ("view",),
     },
 }
 
@@ -87,9 +97,27 @@ def is_administrator(user) -> bool:
 # Permission callbacks for the admin sidebar (unfold calls them with the request).
 
 
+def is_data_protection_officer_only(user) -> bool:
+    """A login whose only role is the data protection officer's: it sees the
+    record of who looked and nothing else."""
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    names = {group.name for group in user.groups.all()}
+    return names == {DATA_PROTECTION_OFFICER}
+
+
 def is_staff_member(request) -> bool:
-    """Anyone who works in the admin."""
-    return request.user.is_active and request.user.is_staff
+    """Anyone who works with the agendas in the admin (not a data protection
+    officer who is nothing else)."""
+    user = request.user
+    return (
+        user.is_active and user.is_staff and not is_data_protection_officer_only(user)
+    )
+
+
+def can_view_access_records(request) -> bool:
+    """The data protection officer (and administrators)."""
+    return request.user.has_perm("audit.view_accessrecord")
 
 
 def can_view_appointments(request) -> bool:

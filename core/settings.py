@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "django_q",
     "ninja",  # the API docs use its bundled Swagger UI, not a CDN
     "core",
+    "audit",  # the record of who looked at citizens' data (issue 23)
     "staffing",
     "booking",
     "messaging",
@@ -421,6 +422,9 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 CITIZEN_RETENTION_MONTHS = env.int("CITIZEN_RETENTION_MONTHS", default=24)
 HISTORY_RETENTION_MONTHS = env.int("HISTORY_RETENTION_MONTHS", default=36)
 PRIVACY_SWEEP_HOUR = env.int("PRIVACY_SWEEP_HOUR", default=3)
+# The record of who looked at citizens' data (audit/): each view, search by
+# national number and export is kept this long, then swept by the same job.
+ACCESS_LOG_RETENTION_MONTHS = env.int("ACCESS_LOG_RETENTION_MONTHS", default=24)
 
 # --- Third-party apps --------------------------------------------------------
 

@@ -35,6 +35,12 @@ from . import (
     unavailability,
 )
 from .appointment_admin import AppointmentServiceAdminMixin
+from .citizen_access import (
+    Action,
+    CitizenAccessAdminMixin,
+    CitizenExportReasonForm,
+    record,
+)
 from .citizen_admin import CitizenScopeAdminMixin
 from .citizen_merge_admin import CitizenMergeAdminMixin
 from .desk import DESK_ACTIONS, AppointmentDeskMixin, CitizenAppointmentInline
@@ -72,6 +78,7 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin, Translated
 
 @admin.register(Citizen)
 class CitizenAdmin(
+    CitizenAccessAdminMixin,
     CitizenScopeAdminMixin,
     CitizenMergeAdminMixin,
     NoHistoryRevertMixin,
@@ -103,12 +110,37 @@ class CitizenAdmin(
         description=_("Export data (JSON)"), icon="download", permissions=["privacy"]
     )
     def export_data(self, request, object_id):
+        """GET asks why (the record of who looked keeps it); POST exports."""
         citizen = get_object_or_404(Citizen, pk=object_id)
+        change_url = reverse("admin:booking_citizen_change", args=[object_id])
+        form = CitizenExportReasonForm(request.POST or None)
+        if request.method != "POST" or not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Export data (JSON)"),
+                "citizen": citizen,
+                "form": form,
+                "cancel_url": change_url,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(
+                request,
+                "admin/booking/citizen/export_reason.html",
+                context,
+                status=400 if form.errors else 200,
+            )
         try:
             data = privacy.citizen_export(citizen=citizen, actor=request.user)
         except privacy.PrivacyError as error:
             messages.error(request, error.message)
-            return redirect(reverse("admin:booking_citizen_change", args=[object_id]))
+            return redirect(change_url)
+        record(
+            request,
+            Action.EXPORT,
+            f"citizen #{citizen.pk} (JSON)",
+            citizen_id=citizen.pk,
+            reason=form.cleaned_data["reason"],
+        )
         self.log_change(request, citizen, "Exported the personal data (JSON).")
         response = HttpResponse(
             json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),

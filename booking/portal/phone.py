@@ -33,6 +33,8 @@ from django.utils.translation import gettext_lazy
 from phonenumber_field.phonenumber import to_python
 from stdnum.be import nn
 
+from audit.models import AccessRecord
+from audit.services import access_record, looks_like_national_number
 from booking.models import Appointment, Citizen, VisitReason, validate_national_number
 from booking.selectors import required_details, visible_citizen_details
 from booking.services import BookingError, appointment_book
@@ -453,7 +455,16 @@ def phone_appointment_book(
 @permission_required("booking.view_citizen", raise_exception=True)
 def citizens_json(request):
     """Citizens matching ``q``, for the search-as-you-type list."""
-    matches = citizen_matches(request.GET.get("q", ""), request.user)
+    text = request.GET.get("q", "")
+    matches = citizen_matches(text, request.user)
+    if looks_like_national_number(text):
+        # The record of who looked (issue 23): a search by national number.
+        access_record(
+            user=request.user,
+            action=AccessRecord.Action.SEARCH,
+            what="phone booking: citizens searched by national number",
+            query=nn.compact(text),
+        )
     return JsonResponse({"results": [match.as_json() for match in matches]})
 
 

@@ -137,7 +137,8 @@ def test_export_holds_the_citizens_data_and_nothing_of_another(
 ):
     citizen, past, upcoming = rosalie
     client.force_login(administrator)
-    response = client.get(export_url(citizen))
+    # The export asks why first (issue 23: the record of who looked).
+    response = client.post(export_url(citizen), {"reason": "Access request"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert f'filename="citizen-{citizen.pk}.json"' in response["Content-Disposition"]

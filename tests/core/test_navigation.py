@@ -38,6 +38,7 @@ VISIBLE = {
         "/admin/core/commune/",
         "/admin/auth/user/",
         "/admin/auth/group/",
+        "/admin/audit/accessrecord/",
         "/admin/messaging/message/",
         "/admin/messaging/messagetemplate/",
         "/admin/messaging/channelrule/",
@@ -82,7 +83,7 @@ def test_the_settings_name_the_sidebar_by_its_dotted_path(settings):
 
 def test_every_link_resolves_and_every_permission_callback_imports():
     items = [item for group in NAVIGATION for item in group["items"]]
-    assert len(items) == 28
+    assert len(items) == 29
     for item in items:
         assert str(item["link"]).startswith("/admin/")
         if "permission" in item:

@@ -286,7 +286,8 @@ def _export_csv(client) -> str:
     csv = next(
         value for value, label in form.fields["format"].choices if label == "csv"
     )
-    response = client.post(url, {"format": csv, "resource": "0"})
+    # The export asks why (issue 23: the record of who looked).
+    response = client.post(url, {"format": csv, "resource": "0", "reason": "Check"})
     assert response.status_code == 200, response.context and response.context["form"]
     return response.content.decode()
 
@@ -328,14 +329,14 @@ def test_an_agents_export_of_a_citizen_holds_only_what_he_or_she_may_see(
     url = reverse("admin:booking_citizen_export_data", args=[theirs.pk])
 
     client.force_login(agent.user)
-    data = json.loads(client.get(url).content)
+    data = json.loads(client.post(url, {"reason": "Access request"}).content)
     assert data["complete"] is False
     assert [row["id"] for row in data["appointments"]] == [mine.pk]
     assert not {"national_number", "birth_date", "address"} & set(data["citizen"])
     assert "Étrangers" not in json.dumps(data, ensure_ascii=False)
 
     client.force_login(administrator)
-    data = json.loads(client.get(url).content)
+    data = json.loads(client.post(url, {"reason": "Access request"}).content)
     assert data["complete"] is True
     assert len(data["appointments"]) == 3
     assert data["citizen"]["national_number"] == NATIONAL_NUMBER
