@@ -305,7 +305,17 @@ def test_the_fixtures_hold_the_demo_commune():
     assert len(rows("staff.yaml", "staffing.agent")) == 11
     reasons = rows("visit_reasons.yaml", "booking.visitreason")
     assert len(reasons) == 15
-    assert all(reason["screen_information"] for reason in reasons)
+    # Every text in each of the demo's four languages (issue 19, point 8).
+    for field in ("name", "screen_information", "message_information"):
+        for code in ("fr", "nl", "de", "en"):
+            assert all(reason[f"{field}_{code}"] for reason in reasons), field
+    assert (
+        len(
+            {reason["name_nl"] for reason in reasons}
+            & {reason["name_fr"] for reason in reasons}
+        )
+        == 0
+    )
     assert len(rows("typical_weeks.yaml", "staffing.typicalweek")) == 13
 
 
