@@ -86,7 +86,7 @@ def test_a_closure_entered_in_the_admin_shows_its_appointments_then_tells_the_ci
     page = admin_page
 
     page.goto("/admin/staffing/closure/add/")
-    page.fill("#id_label", "Fête communale")
+    page.fill("#id_label_fr", "Fête communale")  # translated: one input per language
     page.fill("#id_start_date", DAY.strftime("%d/%m/%Y"))
     page.fill("#id_end_date", DAY.strftime("%d/%m/%Y"))
     page.click("button[name=_save]")
