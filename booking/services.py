@@ -527,8 +527,17 @@ def appointment_reassign(
     return appointment
 
 
+def no_show_allowed_from(appointment: Appointment) -> datetime:
+    """When the citizen may be recorded as not come: the start plus the grace
+    period (``NO_SHOW_GRACE_MINUTES``), never before, by mistake or ahead."""
+    return appointment.start + timedelta(minutes=settings.NO_SHOW_GRACE_MINUTES)
+
+
 def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appointment:
-    """Desk work: the citizen arrived, was received (done) or did not come."""
+    """Desk work: the citizen arrived, was received (done) or did not come.
+
+    A no-show is refused before ``no_show_allowed_from``.
+    """
     allowed = {"arrived", Status.DONE, Status.NO_SHOW}
     if status not in allowed:
         raise BookingError(_("Unknown desk status."))
@@ -539,11 +548,42 @@ def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appoint
             [Status.CONFIRMED, Status.PENDING, Status.DONE, Status.NO_SHOW],
             _("A cancelled or refused appointment cannot be marked."),
         )
+        allowed_from = no_show_allowed_from(appointment)
+        if status == Status.NO_SHOW and timezone.now() < allowed_from:
+            raise BookingError(
+                _(
+                    "A no-show can be recorded from %(time)s, %(minutes)s minutes "
+                    "after the start."
+                )
+                % {
+                    "time": timezone.localtime(allowed_from).strftime("%H:%M"),
+                    "minutes": settings.NO_SHOW_GRACE_MINUTES,
+                }
+            )
         if status == "arrived":
             appointment.arrived_at = timezone.now()
         else:
             appointment.status = status
         _save(appointment, actor=actor, reason=f"marked {status}")
+    return appointment
+
+
+def appointment_undo_no_show(*, appointment: Appointment, actor) -> Appointment:
+    """Take back a no-show recorded by mistake: the appointment gets back the
+    status it had before (its history says which; confirmed if it does not)."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment, [Status.NO_SHOW], _("Only a no-show can be undone.")
+        )
+        before = (
+            appointment.history.exclude(status=Status.NO_SHOW)
+            .order_by("-history_date", "-history_id")
+            .values_list("status", flat=True)
+            .first()
+        )
+        appointment.status = before or Status.CONFIRMED
+        _save(appointment, actor=actor, reason="no-show undone")
     return appointment
 
 

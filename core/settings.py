@@ -410,6 +410,10 @@ MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
 # it was shown is refused (people read it first). Tests set it to 0.
 BOOKING_MIN_CONFIRM_SECONDS = 2
 
+# The desk may record a no-show this many minutes after the appointment's start,
+# not before: a citizen a little late is not marked absent (issue 21).
+NO_SHOW_GRACE_MINUTES = env.int("NO_SHOW_GRACE_MINUTES", default=15)
+
 # A booking request repeated with the same Idempotency-Key within this time
 # gets the first answer again instead of booking twice (booking/idempotency.py).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

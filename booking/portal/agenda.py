@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
-from django.db.models import QuerySet
+from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,12 +25,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from booking.models import Appointment
+from booking.services import no_show_allowed_from
 from booking.slots import load_service_calendars
+from core.colours import theme_tints
 from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_id
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
-from staffing.models import Agent, AvailabilityException, Membership, Service
+from staffing.models import (
+    Agent,
+    AvailabilityException,
+    Membership,
+    Service,
+    TypicalWeekRange,
+)
 from staffing.scopes import managed_service_ids, visible_to
 
 # FullCalendar's month view asks for six weeks; anything longer is refused so
@@ -45,6 +53,9 @@ STATUS_COLOURS = {
     Appointment.Status.CANCELLED: "#6b7280",
     Appointment.Status.REFUSED: "#6b7280",
 }
+
+# The hours an agenda shows when it has no typical week to start from.
+DEFAULT_HOURS = (8, 18)
 
 
 # --- Who sees what --------------------------------------------------------------------
@@ -198,6 +209,44 @@ def _openings(scope: AgendaScope, window: Interval) -> list[Interval]:
     return availability.merge(openings)
 
 
+def _initials(agent: Agent) -> str:
+    """ "JR" for Julie Renard: who holds an event of a service's agenda, besides
+    its colour (WCAG 1.4.1: colour is never the only cue)."""
+    names = (agent.user.first_name, agent.user.last_name)
+    initials = "".join(name.strip()[:1] for name in names if name.strip())
+    return initials.upper() or str(agent)[:2]
+
+
+def _short_name(citizen) -> str:
+    """ "DUPONT J." for Jeanne Dupont: what fits in a narrow column."""
+    first = (citizen.first_name or "").strip()
+    last = (citizen.last_name or "").strip().upper()
+    if not last:
+        return str(citizen)
+    return f"{last} {first[:1]}." if first else last
+
+
+def _details(appointment: Appointment) -> list[str]:
+    """What the event's line leaves out, as read on focus or hover: times,
+    where and with whom, status and arrival."""
+    times = "{}–{}".format(
+        timezone.localtime(appointment.start, _tz()).strftime("%H:%M"),
+        timezone.localtime(appointment.end, _tz()).strftime("%H:%M"),
+    )
+    status = str(appointment.get_status_display()).capitalize()
+    if appointment.arrived_at is not None:
+        status = _("%(status)s, arrived at %(time)s") % {
+            "status": status,
+            "time": timezone.localtime(appointment.arrived_at, _tz()).strftime("%H:%M"),
+        }
+    return [
+        times,
+        str(appointment.reason),
+        f"{appointment.service} · {appointment.agent}",
+        status,
+    ]
+
+
 def _event(appointment: Appointment, scope: AgendaScope) -> dict:
     status_colour = STATUS_COLOURS.get(appointment.status, "#2563eb")
     # In a service's agenda the colour tells the agents apart; the status then
@@ -212,6 +261,9 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
         title = f"{title} ({appointment.agent})"
     elif scope.agent is not None and appointment.service_id:
         title = f"{title} — {appointment.service}"
+    # The colour marks the event's edge; its text sits on a light tint (dark
+    # tint in the dark theme) that reads at 4.5:1 whatever the colour.
+    tints = theme_tints(colour)
     return {
         "id": str(appointment.pk),
         "title": title,
@@ -220,13 +272,20 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
         "url": reverse("admin:booking_appointment_change", args=[appointment.pk]),
         "backgroundColor": colour,
         "borderColor": colour,
-        "textColor": "#ffffff",
-        "classNames": [f"rdv-status-{appointment.status}"],
+        "classNames": ["rdv-event", f"rdv-status-{appointment.status}"],
         "extendedProps": {
+            "citizen": str(appointment.citizen),
+            "citizenShort": _short_name(appointment.citizen),
+            "reason": str(appointment.reason),
             "status": appointment.get_status_display(),
+            "statusCode": appointment.status,
             "agent": str(appointment.agent),
+            "initials": _initials(appointment.agent) if scope.service else "",
             "service": str(appointment.service),
             "arrived": appointment.arrived_at is not None,
+            "details": _details(appointment),
+            "tint": tints["light"],
+            "tintDark": tints["dark"],
         },
     }
 
@@ -268,6 +327,52 @@ def agenda_events(
     return events
 
 
+def opening_hours(scope: AgendaScope) -> tuple[int, int]:
+    """The whole hours the agenda's day shows: from the first opening hour of
+    its typical weeks still valid to the end of the last (8 to 18 without any).
+
+    The page widens them when an event of the week on screen lies outside
+    (an extra opening at 7:30).
+    """
+    ranges = TypicalWeekRange.objects.filter(
+        Q(typical_week__valid_until__isnull=True)
+        | Q(typical_week__valid_until__gte=timezone.localdate())
+    )
+    if scope.service is not None:
+        ranges = ranges.filter(typical_week__service=scope.service)
+    else:
+        ranges = ranges.filter(typical_week__agent=scope.agent)
+    bounds = ranges.aggregate(first=Min("start"), last=Max("end"))
+    if bounds["first"] is None:
+        return DEFAULT_HOURS
+    last = bounds["last"]
+    return bounds["first"].hour, last.hour + (1 if last.minute or last.second else 0)
+
+
+def calendar_labels() -> dict[str, dict[str, str] | str]:
+    """The calendar's buttons, named in the user's language: FullCalendar's
+    own hints ("Previous week") are English in French, Dutch and German."""
+    return {
+        "previous": _("Previous"),
+        "next": _("Next"),
+        "previousHints": {
+            "day": _("Previous day"),
+            "week": _("Previous week"),
+            "month": _("Previous month"),
+        },
+        "nextHints": {
+            "day": _("Next day"),
+            "week": _("Next week"),
+            "month": _("Next month"),
+        },
+        "todayHints": {
+            "day": _("Today"),
+            "week": _("This week"),
+            "month": _("This month"),
+        },
+    }
+
+
 # --- Views ----------------------------------------------------------------------------
 
 
@@ -295,6 +400,7 @@ def agenda(request):
     view = request.GET.get("view", "timeGridWeek")
     if view not in {"timeGridDay", "timeGridWeek", "dayGridMonth", "listWeek"}:
         view = "timeGridWeek"
+    first_hour, last_hour = opening_hours(scope)
     context = {
         **admin.site.each_context(request),
         "title": _("Agenda: %(name)s") % {"name": scope.label},
@@ -305,13 +411,23 @@ def agenda(request):
             "day_list_url": f"{reverse('admin:portal_day_list')}?{scope.query}",
             "locale": get_language() or "fr",
             "now": wall_clock(timezone.now()),
+            "today": timezone.localdate().isoformat(),
             "initial_date": initial.isoformat(),
             "initial_view": view,
+            "slot_min": f"{first_hour:02d}:00:00",
+            "slot_max": f"{last_hour:02d}:00:00",
         },
+        "calendar_labels": calendar_labels(),
         "legend": [
             (label, STATUS_COLOURS[value])
             for value, label in Appointment.Status.choices
             if value != Appointment.Status.REFUSED
+        ],
+        # The marks an event's line starts with (agenda.js, STATUS_MARKS).
+        "status_marks": [
+            ("●", _("arrived")),
+            ("✓", Appointment.Status.DONE.label),
+            ("✗", Appointment.Status.NO_SHOW.label),
         ],
         "colour_by_agent": scope.service is not None,
         "service_agents": (
@@ -369,6 +485,21 @@ def day_list(request):
     appointments = list(
         scope_appointments(request.user, scope, start, end, cancelled=True)
     )
+    now = timezone.now()
+    for appointment in appointments:
+        # The no-show button waits for the start plus the grace period.
+        allowed_from = no_show_allowed_from(appointment)
+        appointment.no_show_from = timezone.localtime(allowed_from, _tz())
+        appointment.no_show_open = now >= allowed_from
+    undo_id = parse_id(request.GET.get("undo"))
+    undo = next(
+        (
+            item
+            for item in appointments
+            if item.pk == undo_id and item.status == Appointment.Status.NO_SHOW
+        ),
+        None,
+    )
     context = {
         **admin.site.each_context(request),
         "title": _("Appointments of %(date)s") % {"date": day.strftime("%d/%m/%Y")},
@@ -381,6 +512,7 @@ def day_list(request):
         "printed_at": timezone.localtime(),
         "agenda_url": f"{reverse('admin:portal_agenda')}?{scope.query}",
         "mark_url": reverse("admin:portal_desk_mark"),
+        "undo": undo,
     }
     return TemplateResponse(request, "portal/day_list.html", context)
 

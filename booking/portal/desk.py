@@ -7,6 +7,8 @@ Actions only call ``booking.services``; each keeps to the rows the admin's
 ``get_queryset`` already limits to the user's services.
 """
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.decorators import permission_required
@@ -20,7 +22,11 @@ from unfold.admin import TabularInline
 from unfold.decorators import action
 
 from booking.models import Appointment
-from booking.services import BookingError, appointment_mark
+from booking.services import (
+    BookingError,
+    appointment_mark,
+    appointment_undo_no_show,
+)
 from core.inputs import parse_id, safe_next_url
 from staffing.scopes import visible_to
 
@@ -210,21 +216,43 @@ class CitizenAppointmentInline(TabularInline):
 # --- The day list's buttons ------------------------------------------------------
 
 DESK_STATUSES = {"arrived", Appointment.Status.DONE, Appointment.Status.NO_SHOW}
+UNDO_NO_SHOW = "undo_no_show"
+
+
+def _with_undo(url: str, appointment: Appointment | None) -> str:
+    """The day list's address, offering to undo ``appointment``'s no-show."""
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query) if key != "undo"]
+    if appointment is not None:
+        query.append(("undo", str(appointment.pk)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 @require_POST
 @permission_required("booking.change_appointment", raise_exception=True)
 def desk_mark(request):
-    """Mark one appointment arrived, done or no-show (the day list's buttons)."""
+    """Mark one appointment arrived, done or no-show, or undo a no-show (the
+    day list's buttons). After a no-show the day list offers its undo."""
     status = request.POST.get("status", "")
-    if status not in DESK_STATUSES:
+    if status not in DESK_STATUSES | {UNDO_NO_SHOW}:
         raise Http404
     appointment = get_object_or_404(
-        agenda.visible_appointments(request.user),
+        agenda.visible_appointments(request.user).select_related("citizen"),
         pk=parse_id(request.POST.get("appointment")) or 0,
     )
+    undo = None
     try:
-        appointment_mark(appointment=appointment, status=status, actor=request.user)
+        if status == UNDO_NO_SHOW:
+            appointment_undo_no_show(appointment=appointment, actor=request.user)
+            messages.success(
+                request,
+                _("No-show undone: %(citizen)s.") % {"citizen": appointment.citizen},
+            )
+        else:
+            appointment_mark(appointment=appointment, status=status, actor=request.user)
+            if status == Appointment.Status.NO_SHOW:
+                undo = appointment
     except BookingError as error:
         messages.error(request, error.message)
-    return redirect(safe_next_url(request, reverse("admin:portal_day_list")))
+    next_url = safe_next_url(request, reverse("admin:portal_day_list"))
+    return redirect(_with_undo(next_url, undo))

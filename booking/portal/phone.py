@@ -28,6 +28,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from phonenumber_field.phonenumber import to_python
@@ -46,6 +47,7 @@ from core.inputs import (
     parse_id,
     validate_day,
 )
+from core.phones import phone_display
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
@@ -138,7 +140,7 @@ class CitizenMatch:
         phone = self.citizen.phone
         if not phone:
             return ""
-        return mask_phone(phone) if self.masked else phone.as_national
+        return mask_phone(phone) if self.masked else phone_display(phone)
 
     @property
     def birth_date(self) -> str:
@@ -597,15 +599,21 @@ def _book(request, form, new_form, creating, citizen) -> Appointment | None:
         _attach(error, form, new_form)
         return None
     local = timezone.localtime(appointment.start)
+    booked = _("Booked: %(citizen)s, %(when)s with %(agent)s (%(reason)s).") % {
+        "citizen": appointment.citizen,
+        "when": formats.date_format(local, "l j F Y · H:i"),
+        "agent": appointment.agent,
+        "reason": appointment.reason,
+    }
+    # The message leads to the new appointment (to add a remark, print it…).
     messages.success(
         request,
-        _("Booked: %(citizen)s, %(when)s with %(agent)s (%(reason)s).")
-        % {
-            "citizen": appointment.citizen,
-            "when": formats.date_format(local, "l j F Y · H:i"),
-            "agent": appointment.agent,
-            "reason": appointment.reason,
-        },
+        format_html(
+            '{} <a href="{}" class="underline font-semibold">{}</a>',
+            booked,
+            reverse("admin:booking_appointment_change", args=[appointment.pk]),
+            _("Open the appointment"),
+        ),
     )
     return appointment
 

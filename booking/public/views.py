@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlencode
 
-import phonenumbers
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -42,6 +41,7 @@ from booking.services import (
 )
 from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
 from core.inputs import InvalidInput, parse_datetime_value
+from core.phones import phone_display
 from core.ratelimit import ratelimited
 from staffing.models import Agent, Service
 
@@ -569,23 +569,9 @@ def remarks_step(request, service):
     )
 
 
-def _phone_display(value: str) -> str:
-    """A stored E.164 number as people write it: national for Belgium."""
-    try:
-        number = phonenumbers.parse(value)
-    except phonenumbers.NumberParseException:
-        return value
-    style = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 32
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, style)
-
-
 def _review(wizard: Wizard) -> dict:
     identity = wizard.identity()
-    identity["phone_display"] = _phone_display(identity.get("phone", ""))
+    identity["phone_display"] = phone_display(identity.get("phone", ""))
     slot = wizard.slot()
     reason = wizard.reason()
     return {
