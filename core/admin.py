@@ -78,6 +78,7 @@ class CommuneAdmin(HistoryAdmin, TranslatedAdmin):
                 "fields": [
                     "name",
                     "main_language",
+                    "languages",
                     "website_url",
                     "contact_email",
                     "contact_phone",

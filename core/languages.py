@@ -23,34 +23,57 @@ CODES: tuple[str, ...] = tuple(code for code, _label in LANGUAGES)
 # The members' names of core.models.Language (Language.FRENCH…).
 MEMBER_NAMES = {"fr": "FRENCH", "nl": "DUTCH", "de": "GERMAN", "en": "ENGLISH"}
 
-# The commune's main language is read at every fallback: kept a few seconds per
+# The commune's languages are read at every fallback: kept a few seconds per
 # process (a change made elsewhere shows within that time), forgotten at once
-# when this process saves the commune (core.signals).
+# when this process saves the commune (Commune.save).
 _CACHE_SECONDS = 30.0
-_cached: tuple[float, str] | None = None
+_cached: tuple[float, str, tuple[str, ...]] | None = None
+
+
+def _commune_languages() -> tuple[str, tuple[str, ...]]:
+    global _cached
+    now = time.monotonic()
+    if _cached is not None and now - _cached[0] < _CACHE_SECONDS:
+        return _cached[1], _cached[2]
+    from core.models import Commune
+
+    try:
+        row = (
+            Commune.objects.filter(pk=1)
+            .values_list("main_language", "languages")
+            .first()
+        )
+    except Exception:
+        row = None
+    main = (row and row[0]) or settings.MAIN_LANGUAGE
+    offered = parse_codes(row[1]) if row else ()
+    offered = tuple(code for code in CODES if code in offered or code == main)
+    _cached = (now, main, offered)
+    return main, offered
+
+
+def parse_codes(text: str) -> tuple[str, ...]:
+    """The language codes of a comma-separated list, known ones only."""
+    return tuple(
+        code
+        for code in (part.strip().lower() for part in (text or "").split(","))
+        if code in CODES
+    )
 
 
 def main_language() -> str:
     """The commune's main language: where a missing translation falls back."""
-    global _cached
-    now = time.monotonic()
-    if _cached is not None and now - _cached[0] < _CACHE_SECONDS:
-        return _cached[1]
-    from core.models import Commune
+    return _commune_languages()[0]
 
-    try:
-        language = (
-            Commune.objects.filter(pk=1).values_list("main_language", flat=True).first()
-        )
-    except Exception:
-        language = None
-    language = language or settings.MAIN_LANGUAGE
-    _cached = (now, language)
-    return language
+
+def commune_languages() -> tuple[str, ...]:
+    """The languages the commune offers its citizens (the main one included),
+    in the interface's order (issue 19, point 3)."""
+    return _commune_languages()[1]
 
 
 def forget_main_language() -> None:
-    """Read the main language again at the next fallback (the commune changed)."""
+    """Read the commune's languages again at the next use (it changed)."""
     global _cached
     _cached = None
 

@@ -1,11 +1,18 @@
 """The commune itself: its name and how the public module looks (R1, R17)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .languages import LANGUAGES, MEMBER_NAMES, forget_main_language
+from .languages import (
+    CODES,
+    LANGUAGES,
+    MEMBER_NAMES,
+    forget_main_language,
+    parse_codes,
+)
 
 hex_colour = RegexValidator(
     r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB, for example #1d4ed8.")
@@ -20,6 +27,19 @@ font_family_list = RegexValidator(
 Language = models.TextChoices(
     "Language", [(MEMBER_NAMES[code], (code, label)) for code, label in LANGUAGES]
 )
+
+
+def validate_language_list(value: str) -> None:
+    """Every code of the list is one the interface speaks."""
+    codes = [part.strip().lower() for part in value.split(",") if part.strip()]
+    unknown = [code for code in codes if code not in CODES]
+    if unknown or not codes:
+        raise ValidationError(
+            _("Use language codes among %(codes)s, separated by commas.")
+            % {"codes": ", ".join(CODES)}
+        )
+
+
 no_markup = RegexValidator(
     r"<", _("CSS cannot contain the character <."), inverse_match=True
 )
@@ -42,6 +62,16 @@ class Commune(models.Model):
         choices=Language.choices,
         default=Language.FRENCH,
         help_text=_("Shown where a text has no translation in the citizen's language."),
+    )
+    languages = models.CharField(
+        _("languages"),
+        max_length=20,
+        default=",".join(CODES),
+        validators=[validate_language_list],
+        help_text=_(
+            "The languages offered to citizens, as codes separated by commas "
+            "(fr,nl,de,en). The main language is always offered."
+        ),
     )
     website_url = models.URLField(_("website"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="branding/", blank=True)
@@ -87,6 +117,16 @@ class Commune(models.Model):
         super().save(*args, **kwargs)
         # The fallback language is memoised per process (core.languages).
         forget_main_language()
+
+    def language_codes(self) -> tuple[str, ...]:
+        """The languages offered to citizens, the main one included."""
+        offered = parse_codes(self.languages)
+        return tuple(c for c in CODES if c in offered or c == self.main_language)
+
+    def language_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of the languages offered, for the public switch."""
+        names = dict(Language.choices)
+        return [(code, names[code]) for code in self.language_codes()]
 
     def footer_link_list(self) -> list[tuple[str, str]]:
         """The footer links as (label, url) pairs, skipping malformed lines."""

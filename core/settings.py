@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # A lost database answers 503 "try again", in the visitor's language.
     "core.outage.DatabaseUnavailableMiddleware",
+    # Public pages: ?lang=xx, and only the commune's languages (issue 19).
+    "core.language_middleware.CommuneLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

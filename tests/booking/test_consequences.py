@@ -149,7 +149,7 @@ def agents_of(*appointments) -> list[int]:
 
 def closure_data(service) -> dict:
     return {
-        "label": "Fête communale",
+        "label_fr": "Fête communale",  # one field per language (issue 19)
         "start_date": DAY.isoformat(),
         "end_date": DAY.isoformat(),
         "service": service.pk if service else "",
