@@ -362,6 +362,10 @@ UNFOLD = {
     "SITE_TITLE": _("Rendez-vous communal"),
     "SITE_HEADER": _("Rendez-vous communal"),
     "SITE_SYMBOL": "event_available",
+    # A favicon (static/staff/favicon.svg), named by dotted path (core/branding.py).
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": "core.branding.favicon_url"}
+    ],
     "SITE_URL": "/",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,

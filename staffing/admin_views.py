@@ -92,7 +92,9 @@ class TypicalWeekForm(forms.Form):
                 required=False,
                 widget=forms.TextInput(
                     attrs={
-                        "placeholder": "08:30-12:00, 13:00-16:00",
+                        # An empty day is a closed day: say so, rather than
+                        # show hours that look like real ones.
+                        "placeholder": gettext_lazy("Closed"),
                         "autocomplete": "off",
                         "spellcheck": "false",
                     }

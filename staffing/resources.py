@@ -41,7 +41,12 @@ WEEKDAY_COLUMNS = (
     "saturday",
     "sunday",
 )
-_RANGE = re.compile(r"^\s*(\d{1,2})[:hH.](\d{2})\s*[-–]\s*(\d{1,2})[:hH.](\d{2})\s*$")
+# A time as written in Belgium: 08:30, 8.30, 8h30, 8u30 (in Dutch), 8h, 8.
+_TIME = r"(\d{1,2})(?:\s*[:hHuU.]\s*(\d{2})?)?"
+# Two times joined by a dash (-, – or —) or a word (à, a, tot, bis, to).
+_RANGE = re.compile(
+    rf"^\s*{_TIME}\s*(?:[-–—]|\b(?:à|a|tot|bis|to)\b)\s*{_TIME}\s*$", re.IGNORECASE
+)
 
 
 class AgentByUsername(ReferenceWidget):
@@ -238,24 +243,34 @@ class TypicalWeekResource(AllOrNothingResource):
         )
 
 
+def parse_time_range(text: str) -> tuple[time, time] | None:
+    """``(start, end)`` of a range as people write it ("08:30-12:00", "8h30-12",
+    "8h30 à 12h", "13-16"), None when it is no range; ValueError for a time
+    that does not exist ("25:00")."""
+    match = _RANGE.match(text)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(group or 0) for group in match.groups())
+    return time(h1, m1), time(h2, m2)
+
+
 def parse_week_columns(row) -> list[tuple[int, time, time]]:
     """Read the weekday columns of a typical-week row; raise on a malformed range."""
     ranges, errors = [], {}
     for day, column in enumerate(WEEKDAY_COLUMNS):
         text = (row.get(column) or "").strip()
         for part in filter(None, (piece.strip() for piece in text.split(","))):
-            match = _RANGE.match(part)
-            if not match:
-                errors[column] = _("Write ranges as 08:30-12:00, separated by commas.")
-                break
-            h1, m1, h2, m2 = (int(group) for group in match.groups())
             try:
-                start, end = time(h1, m1), time(h2, m2)
+                parsed = parse_time_range(part)
             except ValueError:
                 errors[column] = _("%(range)s is not a valid time range.") % {
                     "range": part
                 }
                 break
+            if parsed is None:
+                errors[column] = _("Write ranges as 08:30-12:00, separated by commas.")
+                break
+            start, end = parsed
             if end <= start:
                 errors[column] = _("%(range)s ends before it starts.") % {"range": part}
                 break
