@@ -9,6 +9,7 @@ from unfold.contrib.import_export.forms import ExportForm
 
 from core.admin_base import BoundedDateLookupsMixin
 from core.admin_filters import DateRangeFilter
+from core.spreadsheets import ADMIN_FORMATS
 
 from .models import AccessRecord
 
@@ -37,6 +38,8 @@ class AccessRecordAdmin(BoundedDateLookupsMixin, ExportMixin, ModelAdmin):
 
     resource_classes = [AccessRecordResource]
     export_form_class = ExportForm
+    # CSV, XLSX, TSV, JSON; spreadsheets written without formulas.
+    formats = ADMIN_FORMATS
     list_display = ["at", "username", "action", "what", "citizen_id", "query", "reason"]
     list_filter = [("action", ChoicesDropdownFilter), ("at", DateRangeFilter)]
     list_filter_submit = True

@@ -5,11 +5,14 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from . import account_views
+from . import account_views, two_factor, two_factor_views
 from .admin_base import HistoryAdmin, invite_users
 from .admin_translation import TranslatedAdmin
 from .models import Commune
@@ -27,6 +30,22 @@ admin.site.register_open_view(
 admin.site.register_open_view(
     "password/set/<str:token>/", account_views.password_set, "password_set"
 )
+# Two-factor sign-in (core/two_factor.py): the second step of signing in and
+# the set-up, before the admin accepts the session; one's own settings inside.
+admin.site.register_open_view(
+    "two-factor/", two_factor_views.two_factor_verify, "two_factor"
+)
+admin.site.register_open_view(
+    "two-factor/setup/", two_factor_views.two_factor_setup, "two_factor_setup"
+)
+admin.site.register_view(
+    "two-factor/manage/", two_factor_views.two_factor_manage, "two_factor_manage"
+)
+# django-otp's device admins show the secrets: a lost device is reset from
+# the users' list instead ("Reset two-factor sign-in").
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(User)
@@ -43,10 +62,35 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
         "is_active",
     ]
     list_filter = ["is_staff", "is_active", "groups"]
-    actions = ["invite"]
+    actions = ["invite", "reset_two_factor"]
 
     def has_invite_permission(self, request) -> bool:
         return is_administrator(request.user)
+
+    def has_reset_two_factor_permission(self, request) -> bool:
+        return is_administrator(request.user)
+
+    @action(
+        description=_("Reset two-factor sign-in (lost phone)"),
+        permissions=["reset_two_factor"],
+    )
+    def reset_two_factor(self, request, queryset):
+        """The selected logins set up their second factor again at their next
+        sign-in (their authenticator and recovery codes are deleted)."""
+        users = list(queryset)
+        for user in users:
+            two_factor.two_factor_reset(user=user, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(names)s: set up again at the "
+                "next sign-in.",
+                "Two-factor sign-in reset for %(names)s: each sets it up again "
+                "at the next sign-in.",
+                len(users),
+            )
+            % {"names": ", ".join(user.get_username() for user in users)},
+        )
 
     @action(
         description=_("Send an invitation to choose a password"),
@@ -98,6 +142,7 @@ class CommuneAdmin(HistoryAdmin, TranslatedAdmin):
                 ]
             },
         ),
+        (_("Security"), {"fields": ["two_factor_for_all"]}),
     ]
 
     def has_add_permission(self, request) -> bool:

@@ -56,6 +56,68 @@ class RendezVousAdminSite(UnfoldAdminSite):
             block(request, context)
         return context
 
+    def has_permission(self, request) -> bool:
+        """Staff, and past the second factor where one is needed (issue 23):
+        a password alone opens no admin page for those who must use one."""
+        if not super().has_permission(request):
+            return False
+        if not hasattr(request, "_needs_second_factor"):
+            from .two_factor import needs_second_factor
+
+            request._needs_second_factor = needs_second_factor(request.user)
+        return not request._needs_second_factor
+
+    def login(self, request, extra_context=None):
+        """Django's login, then the second factor when the login needs one."""
+        from .two_factor import needs_second_factor
+
+        if request.method != "POST" and needs_second_factor(request.user):
+            return self._second_factor_redirect(request, request.GET.get("next"))
+        response = super().login(request, extra_context)
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and needs_second_factor(request.user)
+        ):
+            return self._second_factor_redirect(request, response.url)
+        return response
+
+    def _second_factor_redirect(self, request, next_url):
+        from urllib.parse import urlencode
+
+        from django.shortcuts import redirect
+        from django.urls import reverse
+
+        from .inputs import safe_next_url
+
+        request.GET = request.GET.copy()
+        request.GET["next"] = next_url or ""
+        target = safe_next_url(request, reverse("admin:index"))
+        return redirect(reverse("admin:two_factor") + "?" + urlencode({"next": target}))
+
+    def _get_account_links(self, request) -> list[dict]:
+        """The user menu: unfold's "Change password", and one's own
+        two-factor sign-in (``core.two_factor_views.two_factor_manage``)."""
+        from django.urls import reverse
+
+        links = super()._get_account_links(request)
+        if links or not request.user.is_authenticated:
+            return links
+        if request.user.has_usable_password():
+            links.append(
+                {
+                    "title": _("Change password"),
+                    "link": reverse("admin:password_change"),
+                }
+            )
+        links.append(
+            {
+                "title": _("Two-factor sign-in"),
+                "link": reverse("admin:two_factor_manage"),
+            }
+        )
+        return links
+
     def get_urls(self):
         extra = [
             path(route, self.admin_view(view), name=name)

@@ -102,6 +102,17 @@ class Commune(models.Model):
         blank=True,
         help_text=_("One link per line, as: label | https://address"),
     )
+    # Administrators and service managers always sign in with a second
+    # factor; this extends it to every staff login (core/two_factor.py).
+    two_factor_for_all = models.BooleanField(
+        _("two-factor sign-in for all staff"),
+        default=False,
+        help_text=_(
+            "Administrators and service managers always confirm their sign-in "
+            "with a code from an authenticator app; tick to require it from "
+            "agents too."
+        ),
+    )
 
     objects = CommuneManager()
     history = HistoricalRecords()

@@ -99,6 +99,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 AXES_ENABLE_ADMIN = False  # `manage.py axes_reset_username NAME` lifts a lockout
+# Two-factor sign-in (django-otp, core/two_factor.py): the name authenticator
+# apps show next to the codes; a code may be typed up to a step late.
+OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="Rendez-vous communal")
+OTP_TOTP_TOLERANCE = 1
+# Off only for throw-away demos (scripts/screenshots.py): then nobody must use
+# a second factor, though those who set one up are still asked for it.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 
 # --- Applications ------------------------------------------------------------
 
@@ -123,6 +130,11 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "django_q",
     "ninja",  # the API docs use its bundled Swagger UI, not a CDN
+    # Two-factor sign-in (core/two_factor.py); before core, whose admin
+    # unregisters their device admins (the reset is a user action).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "audit",  # the record of who looked at citizens' data (issue 23)
     "staffing",
@@ -146,6 +158,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor this session.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

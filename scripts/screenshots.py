@@ -42,6 +42,8 @@ def main() -> None:
     env = {
         **os.environ,
         "DEBUG": "1",
+        # The demo's logins have no authenticator app to photograph with.
+        "TWO_FACTOR_REQUIRED": "0",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
     }
     manage = [sys.executable, "manage.py"]

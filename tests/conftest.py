@@ -17,6 +17,7 @@ from staffing.models import Membership
 
 from .clock import parse_instant
 from .factories import AgentFactory, MembershipFactory, ServiceFactory, UserFactory
+from .two_factor import VerifiedClient
 
 
 def pytest_addoption(parser):
@@ -48,6 +49,13 @@ def pytest_report_header(config):
 
 
 _CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, whose ``force_login`` also passes the second
+    factor that administrators and managers need (tests/two_factor.py)."""
+    return VerifiedClient()
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
+from audit.models import AccessRecord
 from core.models import Commune
 from messaging.schedules import install_schedules
 from tests.factories import (
@@ -44,6 +45,7 @@ def one_of_each(db, administrator):
             success=success,
         )
     OrmQ.objects.create(key="rendezvous", payload="x", lock=now)
+    AccessRecord.objects.create(username="clerk", action="view", what="citizen #1")
 
 
 def admin_urls():

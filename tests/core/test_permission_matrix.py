@@ -70,6 +70,11 @@ MATRIX: dict[str, tuple] = {
     "password_set": (410, 410, 410, 410, 410),
     # A pending request's page from the agent's e-mail (same token: 410 Gone).
     "messaging_answer": (410, 410, 410, 410, 410),
+    # Two-factor sign-in (issue 23): the second step (a session past it goes
+    # on to the admin), the set-up, and one's own settings.
+    "two_factor": (HOME, HOME, HOME, HOME, LOGIN),
+    "two_factor_setup": (200, 200, 200, 200, LOGIN),
+    "two_factor_manage": (200, 200, 200, 200, LOGIN),
     # The portal's own pages (agendas, phone booking, availability, statistics…).
     "messaging_inbox": (200, 200, 200, 403, LOGIN),
     "portal_agenda": (302, 200, 200, 403, LOGIN),
@@ -549,6 +554,7 @@ LIST_ACTIONS: dict[str, dict[str, tuple[bool, bool, bool]]] = {
     "auth.user": {
         "delete_selected": (True, False, False),
         "invite": (True, False, False),
+        "reset_two_factor": (True, False, False),
     },
     "booking.appointment": {
         "mark_arrived": (True, True, True),

@@ -7,15 +7,18 @@ opens the link first does not spend it; "forgot password" from the login page.
 
 import os
 import re
+from base64 import b32decode
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.cache import cache
+from django_otp.oath import TOTP
 
 from core import accounts
-from core.roles import AGENT
-from tests.factories import AgentFactory
+from core.roles import ADMINISTRATOR, AGENT
+from tests.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -103,3 +106,45 @@ def test_forgot_password_from_the_login_page(new_page, invited, assert_accessibl
     screenshot(page, "password-forgot-sent")
     (message,) = mail.outbox
     assert message.to == [user.email]
+
+
+def test_an_administrator_sets_up_two_factor_sign_in(
+    new_page, transactional_db, assert_accessible
+):
+    """The first sign-in of an administrator: the password, then the set-up
+    (the QR code, or its key typed into the app), the recovery codes, the
+    admin; the next sign-in asks for the app's code."""
+    cache.clear()
+    chef = UserFactory(username="chef", is_superuser=True)
+    chef.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    page = new_page(language="fr")
+    page.goto("/admin/login/?next=/admin/")
+    page.fill("#id_username", "chef")
+    page.fill("#id_password", "secret-pass")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/admin/two-factor/setup/**")
+    assert page.locator("svg").first.is_visible()  # the QR code
+    assert_accessible(page)
+    screenshot(page, "two-factor-setup")
+
+    # The app's side: the key shown under the QR code gives the codes.
+    key = page.locator("code").inner_text().replace(" ", "")
+    secret = b32decode(key + "=" * (-len(key) % 8))
+    page.fill("#id_code", f"{TOTP(secret).token():06d}")
+    page.click("button[type=submit]")
+    page.wait_for_selector("[role=status]")
+    assert page.locator("ul[aria-label] li").count() == 10
+    assert_accessible(page)
+    screenshot(page, "two-factor-recovery-codes")
+    page.click("a[href='/admin/']")
+    page.wait_for_url("**/admin/")
+
+    # The next sign-in asks for the app's code.
+    other = new_page(language="fr")
+    other.goto("/admin/login/?next=/admin/")
+    other.fill("#id_username", "chef")
+    other.fill("#id_password", "secret-pass")
+    other.click("button[type=submit]")
+    other.wait_for_url("**/admin/two-factor/?next=**")
+    assert_accessible(other)
+    screenshot(other, "two-factor-verify")

@@ -28,6 +28,7 @@ from tests.factories import (
     appointment_at,
     open_agent,
 )
+from tests.two_factor import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -58,11 +59,7 @@ def admin_page(browser, live_server, transactional_db):
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto("/admin/login/?next=/admin/")
-    page.fill("#id_username", "chef")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/admin/")
+    sign_in(page, "chef", PASSWORD)  # with the second factor (issue 23)
     yield page
     context.close()
 

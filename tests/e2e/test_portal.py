@@ -29,6 +29,7 @@ from tests.factories import (
     open_agent,
 )
 from tests.i18n import translated
+from tests.two_factor import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -68,11 +69,7 @@ def login(portal_browser, live_server):
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
-        page.goto("/admin/login/?next=/admin/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/admin/")
+        sign_in(page, username, password)  # with the second factor (issue 23)
         return page
 
     yield open_as
