@@ -34,6 +34,8 @@ def one_of_each(db, administrator):
     MessageFactory(appointment=appointment)
     install_schedules()
     Commune.objects.get_solo()
+    # The record of who looked (issue 23) holds a row once someone looked.
+    AccessRecord.objects.create(user=administrator, action=AccessRecord.Action.VIEW)
     now = timezone.now()
     for success in (True, False):
         Task.objects.create(
