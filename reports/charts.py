@@ -1,10 +1,12 @@
 """Plotly figures of the statistics page, built from the report's tables.
 
 Figures travel as JSON in ``<script type="application/json">`` blocks that a
-small static script (``reports/statistics.js``) draws with the plotly.js of
-the installed plotly package (served by ``reports.staticfiles``): no CDN and
-no inline script. Axes are categories labelled in the user's language, so
-plotly.js needs no locale file; the separators follow the language too.
+small static script (``reports/statistics.js``) draws, once the page has
+loaded, with plotly.js's basic bundle (npm ``plotly.js-basic-dist-min``, the
+version the plotly package builds figures for, copied to static/vendor/): no
+CDN and no inline script. Axes are categories labelled in the user's language,
+so plotly.js needs no locale file; the separators follow the language too.
+Colours: ``reports.palette``.
 """
 
 from dataclasses import dataclass
@@ -13,13 +15,12 @@ import plotly.graph_objects as go
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from . import palette
 from .tables import Table
 
-# Unfold's primary blue and two warning tones, readable on white and dark.
-BLUE = "#2563eb"
-ORANGE = "#d97706"
-RED = "#dc2626"
-TEAL = "#0d9488"
+BLUE = palette.SCREEN["appointments"]
+ORANGE = palette.SCREEN["cancelled"]
+TEAL = palette.SCREEN["citizens"]
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,13 @@ def period_chart(table: Table) -> Chart:
 def breakdown_chart(table: Table, *, horizontal: bool = False) -> Chart:
     """Appointments, cancelled and no-shows per service, agent, reason or channel."""
     labels = _labels(table, cut=40 if horizontal else 24)
-    series = [(1, BLUE), (2, ORANGE), (4, RED)]
+    series = [(1, "appointments"), (2, "cancelled"), (4, "no_shows")]
     traces = []
-    for index, colour in series:
+    for index, name in series:
         values = _column(table, index)
+        marker = {"color": palette.SCREEN[name]}
+        if name in palette.HATCHING:
+            marker["pattern"] = {"shape": palette.HATCHING[name], "solidity": 0.35}
         if horizontal:
             traces.append(
                 go.Bar(
@@ -107,14 +111,12 @@ def breakdown_chart(table: Table, *, horizontal: bool = False) -> Chart:
                     x=values,
                     name=table.columns[index],
                     orientation="h",
-                    marker_color=colour,
+                    marker=marker,
                 )
             )
         else:
             traces.append(
-                go.Bar(
-                    x=labels, y=values, name=table.columns[index], marker_color=colour
-                )
+                go.Bar(x=labels, y=values, name=table.columns[index], marker=marker)
             )
     if not horizontal:
         return Chart(table.key, table.title, _figure(traces), table)

@@ -1,11 +1,11 @@
 """The statistics report as a PDF (reportlab): the document for the council.
 
 Page 1: the commune's name and logo, the period and filters, the key figures
-and a line chart per day (week, month). Page 2: a bar chart per service, the
-service and channel tables. Page 3: agents and visit reasons. Page 4: lead
-times and occupancy. Page 5: the table per day (week, month) behind the line
-chart. Long tables flow onto extra pages, their header repeated.
-Every page carries the commune's name and "page n of N".
+and a line chart per day (week, month): appointments, citizens, cancelled.
+Page 2: the service and channel tables, each under its bar chart. Page 3:
+agents and visit reasons. Page 4: lead times and occupancy. Page 5: the table
+per day (week, month) behind the line chart. Long tables flow onto extra
+pages, their header repeated. Every page carries the commune's name and "page n of N".
 
 Labels come from the active language (French by default); text is drawn with
 the Bitstream Vera font that ships with reportlab, embedded, so accents and
@@ -43,14 +43,16 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
+from . import palette
 from .exports import Heading
 from .tables import Table, format_value
 
 FONT, FONT_BOLD = "RdvVera", "RdvVera-Bold"
-BLUE = colors.HexColor("#2563eb")
-ORANGE = colors.HexColor("#d97706")
-RED = colors.HexColor("#dc2626")
-TEAL = colors.HexColor("#0d9488")
+# The series' colours on paper, told apart in grey too (reports.palette).
+BLUE = colors.HexColor(palette.PAPER["appointments"])
+ORANGE = colors.HexColor(palette.PAPER["cancelled"])
+RED = colors.HexColor(palette.PAPER["no_shows"])
+TEAL = colors.HexColor(palette.PAPER["citizens"])
 GREY = colors.HexColor("#6b7280")
 LIGHT = colors.HexColor("#f3f4f6")
 LINE = colors.HexColor("#d1d5db")
@@ -251,18 +253,19 @@ def _legend(drawing: Drawing, pairs) -> None:
 
 
 def period_line_chart(table: Table) -> Drawing:
-    """Appointments and distinct citizens per period, as lines."""
+    """Appointments, distinct citizens and cancelled appointments per period,
+    as lines told apart by their colour, width and dashes."""
     labels = [str(row[0]) for row in table.rows]
     drawing = Drawing(CONTENT_WIDTH, 7 * cm)
     chart = HorizontalLineChart()
     chart.x, chart.y = 1.2 * cm, 1.6 * cm
     chart.width, chart.height = CONTENT_WIDTH - 1.6 * cm, 4.6 * cm
-    chart.data = [
-        [row[1] or 0 for row in table.rows] or [0],
-        [row[2] or 0 for row in table.rows] or [0],
-    ]
-    chart.lines[0].strokeColor, chart.lines[0].strokeWidth = BLUE, 1.5
+    chart.data = [[row[index] or 0 for row in table.rows] or [0] for index in (1, 2, 3)]
+    chart.lines[0].strokeColor, chart.lines[0].strokeWidth = BLUE, 1.8
     chart.lines[1].strokeColor, chart.lines[1].strokeWidth = TEAL, 1.2
+    chart.lines[1].strokeDashArray = (1, 2)
+    chart.lines[2].strokeColor, chart.lines[2].strokeWidth = ORANGE, 1.4
+    chart.lines[2].strokeDashArray = (5, 3)
     # At most about 16 labels under the axis, whatever the number of periods.
     step = max(1, -(-len(labels) // 16))
     chart.categoryAxis.categoryNames = [
@@ -278,12 +281,20 @@ def period_line_chart(table: Table) -> Drawing:
     chart.valueAxis.gridStrokeColor = LINE
     chart.valueAxis.visibleGrid = True
     drawing.add(chart)
-    _legend(drawing, [(BLUE, table.columns[1]), (TEAL, table.columns[2])])
+    _legend(
+        drawing,
+        [
+            (BLUE, table.columns[1]),
+            (TEAL, table.columns[2]),
+            (ORANGE, table.columns[3]),
+        ],
+    )
     return drawing
 
 
-def service_bar_chart(table: Table) -> Drawing:
-    """Appointments, cancelled and no-shows per service, as grouped bars."""
+def breakdown_bar_chart(table: Table) -> Drawing:
+    """Appointments, cancelled and no-shows per service or channel, as grouped
+    bars."""
     drawing = Drawing(CONTENT_WIDTH, 7.5 * cm)
     chart = VerticalBarChart()
     chart.x, chart.y = 1.2 * cm, 2.2 * cm
@@ -347,9 +358,11 @@ def render_pdf(heading: Heading, tables: dict[str, Table]) -> bytes:
         ),
         PageBreak(),
         *_table_section(
-            tables["services"], styles, chart=service_bar_chart(tables["services"])
+            tables["services"], styles, chart=breakdown_bar_chart(tables["services"])
         ),
-        *_table_section(tables["channels"], styles),
+        *_table_section(
+            tables["channels"], styles, chart=breakdown_bar_chart(tables["channels"])
+        ),
         PageBreak(),
         *_table_section(tables["agents"], styles),
         *_table_section(tables["reasons"], styles),

@@ -23,11 +23,18 @@ PUBLIC = [
 ]
 STAFF = [
     ("admin-dashboard", "admin", "/admin/"),
-    ("agenda-service", "manager", "/admin/agenda/?view=timeGridWeek"),
+    # Population's week (fixtures/services.yaml, pk 1): every agent's events.
+    ("agenda-service", "manager", "/admin/agenda/?service=1&view=timeGridWeek"),
     ("phone-booking", "agent", "/admin/phone/"),
     ("availability-editor", "manager", "/admin/availability/"),
     ("statistics", "admin", "/admin/statistics/"),
 ]
+# What a page shows once it is ready: (selector to wait for, to scroll to top).
+READY = {
+    "agenda-service": (".rdv-event", None),
+    # The key figures and the first chart, drawn once the page has loaded.
+    "statistics": ("[data-plotly-drawn]", "#key-figures"),
+}
 
 
 def free_port() -> int:
@@ -77,6 +84,12 @@ def main() -> None:
                 page.click("button[type=submit]")
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
+                selector, top = READY.get(name, (None, None))
+                if top:
+                    page.locator(top).evaluate("element => element.scrollIntoView()")
+                if selector:
+                    page.wait_for_selector(selector)
+                    page.wait_for_timeout(300)  # plotly's last frame
                 page.screenshot(path=OUT / f"{name}.png")
             browser.close()
     finally:

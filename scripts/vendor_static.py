@@ -16,6 +16,10 @@ FILES = {
     "fullcalendar/index.global.min.js": "fullcalendar/index.global.min.js",
     "fullcalendar/LICENSE.md": "fullcalendar/LICENSE.md",
     "@fullcalendar/core/locales-all.global.min.js": "fullcalendar/locales-all.min.js",
+    # The statistics' charts: plotly.js's bundle of bar and scatter traces, the
+    # version the Python plotly package builds its figures for (tested).
+    "plotly.js-basic-dist-min/plotly-basic.min.js": "plotly/plotly-basic.min.js",
+    "plotly.js-basic-dist-min/LICENSE": "plotly/LICENSE",
 }
 
 
