@@ -16,7 +16,7 @@ import time_machine
 from booking.models import Appointment
 from core.roles import AGENT, SERVICE_MANAGER
 from staffing.models import Membership
-from tests.e2e.sessions import session_cookie
+from tests.e2e.sessions import staff_page
 from tests.factories import (
     AgentFactory,
     AppointmentFactory,
@@ -110,26 +110,16 @@ def tuesday(transactional_db):
 
 @pytest.fixture
 def login(browser, live_server):
-    """A page logged in as ``username`` (the session made by Django's test
-    client: these tests are about the agendas, not the login page)."""
-    contexts = []
+    """Pages signed in as a user (tests/e2e/sessions.py), closed afterwards."""
+    pages = []
 
     def open_as(username):
-        context = browser.new_context(
-            base_url=live_server.url,
-            locale="fr-BE",
-            timezone_id="Europe/Brussels",
-            extra_http_headers={"Accept-Language": "fr"},
-            viewport={"width": 1366, "height": 900},
-        )
-        context.set_default_timeout(15_000)
-        context.add_cookies([session_cookie(username, live_server)])
-        contexts.append(context)
-        return context.new_page()
+        pages.append(staff_page(browser, live_server, username))
+        return pages[-1]
 
     yield open_as
-    for context in contexts:
-        context.close()
+    for page in pages:
+        page.context.close()
 
 
 def boxes(page, appointment):

@@ -18,7 +18,7 @@ from django.core.management import call_command
 
 from booking.models import Appointment, Citizen
 from staffing.models import Service
-from tests.e2e.sessions import session_cookie
+from tests.e2e.sessions import staff_page
 
 pytestmark = pytest.mark.e2e
 
@@ -81,23 +81,6 @@ def demo(transactional_db):
         }
 
 
-def logged_in(browser, live_server, username: str, *, theme: str):
-    """A page of a fresh context logged in as ``username``, in ``theme``."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="fr-BE",
-        timezone_id="Europe/Brussels",
-        color_scheme=theme,  # unfold's "auto" theme follows it
-        extra_http_headers={"Accept-Language": "fr"},
-        viewport={"width": 1366, "height": 900},
-    )
-    context.set_default_timeout(15_000)
-    # The session of Django's test client: these tests are about the pages
-    # behind the login (the login page has its own tests).
-    context.add_cookies([session_cookie(username, live_server)])
-    return context.new_page()
-
-
 def axe_problems(page) -> list[str]:
     """axe-core's serious and critical findings on the page, one line each."""
     page.evaluate(AXE.read_text())
@@ -118,7 +101,7 @@ def test_every_staff_page_has_no_serious_axe_finding(demo, browser, live_server,
     problems = []
     for username, path in PAGES:
         if username not in pages:
-            pages[username] = logged_in(browser, live_server, username, theme=theme)
+            pages[username] = staff_page(browser, live_server, username, theme=theme)
         page = pages[username]
         url = path.format(**demo)
         print(f"{theme}: {url}")  # shown when the test fails
@@ -138,7 +121,7 @@ def test_every_staff_page_has_no_serious_axe_finding(demo, browser, live_server,
 
 
 def test_the_skip_link_leads_past_the_sidebar_to_the_agenda(demo, browser, live_server):
-    page = logged_in(browser, live_server, "agent", theme="light")
+    page = staff_page(browser, live_server, "agent")
     page.goto("/admin/agenda/")
     page.wait_for_selector(".fc-timegrid-event")
     page.keyboard.press("Tab")
