@@ -35,3 +35,9 @@ def test_import_export_tools_are_not_a_list(client, administrator):
     html = client.get(reverse("admin:staffing_service_changelist")).content.decode()
     assert '<ul class="object-tools">' not in html
     assert '<div class="object-tools">' in html
+
+
+def test_the_login_page_has_its_main_landmark(client):
+    html = client.get(reverse("admin:login")).content.decode()
+    assert html.count("<main ") == 1
+    assert 'id="id_username"' in html.split("<main ")[1]
