@@ -37,6 +37,7 @@ from . import (
 from .appointment_admin import AppointmentServiceAdminMixin
 from .citizen_access import (
     Action,
+    AppointmentAccessAdminMixin,
     CitizenAccessAdminMixin,
     CitizenExportReasonForm,
     record,
@@ -183,6 +184,7 @@ class CitizenAdmin(
 
 @admin.register(Appointment)
 class AppointmentAdmin(
+    AppointmentAccessAdminMixin,
     AppointmentServiceAdminMixin,
     AppointmentDeskMixin,
     NoHistoryRevertMixin,

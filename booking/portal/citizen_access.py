@@ -1,6 +1,7 @@
 """The citizen admin writes the record of who looked (issue 23, point 4).
 
-Every GET of a citizen's page or history, every search by national register
+Every GET of a citizen's page or history (and of an appointment's page,
+which shows its citizen), every search by national register
 number (list and autocomplete) and every export (the citizen's data as JSON,
 the citizens' spreadsheet) by staff leaves an ``audit.AccessRecord``: who,
 when, what, and, for exports, why (asked before the file is made).
@@ -105,3 +106,21 @@ class CitizenAccessAdminMixin:
             reason=reason,
         )
         return data
+
+
+class AppointmentAccessAdminMixin:
+    """An appointment's page shows its citizen (names, contact details, and
+    the extra details the service asks for): a view of the citizen too."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        pk = parse_id(str(object_id))
+        if request.method == "GET" and response.status_code == 200 and pk:
+            original = getattr(response, "context_data", {}).get("original")
+            record(
+                request,
+                Action.VIEW,
+                f"appointment #{pk}",
+                citizen_id=getattr(original, "citizen_id", None),
+            )
+        return response

@@ -92,6 +92,17 @@ def test_opening_a_citizens_page_or_history_is_recorded(client, administrator, c
     assert records[0].path == reverse("admin:booking_citizen_change", args=[citizen.pk])
 
 
+def test_opening_an_appointments_page_is_a_view_of_its_citizen(
+    client, administrator, citizen
+):
+    appointment = citizen.appointments.get()
+    client.force_login(administrator)
+    client.get(reverse("admin:booking_appointment_change", args=[appointment.pk]))
+    (record,) = AccessRecord.objects.all()
+    assert (record.action, record.citizen_id) == (Action.VIEW, citizen.pk)
+    assert record.what == f"appointment #{appointment.pk}"
+
+
 def test_a_refused_citizen_page_records_nothing(client, agent, citizen):
     client.force_login(agent.user)  # not in the citizen's service
     client.get(reverse("admin:booking_citizen_change", args=[citizen.pk]))
