@@ -76,11 +76,12 @@ bench: bootstrap
 
 # Load test, not in CI: 50 citizens for 60 s against gunicorn on the local
 # PostgreSQL and Redis (scripts/loadtest.py). locust is installed here only.
+# The opening-day rush: make loadtest USERS=200 (also DURATION=, in seconds).
 # locust and its dependencies are pinned apart, in requirements-loadtest.lock,
 # on top of the development lock (locust needs pytest, requests, Werkzeug…).
 loadtest: bootstrap dev
 	$(PY) -m pip install --quiet -r requirements-loadtest.lock
-	$(PY) scripts/loadtest.py
+	$(PY) scripts/loadtest.py $(if $(USERS),--users $(USERS)) $(if $(DURATION),--duration $(DURATION))
 
 # Extract new strings into the .po files (needs GNU gettext), then compile them.
 messages: $(VENV)/.installed

@@ -25,9 +25,9 @@ from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import managed_service_ids
 
-from . import events
+from . import events, slot_cache
 from .models import Appointment, Citizen, VisitReason
-from .slots import available_agent_ids
+from .slots import available_agent_ids, known_taken
 
 Status = Appointment.Status
 
@@ -111,6 +111,10 @@ def _on_commit(signal, **kwargs) -> None:
     # itself once committed (events.appointment_changed_in_transaction).
     events.appointment_changed_in_transaction.send(
         sender=Appointment, event=signal, **kwargs
+    )
+    # Cached slot searches holding these agents' times are stale once committed.
+    slot_cache.appointments_changed(
+        [kwargs["appointment"].agent_id, kwargs.get("previous_agent_id")]
     )
     transaction.on_commit(lambda: signal.send(sender=Appointment, **kwargs))
 
@@ -273,6 +277,15 @@ def appointment_book(
         citizen.full_clean()
         citizen.save()
     check_citizen_limit(citizen=citizen, service=service)
+    if online and known_taken(
+        service, reason, start, agent_id=agent.pk if agent else None
+    ):
+        # A citizen's search kept in the shared cache says the time is gone:
+        # refuse now rather than queue for the agents' locks behind whoever
+        # took it (on an opening day, most bookings are such collisions).
+        if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
+            raise DuplicateBooking
+        raise SlotTaken
 
     candidates = [agent.pk] if agent else _service_agent_ids(service)
     with _atomic_booking():

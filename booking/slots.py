@@ -2,32 +2,36 @@
 ask the pure engine (``staffing/availability.py``) for the free slots.
 
 Queries per search, whatever the number of agents or days: memberships,
-typical weeks, their ranges, exceptions, closures and busy appointments (six).
-Belgian public holidays come from the ``holidays`` package, not the database.
+typical weeks with their ranges, exceptions, closures and busy appointments
+(five). Belgian public holidays come from the ``holidays`` package, not the
+database. The busy appointments, the bulk of the data, are read as integers
+(UTC epoch seconds), which the engine uses as they are.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from django.db import connections
-from django.db.models import Q
+from django.db import NotSupportedError, connections
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Q
 from django.utils import timezone
 
 from staffing import availability
-from staffing.availability import AgentCalendar, Interval, Slot
+from staffing.availability import AgentCalendar, EpochIntervals, Interval, Slot
 from staffing.closures import belgian_public_holidays
 from staffing.models import (
     AvailabilityException,
     Closure,
     Membership,
     Service,
-    TypicalWeek,
     TypicalWeekRange,
 )
 
+from . import slot_cache
 from .models import Appointment, VisitReason
 
 # How far a search walks at a time: long enough to amortise the engine's set-up,
@@ -72,25 +76,49 @@ def _day_intervals(days: Iterable[tuple[date, date]], tz: ZoneInfo) -> list[Inte
     ]
 
 
-def _raw_rows(queryset) -> list[tuple]:
-    """Fetch a values_list queryset's rows without Django's per-value converters.
+class EpochSeconds(Func):
+    """A datetime column as UTC epoch seconds, an integer computed by the
+    database: rounded down, or ``up`` (a busy time's end: never shorter).
 
     The busy times are the bulk of a search's data (thousands of rows over a
-    few weeks); on SQLite, Django's converters cost as much as the whole
-    engine. Datetimes then come back as UTC text (SQLite) or aware datetimes
-    (PostgreSQL): see ``_aware``.
+    few weeks): read as integers they go to the engine as they are, with no
+    datetime made per value (``availability.EpochIntervals``).
     """
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression, *, up: bool = False) -> None:
+        super().__init__(expression)
+        self.up = up
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("EpochSeconds supports SQLite and PostgreSQL only.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Django stores UTC text: "YYYY-MM-DD HH:MM:SS", plus ".ffffff" when
+        # there is a fraction of a second, which both functions drop.
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.Database.sqlite_version_info >= (3, 38):
+            sql = f"unixepoch({column})"  # the faster one
+        else:
+            sql = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        if not self.up:
+            return sql, params
+        return f"({sql} + (length({column}) > 19))", (*params, *params)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        rounding = "CEIL" if self.up else "FLOOR"
+        return f"{rounding}(EXTRACT(EPOCH FROM {column}))::bigint", params
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """Fetch a values_list queryset's rows without Django's per-value converters
+    (on SQLite they cost as much as the whole engine)."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _aware(value) -> datetime:
-    """A stored timestamp as an aware datetime (Django stores UTC)."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def load_service_calendars(
@@ -103,42 +131,75 @@ def load_service_calendars(
     """Load the calendars of the service's active agents over ``window``.
 
     ``agent_ids`` narrows the agents; ``ignore_appointment_id`` leaves one
-    appointment out of the busy times (to move it). Six queries in all.
+    appointment out of the busy times (to move it). Five queries in all.
     """
-    tz = _tz()
-    first_day = window.start.astimezone(tz).date()
-    last_day = window.end.astimezone(tz).date()
+    return _load_calendars(
+        service,
+        window,
+        _active_agents(service, agent_ids),
+        ignore_appointment_id=ignore_appointment_id,
+    )
 
+
+def _active_agents(service: Service, agent_ids: Collection[int] | None) -> list[int]:
+    """The service's active agents (those of ``agent_ids`` only, if given)."""
     memberships = Membership.objects.filter(
         service=service, agent__is_active=True, agent__user__is_active=True
     )
     if agent_ids is not None:
         memberships = memberships.filter(agent_id__in=agent_ids)
-    agents = sorted(memberships.values_list("agent_id", flat=True))
+    return sorted(memberships.values_list("agent_id", flat=True))
+
+
+def _load_calendars(
+    service: Service,
+    window: Interval,
+    agents: list[int],
+    *,
+    ignore_appointment_id: int | None = None,
+) -> ServiceCalendars:
+    """The calendars of ``agents`` (active agents of the service) over
+    ``window``: load_service_calendars after the memberships are read."""
+    tz = _tz()
+    first_day = window.start.astimezone(tz).date()
+    last_day = window.end.astimezone(tz).date()
     if not agents:
         # No active agent (or one outside the service): nothing is open. The
         # raw query below cannot be compiled with an empty "IN ()".
         return ServiceCalendars([], [], window)
 
-    weeks_by_agent: dict[int, list[availability.TypicalWeek]] = defaultdict(list)
-    weeks = TypicalWeek.objects.filter(
-        service=service, agent_id__in=agents, valid_from__lte=last_day
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first_day))
-    week_rows = list(
-        weeks.values_list("pk", "agent_id", "valid_from", "valid_until", "repeat_every")
+    # The typical weeks valid in the window, read with their ranges (a week
+    # without a range opens nothing).
+    weeks: dict[int, tuple] = {}
+    ranges = TypicalWeekRange.objects.filter(
+        typical_week__service=service,
+        typical_week__agent_id__in=agents,
+        typical_week__valid_from__lte=last_day,
+    ).filter(
+        Q(typical_week__valid_until__isnull=True)
+        | Q(typical_week__valid_until__gte=first_day)
     )
-    ranges_by_week: dict[int, list[availability.WeeklyRange]] = defaultdict(list)
-    for week_id, weekday, start, end in TypicalWeekRange.objects.filter(
-        typical_week_id__in=[row[0] for row in week_rows]
-    ).values_list("typical_week_id", "weekday", "start", "end"):
-        ranges_by_week[week_id].append(availability.WeeklyRange(weekday, start, end))
-    for week_id, agent_id, valid_from, valid_until, repeat_every in week_rows:
+    for week_id, *week, weekday, start, end in ranges.order_by().values_list(
+        "typical_week_id",
+        "typical_week__agent_id",
+        "typical_week__valid_from",
+        "typical_week__valid_until",
+        "typical_week__repeat_every",
+        "weekday",
+        "start",
+        "end",
+    ):
+        weeks.setdefault(week_id, (*week, []))[-1].append(
+            availability.WeeklyRange(weekday, start, end)
+        )
+    weeks_by_agent: dict[int, list[availability.TypicalWeek]] = defaultdict(list)
+    for agent_id, valid_from, valid_until, repeat_every, week_ranges in weeks.values():
         weeks_by_agent[agent_id].append(
             availability.TypicalWeek(
                 valid_from=valid_from,
                 valid_until=valid_until,
                 repeat_every=repeat_every,
-                ranges=tuple(ranges_by_week[week_id]),
+                ranges=tuple(week_ranges),
             )
         )
 
@@ -155,8 +216,8 @@ def load_service_calendars(
         else:
             unavailable[agent_id].append(Interval(start, end))
 
-    # An appointment in *any* service holds the agent, with its reason's buffer.
-    busy: dict[int, list[Interval]] = defaultdict(list)
+    # An appointment in *any* service holds the agent, with its reason's buffer,
+    # read as epoch seconds.
     longest_buffer = timedelta(hours=4)
     appointments = Appointment.objects.active().filter(
         agent_id__in=agents,
@@ -165,13 +226,23 @@ def load_service_calendars(
     )
     if ignore_appointment_id is not None:
         appointments = appointments.exclude(pk=ignore_appointment_id)
-    rows = _raw_rows(
-        appointments.values_list("agent_id", "start", "end", "reason__buffer_minutes")
+    held_until = ExpressionWrapper(
+        EpochSeconds("end", up=True) + F("reason__buffer_minutes") * 60,
+        output_field=BigIntegerField(),
     )
-    for agent_id, start, end, buffer_minutes in rows:
-        busy[agent_id].append(
-            Interval(_aware(start), _aware(end) + timedelta(minutes=buffer_minutes))
+    # By agent and start: the (agent, start) index serves the query without a
+    # sort, and each agent's busy times are one run of rows, in order.
+    rows = _raw_rows(
+        appointments.order_by("agent_id", "start").values_list(
+            "agent_id", EpochSeconds("start"), held_until
         )
+    )
+    start_and_end = itemgetter(1, 2)
+
+    def busy(agent_id: int) -> EpochIntervals:
+        first = bisect_left(rows, (agent_id,))
+        run = rows[first : bisect_left(rows, (agent_id + 1,), first)]
+        return EpochIntervals(map(start_and_end, run))
 
     closed_days = [(day, day) for day in belgian_public_holidays(first_day, last_day)]
     closed_days += list(
@@ -188,7 +259,7 @@ def load_service_calendars(
             typical_weeks=tuple(weeks_by_agent[agent_id]),
             extra_openings=tuple(extra[agent_id]),
             unavailable=tuple(unavailable[agent_id]),
-            busy=tuple(busy[agent_id]),
+            busy=busy(agent_id),
         )
         for agent_id in agents
     ]
@@ -294,6 +365,11 @@ def search_slots(
     public module through :func:`first_free_slots`, agents freely).
     """
     window = Interval(start, end)
+    tz = _tz()
+    first_day, last_day = start.astimezone(tz).date(), _last_day(end, tz)
+    if _cacheable(ignore_appointment_id) and last_day < first_day + _CACHED_DAYS:
+        cached = _CachedDays(service, reason, criteria.agent_id, last_day)
+        return _within(cached.slots(first_day, last_day), window, criteria)
     agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
     loaded = load_service_calendars(
         service,
@@ -319,6 +395,8 @@ def first_free_slots(
     Loads the whole period up to the service's horizon once (a constant number
     of queries), then walks it two weeks at a time in memory and stops as soon
     as ``n`` slots are found. ``after`` pages on: only slots starting later.
+    With the shared cache, each two weeks' slots come from it when a search
+    kept them, and the period is loaded only if one of them is missing.
     """
     now = now or timezone.now()
     window = booking_window(service, now=now, from_date=criteria.from_date)
@@ -328,6 +406,16 @@ def first_free_slots(
         if after >= window.end:
             return []
         window = Interval(max(window.start, after + timedelta(seconds=1)), window.end)
+    tz = _tz()
+    found: list[Slot] = []
+    if _cacheable(ignore_appointment_id):
+        day, last_day = window.start.astimezone(tz).date(), _last_day(window.end, tz)
+        cached = _CachedDays(service, reason, criteria.agent_id, last_day)
+        while day <= last_day and len(found) < n:
+            chunk_last = min(day + _CHUNK - timedelta(days=1), last_day)
+            found += _within(cached.slots(day, chunk_last), window, criteria)
+            day = chunk_last + timedelta(days=1)
+        return found[:n]
     agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
     loaded = load_service_calendars(
         service,
@@ -335,8 +423,6 @@ def first_free_slots(
         agent_ids=agent_ids,
         ignore_appointment_id=ignore_appointment_id,
     )
-    tz = _tz()
-    found: list[Slot] = []
     chunk_start = window.start
     while chunk_start < window.end and len(found) < n:
         # Chunks end at local midnight so that no slot straddles two of them.
@@ -345,3 +431,148 @@ def first_free_slots(
         found.extend(_compute(loaded, reason, service, chunk, criteria))
         chunk_start = chunk.end
     return found[:n]
+
+
+# --- Through the shared cache (booking.slot_cache) ------------------------------
+
+# Longer searches (staff looking months ahead) are computed every time.
+_CACHED_DAYS = timedelta(days=31)
+
+
+def _cacheable(ignore_appointment_id: int | None) -> bool:
+    # A search leaving one appointment out (to move it) is that move's own.
+    return ignore_appointment_id is None and slot_cache.enabled()
+
+
+def _last_day(end: datetime, tz: ZoneInfo) -> date:
+    """The local day holding the last instant before ``end``."""
+    return (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
+def _within(
+    slots: list[Slot], window: Interval, criteria: SearchCriteria
+) -> list[Slot]:
+    """The slots lying in ``window`` that match ``criteria`` (but the agent,
+    whose calendar alone was loaded)."""
+    inside = [
+        slot for slot in slots if window.start <= slot.start and slot.end <= window.end
+    ]
+    return availability.filter_slots(
+        inside, tz=_tz(), weekdays=criteria.weekdays, parts=criteria.parts
+    )
+
+
+class _CachedDays:
+    """The slots of one reason in one service (or with one agent), kept in the
+    shared cache one local day each.
+
+    Whole days, whatever the time now or the service's notice: callers cut the
+    slots they may offer. On a miss the calendars are loaded once, up to
+    ``last_day``, after the versions they depend on were read.
+    """
+
+    def __init__(
+        self, service: Service, reason: VisitReason, agent_id: int | None, last_day
+    ) -> None:
+        self.service, self.reason, self.agent_id = service, reason, agent_id
+        self.last_day = last_day
+        self._loaded: ServiceCalendars | None = None
+        self._versions: dict[str, str] | None = None
+
+    def slots(self, first: date, last: date) -> list[Slot]:
+        """Every slot starting on local days ``first`` to ``last``."""
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        keys = [_day_key(self.service, self.reason, self.agent_id, day) for day in days]
+        kept = slot_cache.get_many(keys)
+        missing = [day for day, key in zip(days, keys, strict=True) if key not in kept]
+        if missing:
+            kept.update(self._compute(missing[0], missing[-1]))
+        duration = self.reason.duration
+        return [
+            Slot(begin, begin + duration, agent_ids)
+            for key in keys
+            for begin, agent_ids in zip(
+                map(_utc_instant, kept[key][0]), kept[key][1], strict=True
+            )
+        ]
+
+    def _compute(self, first: date, last: date) -> dict[str, tuple]:
+        """Compute days ``first`` to ``last``, keep them, return them by key."""
+        tz = _tz()
+        if self._loaded is None:
+            agents = _active_agents(
+                self.service, None if self.agent_id is None else [self.agent_id]
+            )
+            # Before the rows: a change committed after this is not missed.
+            self._versions = slot_cache.versions(agents)
+            period = Interval(
+                _local_midnight(first, tz),
+                _local_midnight(self.last_day + timedelta(days=1), tz),
+            )
+            self._loaded = _load_calendars(self.service, period, agents)
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        midnights = [_local_midnight(day, tz) for day in days]
+        midnights.append(_local_midnight(last + timedelta(days=1), tz))
+        slots = availability.compute_slots(
+            calendars=self._loaded.calendars,
+            window=Interval(midnights[0], midnights[-1]),
+            tz=tz,
+            grid_minutes=self.service.slot_minutes,
+            duration=self.reason.duration,
+            buffer=self.reason.buffer,
+            closures=self._loaded.closures,
+        )
+        starts = [int(slot.start.timestamp()) for slot in slots]
+        bounds = [int(midnight.timestamp()) for midnight in midnights]
+        computed = {}
+        for index, day in enumerate(days):
+            low = bisect_left(starts, bounds[index])
+            high = bisect_left(starts, bounds[index + 1], low)
+            computed[_day_key(self.service, self.reason, self.agent_id, day)] = (
+                starts[low:high],
+                [slot.agent_ids for slot in slots[low:high]],
+            )
+        slot_cache.put_many(computed, self._versions)
+        return computed
+
+
+def _day_key(
+    service: Service, reason: VisitReason, agent_id: int | None, day: date
+) -> str:
+    """The cache key of one day's slots: what they depend on besides the rows
+    (whose versions the entry keeps)."""
+    return (
+        f"slots:{service.pk}:{service.slot_minutes}:{reason.pk}:"
+        f"{reason.duration_minutes}:{reason.buffer_minutes}:"
+        f"{agent_id or 0}:{day.isoformat()}"
+    )
+
+
+def _utc_instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def known_taken(
+    service: Service, reason: VisitReason, start: datetime, *, agent_id: int | None
+) -> bool:
+    """Whether a search kept in the shared cache says nobody (or not
+    ``agent_id``) is free at ``start`` since the last committed change.
+
+    A citizen's booking of a time just taken can then be refused at once, not
+    after waiting for the agents' locks behind the booking that took it. False
+    when no kept search of that day answers (the cache is off, or nobody
+    searched the day since its last change): the booking goes on to the
+    re-check under lock, which alone ever accepts one.
+    """
+    if not slot_cache.enabled():
+        return False
+    key = _day_key(service, reason, None, start.astimezone(_tz()).date())
+    kept = slot_cache.get_many([key])
+    if key not in kept:
+        return False
+    starts, agent_ids = kept[key]
+    moment = int(start.timestamp())
+    index = bisect_left(starts, moment)
+    if index == len(starts) or starts[index] != moment:
+        return True
+    return agent_id is not None and agent_id not in agent_ids[index]

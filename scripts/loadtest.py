@@ -1,5 +1,7 @@
-"""``make loadtest``: fifty citizens searching and booking for a minute against
-a production-like server on this machine (issue 8, item 4). Not run by CI.
+"""``make loadtest``: citizens searching and booking for a minute against a
+production-like server on this machine (issue 8, item 4): fifty by default, two
+hundred for the opening-day rush (issue 17: ``make loadtest USERS=200``, or
+``scripts/loadtest.py --users 200``). Not run by CI.
 
 1. creates a PostgreSQL database (``rdv_load``), migrates it, loads the demo
    commune (``seed_demo``) and collects the static files;
@@ -7,10 +9,12 @@ a production-like server on this machine (issue 8, item 4). Not run by CI.
    SECRET_KEY, rate limits off, Redis (an empty database of the local server)
    as the shared cache and task broker, and warms its workers up with a few
    searches (not measured);
-3. runs locust headless (tests/load/locustfile.py): 50 users, 60 seconds;
+3. runs locust headless (tests/load/locustfile.py): 50 users (``--users``),
+   60 seconds (``--duration``); slot searches go through the shared cache as
+   in production (``SLOT_CACHE_SECONDS``, booking/slot_cache.py);
 4. prints p50 / p95 / p99 per endpoint, the error count and the bookings'
    outcomes, then checks in the database that no agent holds two overlapping
-   active appointments;
+   active appointments, and says whether each target is met;
 5. stops gunicorn, drops the database and empties the Redis database.
 
 Everything stays on 127.0.0.1. Exit status 0 when there was no error and no
@@ -36,6 +40,7 @@ from pathlib import Path
 from urllib.request import urlopen
 from zoneinfo import ZoneInfo
 
+import psutil  # a dependency of locust (requirements-loadtest.lock)
 import psycopg
 import redis
 from psycopg import sql
@@ -142,6 +147,18 @@ def warm_up(base: str, workers: int) -> None:
                     pass
 
 
+def server_cpu(master: psutil.Process) -> float:
+    """CPU seconds used so far by gunicorn's master and workers."""
+    total = 0.0
+    for process in [master, *master.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def report(results: dict, overlaps: int) -> dict:
     """Print the figures of locust's run; return them with the totals."""
     figures, outcomes = results["endpoints"], results["outcomes"]
@@ -160,8 +177,13 @@ def report(results: dict, overlaps: int) -> dict:
         f"{outcomes['taken']} just taken (409, expected), "
         f"{outcomes['nothing_free']} searches without a free slot"
     )
-    print(f"requests: {requests}, errors: {errors}")
-    print(f"overlapping active appointments of one agent: {overlaps}")
+    print(
+        f"requests: {requests}, errors: {errors} ({'ok' if not errors else 'ERRORS'})"
+    )
+    print(
+        f"overlapping active appointments of one agent: {overlaps} "
+        f"({'ok' if not overlaps else 'OVERLAPS'})"
+    )
     for figure in figures:
         if figure["endpoint"] in WATCHED:
             verdict = "ok" if figure["p95"] < TARGET_MS else "ABOVE TARGET"
@@ -239,6 +261,8 @@ def main() -> int:
         wait_for(f"http://127.0.0.1:{port}/api/v1/services", timeout=60)
         warm_up(f"http://127.0.0.1:{port}", options.workers)
 
+        server = psutil.Process(gunicorn.pid)
+        cpu_before = server_cpu(server)
         log(f"locust: {options.users} citizens for {options.duration} s")
         results_path = OUT / "results.json"
         results_path.unlink(missing_ok=True)
@@ -270,13 +294,23 @@ def main() -> int:
             check=False,
             timeout=options.duration + 120,
         )
+        cpu_seconds = server_cpu(server) - cpu_before
         if not results_path.exists():
             raise SystemExit(f"locust stopped without results: see {OUT}/locust.log")
         with psycopg.connect(f"{SERVER}/{DATABASE}") as database:
             overlaps = database.execute(OVERLAPS).fetchone()[0]
         summary = report(json.loads(results_path.read_text()), overlaps)
+        # On a shared machine the latencies measure the neighbours too; the
+        # CPU the server spent per request does not (much).
+        per_request = cpu_seconds * 1000 / max(summary["requests"], 1)
+        print(
+            f"gunicorn's CPU: {cpu_seconds:.1f} s, {per_request:.1f} ms per request "
+            f"({os.cpu_count()} cores)"
+        )
         print(f"load average of the machine before the test: {busy:.2f}")
         summary.update(
+            server_cpu_seconds=round(cpu_seconds, 2),
+            server_cpu_ms_per_request=round(per_request, 1),
             load_average_before=busy,
             users=options.users,
             duration=options.duration,

@@ -7,31 +7,45 @@ slots that can be offered to a citizen.
 
 Conventions:
 
-* Every instant is an *aware* ``datetime``. Intervals are half-open
-  ``[start, end)``.
-* Internally, and in everything this module returns, instants are normalised
-  to UTC. Comparing two datetimes that share the same ``ZoneInfo`` compares
-  their *wall-clock* values and ignores ``fold``, which is wrong during the
-  repeated hour of the autumn DST change; UTC has no such trap. Equality with
-  local datetimes still holds because Python compares aware datetimes of
-  different zones by instant.
+* At the edges every instant is an *aware* ``datetime``; intervals are
+  half-open ``[start, end)``. Everything this module returns is in UTC:
+  comparing two datetimes that share the same ``ZoneInfo`` compares their
+  *wall-clock* values and ignores ``fold``, which is wrong during the repeated
+  hour of the autumn DST change; UTC has no such trap. Equality with local
+  datetimes still holds because Python compares aware datetimes of different
+  zones by instant.
+* Inside, an instant is an integer: UTC epoch seconds. A search compares and
+  adds tens of thousands of instants; integers do it without creating an
+  object each time. Datetimes are converted once on the way in (a sub-second
+  part is rounded towards less free time: openings shrink, blocked times
+  grow) and once on the way out (the slots and intervals returned). The slot
+  search reads the busy times from the database as seconds already
+  (:class:`EpochIntervals`).
 * Typical weeks and the slot grid are expressed in local wall-clock time of
   the commune's zone, so that "08:00" stays 08:00 across summer/winter time.
+  They are expanded local day by local day: on a day that keeps one UTC
+  offset a wall time is that day's midnight plus its seconds; on the two days
+  a year when the offset changes, each wall time is converted by ``zoneinfo``.
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Collection, Iterable, Sequence
+import operator
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import starmap
+from typing import overload
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "PARTS_OF_DAY",
     "AgentCalendar",
+    "EpochIntervals",
     "Interval",
     "Slot",
     "TypicalWeek",
@@ -51,7 +65,12 @@ PARTS_OF_DAY = ("morning", "afternoon", "evening")
 _AFTERNOON_FROM = time(12, 0)
 _EVENING_FROM = time(17, 0)
 
-_ONE_DAY = timedelta(days=1)
+_DAY = 86_400  # seconds in a day without a change of time
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+# A half-open interval inside the engine: (start, end) in UTC epoch seconds.
+_Pair = tuple[int, int]
+_first, _second = operator.itemgetter(0), operator.itemgetter(1)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -66,6 +85,35 @@ def _utc(value: datetime) -> datetime:
     """Return ``value`` expressed in UTC (the module's canonical form)."""
     # Intervals are stored in UTC already: skip the conversion on the hot path.
     return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+
+def _seconds(value: datetime, *, up: bool = False) -> int:
+    """UTC epoch seconds of aware ``value``, rounded down (or ``up``)."""
+    # Aware subtraction goes through utcoffset(), so ``fold`` is respected.
+    delta = value - _EPOCH
+    seconds = delta.days * _DAY + delta.seconds
+    return seconds + 1 if up and delta.microseconds else seconds
+
+
+def _duration_seconds(value: timedelta) -> int:
+    """Whole seconds of a positive duration, rounded up (never shorter)."""
+    return -(-value // timedelta(seconds=1))
+
+
+def _instant(seconds: int) -> datetime:
+    """The aware UTC datetime of epoch ``seconds``."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _wall_seconds(moment: time, *, up: bool = False) -> int:
+    """Seconds from local midnight to wall-clock ``moment``."""
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    return seconds + 1 if up and moment.microsecond else seconds
+
+
+def _wall_time(seconds: int) -> time:
+    """The wall-clock time ``seconds`` after local midnight (under a day)."""
+    return time(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +155,113 @@ class Interval:
 def _utc_interval(start: datetime, end: datetime) -> Interval:
     """Build an Interval from UTC bounds already known to be ordered.
 
-    merge, subtract and clip produce thousands of intervals per search from
-    values they have just compared; re-validating each one is pure overhead.
+    merge, subtract and the conversions out of seconds produce many intervals
+    from values they have just compared; re-validating each one is overhead.
     """
     interval = object.__new__(Interval)
     object.__setattr__(interval, "start", start)
     object.__setattr__(interval, "end", end)
     return interval
+
+
+def _interval_of(pair: _Pair) -> Interval:
+    """The Interval of a pair of epoch seconds."""
+    return _utc_interval(_instant(pair[0]), _instant(pair[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Merged:
+    """Sorted pairs that do not overlap (they may touch), with their starts
+    and ends apart, for bisect."""
+
+    pairs: list[_Pair]
+    starts: list[int]
+    ends: list[int]
+
+    @classmethod
+    def of(cls, pairs: Iterable[_Pair]) -> _Merged:
+        """Sort ``pairs``, merge them if some overlap, and index them."""
+        ordered = sorted(pairs)
+        starts = list(map(_first, ordered))
+        ends = list(map(_second, ordered))
+        # Busy times rarely overlap: checking costs less than merging, and
+        # pairs that only touch need no merging (intervals are half-open).
+        if not all(map(operator.le, ends, starts[1:])):
+            ordered = _merge_pairs(ordered)
+            starts = list(map(_first, ordered))
+            ends = list(map(_second, ordered))
+        return cls(ordered, starts, ends)
+
+    def around(self, low: int, high: int) -> list[_Pair]:
+        """The pairs that end after ``low`` and start before ``high``."""
+        first = bisect.bisect_right(self.ends, low)
+        return self.pairs[first : bisect.bisect_left(self.starts, high, first)]
+
+
+class EpochIntervals(Sequence[Interval]):
+    """Half-open intervals held as ``(start, end)`` UTC epoch seconds.
+
+    The slot search reads the busy times from the database so: thousands per
+    search, never turned into datetimes unless someone reads them as
+    :class:`Interval` (this is a read-only sequence of them, built on access).
+    The engine uses the seconds directly, and merges them once however many
+    searches run over the same calendar.
+    """
+
+    __slots__ = ("_merged", "_pairs")
+
+    def __init__(self, pairs: Iterable[tuple[int, int]] = ()) -> None:
+        """Keep ``pairs`` of integers; reject an empty or reversed one."""
+        self._pairs = tuple(pairs)
+        if not all(starmap(operator.lt, self._pairs)):
+            start, end = next(pair for pair in self._pairs if not pair[0] < pair[1])
+            raise ValueError(f"interval start must be before end: {start} >= {end}")
+        self._merged: _Merged | None = None
+
+    @property
+    def pairs(self) -> tuple[tuple[int, int], ...]:
+        """The intervals as given, in epoch seconds."""
+        return self._pairs
+
+    def __len__(self) -> int:
+        """Return how many intervals there are."""
+        return len(self._pairs)
+
+    @overload
+    def __getitem__(self, index: int) -> Interval: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> EpochIntervals: ...
+
+    def __getitem__(self, index: int | slice) -> Interval | EpochIntervals:
+        """Return one interval as an :class:`Interval`, or a slice of them."""
+        if isinstance(index, slice):
+            return EpochIntervals(self._pairs[index])
+        return _interval_of(self._pairs[index])
+
+    def __iter__(self) -> Iterator[Interval]:
+        """Yield each interval as an :class:`Interval`."""
+        return map(_interval_of, self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to another EpochIntervals holding the same pairs."""
+        if isinstance(other, EpochIntervals):
+            return self._pairs == other._pairs
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """Hash of the pairs (calendars holding them are hashable)."""
+        return hash(self._pairs)
+
+    def __repr__(self) -> str:
+        """Show the pairs."""
+        return f"EpochIntervals({self._pairs!r})"
+
+    def merged(self) -> _Merged:
+        """The pairs sorted and merged, computed once."""
+        if self._merged is None:
+            self._merged = _Merged.of(self._pairs)
+        return self._merged
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +312,15 @@ class AgentCalendar:
     """Everything needed to know when one agent can take an appointment.
 
     ``busy`` holds the agent's existing active appointments in *any* service,
-    each already extended by its own buffer.
+    each already extended by its own buffer: a tuple of :class:`Interval`, or
+    an :class:`EpochIntervals` (how the slot search reads them).
     """
 
     agent_id: int
     typical_weeks: tuple[TypicalWeek, ...]
     extra_openings: tuple[Interval, ...] = ()
     unavailable: tuple[Interval, ...] = ()
-    busy: tuple[Interval, ...] = ()
+    busy: Sequence[Interval] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,27 +337,82 @@ class Slot:
         return len(self.agent_ids)
 
 
+# --- Intervals as pairs: the same walks serve datetimes and seconds ----------------
+
+
+def _merge_pairs(pairs: Iterable[tuple]) -> list:
+    """Sorted union of half-open ``(start, end)`` pairs, adjacent ones fused."""
+    ordered = sorted(pairs)
+    if not ordered:
+        return []
+    merged = []
+    current_start, current_end = ordered[0]
+    for start, end in ordered:
+        if start <= current_end:
+            if end > current_end:
+                current_end = end
+        else:
+            merged.append((current_start, current_end))
+            current_start, current_end = start, end
+    merged.append((current_start, current_end))
+    return merged
+
+
+def _subtract_pairs(base: Sequence[tuple], cut: Sequence[tuple]) -> list:
+    """The parts of sorted, merged ``base`` not covered by sorted, merged ``cut``.
+
+    A two-pointer walk, linear in ``len(base) + len(cut)``.
+    """
+    result = []
+    first_cut, cuts = 0, len(cut)
+    for start, end in base:
+        # Cuts ending before this piece cannot touch any later piece either,
+        # because ``base`` is sorted: skip them once and for all.
+        while first_cut < cuts and cut[first_cut][1] <= start:
+            first_cut += 1
+        # A cut may span several pieces, so scan from ``first_cut`` without
+        # consuming it.
+        index = first_cut
+        while index < cuts and start < end:
+            cut_start, cut_end = cut[index]
+            if cut_start >= end:
+                break
+            if cut_start > start:
+                result.append((start, cut_start))
+            if cut_end > start:
+                start = cut_end
+            index += 1
+        if start < end:
+            result.append((start, end))
+    return result
+
+
+def _opening_pairs(intervals: Iterable[Interval]) -> list[_Pair]:
+    """Openings in seconds, shrunk to whole seconds."""
+    pairs = [(_seconds(item.start, up=True), _seconds(item.end)) for item in intervals]
+    return [pair for pair in pairs if pair[0] < pair[1]]
+
+
+def _blocked_pairs(intervals: Iterable[Interval]) -> list[_Pair]:
+    """Blocked times in seconds, grown to whole seconds."""
+    return [(_seconds(item.start), _seconds(item.end, up=True)) for item in intervals]
+
+
+def _busy_index(busy: Sequence[Interval]) -> _Merged:
+    """The busy times merged and indexed (once for EpochIntervals)."""
+    if isinstance(busy, EpochIntervals):
+        return busy.merged()
+    return _Merged.of(_blocked_pairs(busy))
+
+
 def merge(intervals: Iterable[Interval]) -> list[Interval]:
     """Return the union of ``intervals`` as sorted, disjoint UTC intervals.
 
     Overlapping and adjacent intervals (one ending where the next starts) are
     fused, so that a slot may straddle two back-to-back openings.
     """
-    ordered = sorted(
-        ((_utc(item.start), _utc(item.end)) for item in intervals),
-    )
-    merged: list[Interval] = []
-    if not ordered:
-        return merged
-    current_start, current_end = ordered[0]
-    for start, end in ordered[1:]:
-        if start <= current_end:
-            current_end = max(current_end, end)
-        else:
-            merged.append(_utc_interval(current_start, current_end))
-            current_start, current_end = start, end
-    merged.append(_utc_interval(current_start, current_end))
-    return merged
+    pairs = _merge_pairs((_utc(item.start), _utc(item.end)) for item in intervals)
+    return [_utc_interval(start, end) for start, end in pairs]
 
 
 def subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval]:
@@ -218,54 +422,130 @@ def subtract(base: Sequence[Interval], cut: Sequence[Interval]) -> list[Interval
     :func:`merge`); the two-pointer walk relies on it to stay linear in
     ``len(base) + len(cut)``.
     """
-    result: list[Interval] = []
-    first_cut = 0
-    for piece in base:
-        start, end = _utc(piece.start), _utc(piece.end)
-        # Cuts ending before this piece cannot touch any later piece either,
-        # because ``base`` is sorted: skip them once and for all.
-        while first_cut < len(cut) and _utc(cut[first_cut].end) <= start:
-            first_cut += 1
-        # A cut may span several pieces, so scan from ``first_cut`` without
-        # consuming it.
-        index = first_cut
-        while index < len(cut) and start < end:
-            cut_start, cut_end = _utc(cut[index].start), _utc(cut[index].end)
-            if cut_start >= end:
-                break
-            if cut_start > start:
-                result.append(_utc_interval(start, cut_start))
-            start = max(start, cut_end)
-            index += 1
-        if start < end:
-            result.append(_utc_interval(start, end))
-    return result
+    pairs = _subtract_pairs(
+        [(_utc(item.start), _utc(item.end)) for item in base],
+        [(_utc(item.start), _utc(item.end)) for item in cut],
+    )
+    return [_utc_interval(start, end) for start, end in pairs]
 
 
-def _clip(intervals: Iterable[Interval], window: Interval) -> list[Interval]:
-    """Return the parts of sorted ``intervals`` that fall inside ``window``."""
-    low, high = _utc(window.start), _utc(window.end)
-    clipped: list[Interval] = []
-    for item in intervals:
-        start = max(_utc(item.start), low)
-        end = min(_utc(item.end), high)
-        if start < end:
-            clipped.append(_utc_interval(start, end))
-    return clipped
+# --- Local days ---------------------------------------------------------------------
 
 
-def _local_wall_to_utc(day: date, moment: time, tz: ZoneInfo) -> datetime:
-    """Return the instant at which the wall clock of ``tz`` shows ``moment``.
+@dataclass(frozen=True, slots=True)
+class _LocalDays:
+    """Consecutive local days of a zone, with their midnights in seconds.
 
-    ``fold=0`` is used: an ambiguous autumn time is its first occurrence and a
-    non-existent spring time is read with the pre-transition offset.
+    ``midnights`` has one more entry than ``dates``: the end of the last day.
+    A *steady* day keeps one UTC offset from midnight to midnight (every day
+    but the two changes of time), so its wall times are its midnight plus
+    their seconds.
     """
-    return datetime.combine(day, moment, tzinfo=tz).astimezone(UTC)
+
+    first_ordinal: int
+    dates: tuple[date, ...]
+    midnights: tuple[int, ...]
+    steady: tuple[bool, ...]
+    tz: ZoneInfo
+
+    def index(self, seconds: int) -> int:
+        """The index of the local day holding instant ``seconds``."""
+        return bisect.bisect_right(self.midnights, seconds) - 1
+
+    def wall(self, index: int, seconds: int) -> int:
+        """The instant at which day ``index``'s wall clock shows ``seconds``.
+
+        ``fold=0``: an ambiguous autumn time is its first occurrence and a
+        non-existent spring time is read with the pre-transition offset.
+        """
+        if self.steady[index]:
+            return self.midnights[index] + seconds
+        local = datetime.combine(self.dates[index], _wall_time(seconds), tzinfo=self.tz)
+        return _seconds(local)
 
 
-def _monday(day: date) -> date:
-    """Return the Monday of the week containing ``day``."""
-    return day - timedelta(days=day.weekday())
+@lru_cache(maxsize=1024)
+def _local_days(first: date, last: date, tz: ZoneInfo) -> _LocalDays:
+    """The local days ``first``..``last`` (inclusive) of ``tz``."""
+    dates = tuple(
+        date.fromordinal(ordinal)
+        for ordinal in range(first.toordinal(), last.toordinal() + 1)
+    )
+    bounds = [datetime.combine(day, time(), tzinfo=tz) for day in dates]
+    bounds.append(datetime.combine(last + timedelta(days=1), time(), tzinfo=tz))
+    offsets = [bound.utcoffset() for bound in bounds]
+    steady = tuple(
+        offsets[index] == offsets[index + 1]
+        and (bounds[index] + timedelta(hours=12)).utcoffset() == offsets[index]
+        for index in range(len(dates))
+    )
+    return _LocalDays(
+        first.toordinal(), dates, tuple(map(_seconds, bounds)), steady, tz
+    )
+
+
+def _days_between(low: int, high: int, tz: ZoneInfo) -> _LocalDays:
+    """The local days touched by instants ``low``..``high``."""
+    return _local_days(
+        datetime.fromtimestamp(low, tz).date(),
+        datetime.fromtimestamp(high, tz).date(),
+        tz,
+    )
+
+
+@lru_cache(maxsize=256)
+def _changing_day_grid(day: date, grid: int, tz: ZoneInfo) -> tuple[int, ...]:
+    """The grid instants of a day whose UTC offset changes, in seconds.
+
+    A wall time inside the spring-forward gap does not exist and is left out
+    (its fold=0 reading would alias a later instant: 02:15 reads as 03:15); a
+    wall time of the repeated autumn hour is its first occurrence only.
+    """
+    instants = []
+    for wall in range(0, _DAY, grid):
+        local = datetime.combine(day, _wall_time(wall), tzinfo=tz)
+        instant = local.astimezone(UTC)
+        if instant.astimezone(tz).replace(tzinfo=None) == local.replace(tzinfo=None):
+            instants.append(_seconds(instant))
+    return tuple(sorted(instants))
+
+
+def _expand(
+    weeks: Iterable[TypicalWeek], days: _LocalDays, first: int, last: int
+) -> list[_Pair]:
+    """The openings of ``weeks`` on days ``first``..``last`` (indexes), unsorted."""
+    openings: list[_Pair] = []
+    ordinal = days.first_ordinal
+    for week in weeks:
+        if not week.ranges:
+            continue
+        start_index = max(first, week.valid_from.toordinal() - ordinal)
+        end_index = last
+        if week.valid_until is not None:
+            end_index = min(last, week.valid_until.toordinal() - ordinal)
+        if start_index > end_index:
+            continue
+        by_weekday: dict[int, list[tuple[int, int]]] = {}
+        for weekly in week.ranges:
+            by_weekday.setdefault(weekly.weekday, []).append(
+                (_wall_seconds(weekly.start, up=True), _wall_seconds(weekly.end))
+            )
+        # Weeks are counted from the Monday of valid_from, never iterated from
+        # it, so a pattern started years ago costs nothing extra.
+        anchor = week.valid_from.toordinal() - week.valid_from.weekday()
+        repeat = week.repeat_every
+        for index in range(start_index, end_index + 1):
+            weekday = (ordinal + index - 1) % 7  # date.fromordinal(1) is a Monday
+            walls = by_weekday.get(weekday)
+            if not walls or (ordinal + index - weekday - anchor) // 7 % repeat:
+                continue
+            for wall_start, wall_end in walls:
+                start, end = days.wall(index, wall_start), days.wall(index, wall_end)
+                # A range ending inside the spring-forward gap can collapse or
+                # reverse once converted; it has no real duration.
+                if start < end:
+                    openings.append((start, end))
+    return openings
 
 
 def expand_typical_weeks(
@@ -277,32 +557,66 @@ def expand_typical_weeks(
     converted day by day, so a Monday 08:00 range is 08:00 local on both sides
     of a DST change. The result is sorted and merged, in UTC.
     """
-    openings: list[Interval] = []
-    for week in weeks:
-        first = max(first_day, week.valid_from)
-        last = last_day if week.valid_until is None else min(last_day, week.valid_until)
-        if first > last or not week.ranges:
-            continue
-        by_weekday: dict[int, list[WeeklyRange]] = {}
-        for weekly_range in week.ranges:
-            by_weekday.setdefault(weekly_range.weekday, []).append(weekly_range)
-        anchor = _monday(week.valid_from)
-        day = first
-        while day <= last:
-            day_ranges = by_weekday.get(day.weekday())
-            # The week index is computed, never iterated from valid_from, so a
-            # pattern started years ago costs nothing extra.
-            week_index = (_monday(day) - anchor).days // 7
-            if day_ranges and week_index % week.repeat_every == 0:
-                for weekly_range in day_ranges:
-                    start = _local_wall_to_utc(day, weekly_range.start, tz)
-                    end = _local_wall_to_utc(day, weekly_range.end, tz)
-                    # A range ending inside the spring-forward gap can collapse
-                    # or reverse once converted; it has no real duration.
-                    if start < end:
-                        openings.append(Interval(start, end))
-            day += _ONE_DAY
-    return merge(openings)
+    if first_day > last_day:
+        return []
+    days = _local_days(first_day, last_day, tz)
+    pairs = _merge_pairs(_expand(weeks, days, 0, len(days.dates) - 1))
+    return [_interval_of(pair) for pair in pairs]
+
+
+def _openings_and_blocked(
+    calendar: AgentCalendar,
+    low: int,
+    high: int,
+    days: _LocalDays,
+    closures: Sequence[_Pair],
+    busy: Sequence[_Pair],
+) -> tuple[list[_Pair], Sequence[_Pair]]:
+    """The agent's openings within ``[low, high)`` and what blocks them.
+
+    Both sorted and without overlaps; ``closures`` and ``busy`` are so already
+    (``busy`` may be limited to the pairs around the window).
+    """
+    openings = _expand(
+        calendar.typical_weeks, days, days.index(low), days.index(high - 1)
+    )
+    if calendar.extra_openings:
+        openings += _opening_pairs(calendar.extra_openings)
+    blocked = busy
+    if calendar.unavailable or closures:
+        blocked = _merge_pairs(
+            [*busy, *closures, *_blocked_pairs(calendar.unavailable)]
+        )
+    return _clip_pairs(_merge_pairs(openings), low, high), blocked
+
+
+def _free_pairs(
+    calendar: AgentCalendar,
+    low: int,
+    high: int,
+    days: _LocalDays,
+    closures: Sequence[_Pair],
+    busy: Sequence[_Pair],
+) -> list[_Pair]:
+    """The agent's free time within ``[low, high)``: sorted, disjoint pairs."""
+    return _subtract_pairs(
+        *_openings_and_blocked(calendar, low, high, days, closures, busy)
+    )
+
+
+def _clip_pairs(pairs: list[_Pair], low: int, high: int) -> list[_Pair]:
+    """The parts of sorted, disjoint ``pairs`` within ``[low, high)``."""
+    first = bisect.bisect_right(pairs, (low, low))
+    if first and pairs[first - 1][1] > low:
+        first -= 1  # the pair holding ``low``
+    last = bisect.bisect_left(pairs, (high, high))
+    clipped = pairs[first:last]
+    if clipped:
+        if clipped[0][0] < low:
+            clipped[0] = (low, clipped[0][1])
+        if clipped[-1][1] > high:
+            clipped[-1] = (clipped[-1][0], high)
+    return clipped
 
 
 def free_intervals(
@@ -317,79 +631,17 @@ def free_intervals(
     closures and busy intervals, clipped to ``window``; sorted, disjoint, in
     UTC.
     """
+    low, high = _seconds(window.start, up=True), _seconds(window.end)
+    if low >= high:
+        return []
     # Every typical-week opening lies within one local day, so the local dates
     # touched by the window are enough.
-    first_day = window.start.astimezone(tz).date()
-    last_day = window.end.astimezone(tz).date()
-    openings = merge(
-        [
-            *expand_typical_weeks(calendar.typical_weeks, first_day, last_day, tz),
-            *calendar.extra_openings,
-        ]
+    days = _days_between(low, high, tz)
+    busy = _busy_index(calendar.busy).around(low, high)
+    pairs = _free_pairs(
+        calendar, low, high, days, _merge_pairs(_blocked_pairs(closures)), busy
     )
-    blocked = merge([*calendar.unavailable, *closures, *calendar.busy])
-    return _clip(subtract(openings, blocked), window)
-
-
-def _grid_starts(
-    interval: Interval,
-    earliest: datetime,
-    duration: timedelta,
-    grid: timedelta,
-    tz: ZoneInfo,
-) -> Iterable[datetime]:
-    """Yield grid instants ``s`` with ``[s, s + duration)`` inside ``interval``.
-
-    Grid points are local wall-clock times that are multiples of ``grid`` from
-    each local midnight; they are yielded in UTC, in increasing order, and not
-    before ``earliest``.
-    """
-    low = max(_utc(interval.start), _utc(earliest))
-    latest = _utc(interval.end) - duration
-    if low > latest:
-        return
-    wall = low.astimezone(tz).replace(tzinfo=None)
-    midnight = datetime.combine(wall.date(), time())
-    day_offset = _steady_offset(midnight, tz)
-    # Ceiling division: first grid point at or after ``wall`` on that day.
-    index = -((midnight - wall) // grid)
-    while True:
-        offset = index * grid
-        if offset >= _ONE_DAY:
-            # The grid restarts at each local midnight, even if grid does not
-            # divide 24 h.
-            midnight += _ONE_DAY
-            day_offset = _steady_offset(midnight, tz)
-            index, offset = 0, timedelta(0)
-        naive = midnight + offset
-        index += 1
-        if day_offset is not None:
-            # Most days keep one UTC offset: plain arithmetic suffices.
-            candidate = (naive - day_offset).replace(tzinfo=UTC)
-        else:
-            candidate = naive.replace(tzinfo=tz).astimezone(UTC)
-            # A wall time inside the spring-forward gap does not exist; its
-            # fold=0 reading aliases a later instant (02:15 reads as 03:15),
-            # so it must be skipped before the stop test below, which needs
-            # increasing instants.
-            if candidate.astimezone(tz).replace(tzinfo=None) != naive:
-                continue
-        if candidate > latest:
-            return
-        # In the repeated autumn hour ``low`` may be the second 02:xx, later
-        # than the fold=0 grid points read from the same wall time.
-        if candidate >= low:
-            yield candidate
-
-
-@lru_cache(maxsize=4096)
-def _steady_offset(midnight: datetime, tz: ZoneInfo) -> timedelta | None:
-    """The UTC offset of the local day starting at naive ``midnight``, or None
-    when the offset changes during that day (a DST transition day)."""
-    start = midnight.replace(tzinfo=tz).utcoffset()
-    end = (midnight + _ONE_DAY).replace(tzinfo=tz).utcoffset()
-    noon = (midnight + _ONE_DAY / 2).replace(tzinfo=tz).utcoffset()
-    return start if start == end == noon else None
+    return [_interval_of(pair) for pair in pairs]
 
 
 def compute_slots(
@@ -421,50 +673,133 @@ def compute_slots(
         raise ValueError(f"duration must be positive, got {duration}")
     if buffer < timedelta(0):
         raise ValueError(f"buffer must not be negative, got {buffer}")
-    earliest = _utc(window.start)
+    low, high = _seconds(window.start, up=True), _seconds(window.end)
+    earliest = low
     if not_before is not None:
         _require_aware(not_before, "not_before")
-        earliest = max(earliest, _utc(not_before))
+        earliest = max(earliest, _seconds(not_before, up=True))
     agent_ids = [calendar.agent_id for calendar in calendars]
     if len(set(agent_ids)) != len(agent_ids):
         # Silently unioning two calendars of one agent would hide a caller bug
         # and could double-count capacity.
         raise ValueError("each agent must appear in at most one calendar")
+    if low >= high:
+        return []
 
-    grid = timedelta(minutes=grid_minutes)
-    blocked_closures = merge(closures)
-    agents_by_start: dict[datetime, list[int]] = {}
-    for calendar in calendars:
-        busy = merge(calendar.busy)
-        busy_ends = [item.end for item in busy]
-        for free in free_intervals(calendar, window, tz, blocked_closures):
-            for start in _grid_starts(free, earliest, duration, grid, tz):
-                if buffer and _buffer_hits_busy(
-                    start + duration, buffer, busy, busy_ends
-                ):
-                    continue
-                agents_by_start.setdefault(start, []).append(calendar.agent_id)
+    grid = grid_minutes * 60
+    length = _duration_seconds(duration)
+    tail = _duration_seconds(buffer) if buffer else 0
+    days = _days_between(low, high, tz)
+    blocked_closures = _merge_pairs(_blocked_pairs(closures))
+    # Agents are visited by id, so each start's list of agents comes out sorted.
+    agents_by_start: defaultdict[int, list[int]] = defaultdict(list)
+    for calendar in sorted(calendars, key=lambda calendar: calendar.agent_id):
+        busy = _busy_index(calendar.busy)
+        openings, blocked = _openings_and_blocked(
+            calendar, low, high, days, blocked_closures, busy.around(low, high + tail)
+        )
+        agent_id = calendar.agent_id
+        for start in _free_starts(
+            openings, blocked, busy.starts, earliest, length, tail, grid, days
+        ):
+            agents_by_start[start].append(agent_id)
+    slots = []
+    for start in sorted(agents_by_start):
+        begin = _instant(start)
+        slots.append(Slot(begin, begin + duration, tuple(agents_by_start[start])))
+    return slots
 
-    return [
-        Slot(start, start + duration, tuple(sorted(agents_by_start[start])))
-        for start in sorted(agents_by_start)
-    ]
 
+def _free_starts(
+    openings: Sequence[_Pair],
+    blocked: Sequence[_Pair],
+    busy_starts: Sequence[int],
+    earliest: int,
+    length: int,
+    tail: int,
+    grid: int,
+    days: _LocalDays,
+) -> list[int]:
+    """The grid starts of one agent's slots, in order: one walk of the openings
+    minus what blocks them (the walk of :func:`_subtract_pairs`), each free
+    stretch turned into grid starts as soon as it is found.
 
-def _buffer_hits_busy(
-    slot_end: datetime,
-    buffer: timedelta,
-    busy: Sequence[Interval],
-    busy_ends: Sequence[datetime],
-) -> bool:
-    """Return True if ``[slot_end, slot_end + buffer)`` meets a busy interval.
-
-    The slot itself is already known to be free, so only the buffer tail needs
-    checking: the first busy interval ending after ``slot_end`` is the only
-    candidate, because busy intervals are sorted and disjoint.
+    A slot of ``length`` seconds from ``s`` fits if it lies in a free stretch,
+    starts at or after ``earliest``, and its ``tail`` (the buffer) runs into
+    no busy time: since nothing busy lies inside a free stretch, only the
+    first busy time starting at or after the stretch's end can be hit.
     """
-    index = bisect.bisect_right(busy_ends, slot_end)
-    return index < len(busy) and busy[index].start < slot_end + buffer
+    starts: list[int] = []
+    append, extend = starts.append, starts.extend
+    midnights, steady = days.midnights, days.steady
+    # The local day of the stretch being turned into starts, which only grows.
+    day, midnight, next_midnight = 0, midnights[0], midnights[1]
+    first_cut, cuts = 0, len(blocked)
+    for start, end in openings:
+        while first_cut < cuts and blocked[first_cut][1] <= start:
+            first_cut += 1
+        index = first_cut
+        while start < end:
+            if index < cuts and blocked[index][0] < end:
+                stretch_end, resume = blocked[index]
+                index += 1
+            else:
+                stretch_end = resume = end
+            latest = stretch_end - length
+            if tail and stretch_end > start:
+                following = bisect.bisect_left(busy_starts, stretch_end)
+                if following < len(busy_starts):
+                    latest = min(latest, busy_starts[following] - tail - length)
+            first = start if start > earliest else earliest
+            if first <= latest:
+                # Grid points are local wall-clock times that are multiples of
+                # the grid from each local midnight (the grid restarts at
+                # midnight even if it does not divide 24 h). Within a day that
+                # keeps its UTC offset they are its midnight plus multiples of
+                # the grid.
+                while next_midnight <= first:
+                    day += 1
+                    midnight, next_midnight = next_midnight, midnights[day + 1]
+                if latest < next_midnight and steady[day]:
+                    first += (midnight - first) % grid
+                    if latest - first < grid:  # at most one: the usual gap
+                        if first <= latest:
+                            append(first)
+                    else:
+                        extend(range(first, latest + 1, grid))
+                else:
+                    extend(_grid_starts(first, latest, grid, days))
+            if resume > start:
+                start = resume
+    return starts
+
+
+def _grid_starts(first: int, latest: int, grid: int, days: _LocalDays) -> list[int]:
+    """The grid instants from ``first`` to ``latest`` (inclusive), day by day:
+    for a free time running over midnight or on a day whose offset changes."""
+    starts: list[int] = []
+    midnights, index = days.midnights, days.index(first)
+    while first <= latest:
+        midnight, next_midnight = midnights[index], midnights[index + 1]
+        if days.steady[index]:
+            starts.extend(
+                range(
+                    midnight - (midnight - first) // grid * grid,
+                    min(latest, next_midnight - 1) + 1,
+                    grid,
+                )
+            )
+        else:
+            instants = _changing_day_grid(days.dates[index], grid, days.tz)
+            starts.extend(
+                instants[
+                    bisect.bisect_left(instants, first) : bisect.bisect_right(
+                        instants, latest
+                    )
+                ]
+            )
+        first, index = next_midnight, index + 1
+    return starts
 
 
 def part_of_day(moment: datetime, tz: ZoneInfo) -> str:
