@@ -459,15 +459,20 @@ def citizens_json(request):
     """Citizens matching ``q``, for the search-as-you-type list."""
     text = request.GET.get("q", "")
     matches = citizen_matches(text, request.user)
+    record_national_number_search(request, text)
+    return JsonResponse({"results": [match.as_json() for match in matches]})
+
+
+def record_national_number_search(request, text: str) -> None:
+    """The record of who looked (issue 23): a search by national number, by
+    the search-as-you-type list or by the page itself (without script)."""
     if looks_like_national_number(text):
-        # The record of who looked (issue 23): a search by national number.
         access_record(
             user=request.user,
             action=AccessRecord.Action.SEARCH,
             what="phone booking: citizens searched by national number",
             query=nn.compact(text),
         )
-    return JsonResponse({"results": [match.as_json() for match in matches]})
 
 
 @permission_required("booking.add_appointment", raise_exception=True)
@@ -530,6 +535,9 @@ def phone_booking(request):
     form.is_valid()  # fills cleaned_data for every step; errors shown on book
     cleaned = getattr(form, "cleaned_data", {})
     chosen_citizen = cleaned.get("citizen")
+    if query and chosen_citizen is None:
+        # The page lists what it found (once a citizen is chosen, it hides it).
+        record_national_number_search(request, query)
     if action == "book":
         appointment = _book(request, form, new_form, creating, chosen_citizen)
         if appointment is not None:

@@ -80,6 +80,31 @@ def test_the_phone_search_by_national_number_is_recorded(client, administrator, 
     assert record.action == Action.SEARCH and record.query == NATIONAL_NUMBER
 
 
+def test_the_phone_pages_own_search_without_script_is_recorded(
+    client, administrator, citizen
+):
+    """Without JavaScript the phone page searches itself (POST action=search)
+    and lists what it found: recorded as the list's search is. Once a citizen
+    is chosen the page hides the results: the next steps record nothing more."""
+    client.force_login(administrator)
+    page = client.post(
+        reverse("admin:portal_phone"), {"action": "search", "q": "85.07.30-033.28"}
+    )
+    assert [match.citizen.pk for match in page.context["matches"]] == [citizen.pk]
+    (record,) = AccessRecord.objects.all()
+    assert (record.username, record.action, record.query) == (
+        "administrator",
+        Action.SEARCH,
+        NATIONAL_NUMBER,
+    )
+    client.post(
+        reverse("admin:portal_phone"),
+        {"action": "slots", "q": NATIONAL_NUMBER, "citizen": str(citizen.pk)},
+    )
+    client.post(reverse("admin:portal_phone"), {"action": "search", "q": "Dupont"})
+    assert AccessRecord.objects.count() == 1
+
+
 def test_opening_a_citizens_page_or_history_is_recorded(client, administrator, citizen):
     client.force_login(administrator)
     client.get(reverse("admin:booking_citizen_change", args=[citizen.pk]))
