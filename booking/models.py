@@ -21,6 +21,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from stdnum.be import nn
 
+from core.models import Language
 from core.roles import is_administrator
 from staffing import scopes
 from staffing.models import Agent, Service
@@ -67,11 +68,8 @@ class CitizenQuerySet(models.QuerySet):
 class Citizen(models.Model):
     """A person who books appointments (R2). Kept only as long as needed (GDPR)."""
 
-    class Language(models.TextChoices):
-        FRENCH = "fr", _("French")
-        DUTCH = "nl", _("Dutch")
-        GERMAN = "de", _("German")
-        ENGLISH = "en", _("English")
+    # The one list of languages (core.languages), kept under this name too.
+    Language = Language
 
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)
@@ -289,7 +287,7 @@ class Appointment(models.Model):
     contact_language = models.CharField(
         _("language of this booking"),
         max_length=2,
-        choices=Citizen.Language.choices,
+        choices=Language.choices,
         blank=True,
     )
     contact_address = models.TextField(_("address given for this booking"), blank=True)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
 
+from core.models import Language
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import managed_service_ids
@@ -658,7 +659,7 @@ def citizen_for_booking(
     first_name: str,
     email: str,
     phone: str = "",
-    language: str = Citizen.Language.FRENCH,
+    language: str = Language.FRENCH,
     national_number: str = "",
     birth_date=None,
     address: str = "",

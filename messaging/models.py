@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import Language  # the one list (core.languages)
+
 
 class Event(models.TextChoices):
     """What a message tells. ``AGENT_*`` go to agents, the others to citizens."""
@@ -51,13 +53,6 @@ AGENT_EVENTS = frozenset(
 class Channel(models.TextChoices):
     EMAIL = "email", _("e-mail")
     SMS = "sms", _("SMS")
-
-
-class Language(models.TextChoices):
-    FRENCH = "fr", _("French")
-    DUTCH = "nl", _("Dutch")
-    GERMAN = "de", _("German")
-    ENGLISH = "en", _("English")
 
 
 class MessageTemplate(models.Model):

@@ -38,7 +38,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
+from functools import cache, wraps
 
 from django.conf import settings
 from django.template import Context, Engine
@@ -211,6 +211,21 @@ def _agent_name(agent) -> str:
     return agent.user.get_full_name() or agent.user.get_username()
 
 
+def in_language(function):
+    """Build a context in its ``language`` keyword argument: what the commune
+    typed (service, reason, commune texts; django-modeltranslation) is then
+    read in that language, falling back to the commune's main one (issue 19).
+    """
+
+    @wraps(function)
+    def build(*args, language: str, **kwargs):
+        with translation.override(language):
+            return function(*args, language=language, **kwargs)
+
+    return build
+
+
+@in_language
 def appointment_context(
     appointment: Appointment,
     *,
@@ -221,7 +236,8 @@ def appointment_context(
     recipient_name: str = "",
     answer_url: str = "",
 ) -> dict:
-    """The documented context for one appointment, in ``language``."""
+    """The documented context for one appointment, in ``language``: the
+    service's and the reason's names and the reason's information too."""
     start = timezone.localtime(appointment.start)
     end = timezone.localtime(appointment.end)
     previous = timezone.localtime(previous_start) if previous_start else None
@@ -275,6 +291,7 @@ def appointment_context(
     }
 
 
+@in_language
 def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
     """The context of an agent's list of the day (``appointments`` in order)."""
     items = []
@@ -304,6 +321,7 @@ def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
     }
 
 
+@in_language
 def feed_address_context(agent, *, language: str) -> dict:
     """The context of the message that gives an agent a new feed address."""
     return {

@@ -292,7 +292,9 @@ def _write(
         return []
     information = ""
     if appointment is not None and planned.event in CONFIRMATION_EVENTS:
-        information = appointment.reason.message_information.strip()
+        # In the message's language (django-modeltranslation, issue 19).
+        with translation.override(language):
+            information = appointment.reason.message_information.strip()
     ics_text = ""
     if planned.ics_method and appointment is not None:
         from booking.ics import appointment_ics

@@ -47,6 +47,7 @@ from core.inputs import (
     parse_id,
     validate_day,
 )
+from core.languages import main_language
 from core.phones import phone_display
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
@@ -526,7 +527,7 @@ def phone_booking(request):
     new_form = NewCitizenForm(
         data if creating else None,
         prefix="new",
-        initial={"language": Citizen.Language.FRENCH},
+        initial={"language": main_language()},
     )
     query = (data or request.GET).get("q", "")
     matches = citizen_matches(query, request.user) if query else []
