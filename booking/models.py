@@ -26,6 +26,8 @@ from core.roles import is_administrator
 from staffing import scopes
 from staffing.models import Agent, Service
 
+from . import references
+
 
 def validate_national_number(value: str) -> None:
     """Refuse a Belgian national register number whose checksum is wrong."""
@@ -275,6 +277,17 @@ class Appointment(models.Model):
     created_at = models.DateTimeField(_("booked at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     arrived_at = models.DateTimeField(_("arrived at"), null=True, blank=True)
+    # The desk (issue 22): when an agent called the citizen who was waiting.
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    # Short, readable and not secret (``booking/references.py``): opens nothing
+    # by itself; staff of the service find the appointment by it at the desk.
+    reference = models.CharField(
+        _("booking reference"),
+        max_length=references.LENGTH,
+        unique=True,
+        editable=False,
+        default=references.new_reference,
+    )
     # What the booking brought (issue 14): an anonymous booking never changes a
     # stored citizen, so its contact details and language stay here, and this
     # appointment's messages use them. Empty on rows made before (the migration
@@ -317,6 +330,20 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def reference_display(self) -> str:
+        """The booking reference as printed: "K7MP-4QX2"."""
+        return references.display(self.reference)
+
+    @property
+    def is_waiting(self) -> bool:
+        """Arrived and not yet called nor received."""
+        return (
+            self.arrived_at is not None
+            and self.called_at is None
+            and self.status in (self.Status.PENDING, self.Status.CONFIRMED)
+        )
 
     @property
     def recipient_email(self) -> str:

@@ -26,7 +26,7 @@ from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import managed_service_ids
 
-from . import events, slot_cache
+from . import events, references, slot_cache
 from .models import Appointment, Citizen, VisitReason
 from .slots import available_agent_ids, known_taken
 
@@ -316,6 +316,8 @@ def appointment_book(
             contact_language=contact.language,
             contact_address=contact.address.strip(),
         )
+        while Appointment.objects.filter(reference=appointment.reference).exists():
+            appointment.reference = references.new_reference()  # about 1 in 10¹²
         _save(appointment, actor=actor, reason="booked")
         _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
     return appointment
@@ -575,11 +577,113 @@ def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appoint
                 }
             )
         if status == "arrived":
+            if appointment.arrived_at is not None:
+                # Marked twice (a second scan, two agents): the first arrival
+                # stands, so the waiting time stays true.
+                return appointment
             appointment.arrived_at = timezone.now()
         else:
             appointment.status = status
         _save(appointment, actor=actor, reason=f"marked {status}")
     return appointment
+
+
+# --- The desk: arrivals and who is waiting (issue 22) ---------------------------
+
+WAITING_STATUSES = (Status.PENDING, Status.CONFIRMED)
+
+
+def appointment_arrive(
+    *, appointment: Appointment, actor, now: datetime | None = None
+) -> Appointment:
+    """The citizen is at the desk (a reference typed or scanned): record the
+    arrival, once. Refused for an appointment of another day (the citizen
+    came on the wrong day: staff decide) or one no longer active."""
+    now = now or timezone.now()
+    if timezone.localdate(appointment.start) != timezone.localdate(now):
+        raise BookingError(
+            _("This appointment is on %(date)s, not today: nothing was recorded.")
+            % {"date": timezone.localtime(appointment.start).strftime("%d/%m/%Y")}
+        )
+    return appointment_mark(appointment=appointment, status="arrived", actor=actor)
+
+
+def appointment_undo_arrival(*, appointment: Appointment, actor) -> Appointment:
+    """Take back an arrival recorded by mistake (the wrong reference scanned),
+    as long as nobody has called the citizen yet."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.arrived_at is None:
+            raise BookingError(_("No arrival is recorded for this appointment."))
+        if appointment.called_at is not None:
+            raise BookingError(
+                _("The citizen was already called: the arrival stays recorded.")
+            )
+        appointment.arrived_at = None
+        _save(appointment, actor=actor, reason="arrival undone")
+    return appointment
+
+
+def appointment_call(
+    *, appointment: Appointment, actor, now: datetime | None = None
+) -> Appointment:
+    """An agent calls a waiting citizen: the wait ends at ``now`` (the
+    statistics' waiting time runs from the arrival to this call)."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _require_status(
+            appointment,
+            WAITING_STATUSES,
+            _("Only an upcoming appointment can be called."),
+        )
+        if appointment.arrived_at is None:
+            raise BookingError(_("The citizen has not arrived yet."))
+        if appointment.called_at is not None:
+            raise BookingError(
+                _("This citizen was already called at %(time)s.")
+                % {"time": timezone.localtime(appointment.called_at).strftime("%H:%M")}
+            )
+        appointment.called_at = max(now or timezone.now(), appointment.arrived_at)
+        _save(appointment, actor=actor, reason="called")
+    return appointment
+
+
+def waiting_appointments(queryset: QuerySet, *, day) -> QuerySet:
+    """Who is waiting among ``queryset`` on local ``day``: arrived, not called,
+    in the order they should be taken (the appointment's time, then arrival)."""
+    tz = timezone.get_default_timezone()
+    first = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    return (
+        queryset.filter(
+            status__in=WAITING_STATUSES,
+            arrived_at__isnull=False,
+            called_at__isnull=True,
+            start__gte=first,
+            start__lt=datetime.combine(
+                day + timedelta(days=1), datetime.min.time(), tzinfo=tz
+            ),
+        )
+        .select_related("citizen", "reason", "service", "agent__user")
+        .order_by("start", "arrived_at", "pk")
+    )
+
+
+def appointment_call_next(
+    *, queryset: QuerySet, actor, now: datetime | None = None
+) -> Appointment | None:
+    """Call the next waiting citizen among ``queryset`` (the caller's scope:
+    a service's appointments the user may see); None when nobody waits.
+
+    Two agents pressing "next" together: each locks the first candidate in
+    turn and re-checks it; the one who finds it called takes the following one.
+    """
+    now = now or timezone.now()
+    for appointment in waiting_appointments(queryset, day=timezone.localdate(now))[:20]:
+        try:
+            return appointment_call(appointment=appointment, actor=actor, now=now)
+        except BookingError:
+            continue  # taken meanwhile by another agent
+    return None
 
 
 def appointment_undo_no_show(*, appointment: Appointment, actor) -> Appointment:

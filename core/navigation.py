@@ -41,6 +41,18 @@ NAVIGATION = [
                 "booking.portal.may_book",
             ),
             _item(
+                _("At the desk"),
+                "how_to_reg",
+                "admin:portal_desk",
+                "booking.portal.may_use_desk",
+            ),
+            _item(
+                _("Walk-in at the desk"),
+                "directions_walk",
+                "admin:portal_walk_in",
+                "booking.portal.may_book",
+            ),
+            _item(
                 _("Enter an unavailability"),
                 "event_busy",
                 "admin:portal_unavailability",

@@ -12,8 +12,15 @@ The sidebar (``UNFOLD["SIDEBAR"]``) names its permission callbacks
 """
 
 from .agenda import has_agenda
+from .arrivals import may_use_desk
 from .phone import may_book
 from .redistribution import may_redistribute
 from .unavailability import may_enter_unavailability
 
-__all__ = ["has_agenda", "may_book", "may_enter_unavailability", "may_redistribute"]
+__all__ = [
+    "has_agenda",
+    "may_book",
+    "may_enter_unavailability",
+    "may_redistribute",
+    "may_use_desk",
+]

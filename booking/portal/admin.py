@@ -26,6 +26,7 @@ from staffing.admin import ManagedServiceAdmin, ServiceScopedAdmin
 
 from . import (
     agenda,
+    arrivals,
     availability_editor,
     desk,
     feeds,
@@ -237,7 +238,9 @@ def register_pages(site) -> None:
         ("agenda/events.json", agenda.agenda_events_json, "portal_agenda_events"),
         ("agenda/day/", agenda.day_list, "portal_day_list"),
         ("feed/", feeds.feed, "portal_feed"),
+        ("desk/", arrivals.desk, "portal_desk"),
         ("desk/mark/", desk.desk_mark, "portal_desk_mark"),
+        ("desk/walk-in/", phone.walk_in_booking, "portal_walk_in"),
         ("phone/", phone.phone_booking, "portal_phone"),
         ("phone/citizens.json", phone.citizens_json, "portal_phone_citizens"),
         ("phone/slots.json", phone.slots_json, "portal_phone_slots"),

@@ -1,12 +1,16 @@
-"""Phone booking (MISSION R15): one keyboard-first page for an agent on the phone.
+"""Phone and desk booking (MISSION R15; issue 22, point 1): one keyboard-first
+page for an agent on the phone, or at the desk with a citizen who walked in.
 
 Type a name, phone or e-mail: matching citizens appear (or create one inline);
 pick the visit reason: the first free slots appear with the first selected;
 Enter confirms. The page works without JavaScript (one form, a button per
 step); with it, citizens and slots are fetched as the agent types
 (``static/portal/phone.js``). The booking itself goes through
-``booking.services.appointment_book`` with channel "phone", so the validations
-and messages are the public module's; staff are not held to the online notice.
+``booking.services.appointment_book`` with channel "phone" or "desk" (the one
+code path, the channel a parameter: ``BookingDesk``), so the validations and
+messages are the public module's; staff are not held to the online notice. At
+the desk the first time offered is "now" when an agent is free at once: the
+walk-in is then booked at this minute and recorded as arrived.
 """
 
 import copy
@@ -38,8 +42,8 @@ from audit.models import AccessRecord
 from audit.services import access_record, looks_like_national_number
 from booking.models import Appointment, Citizen, VisitReason, validate_national_number
 from booking.selectors import required_details, visible_citizen_details
-from booking.services import BookingError, appointment_book
-from booking.slots import SearchCriteria, first_free_slots
+from booking.services import BookingError, appointment_book, appointment_mark
+from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
 from core.inputs import (
     InvalidInput,
     parse_datetime_value,
@@ -55,6 +59,34 @@ from staffing.scopes import member_service_ids
 
 SEARCH_LIMIT = 10
 SLOT_COUNT = 8
+# A desk booking starting this close to now is a walk-in received at once.
+NOW_TOLERANCE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class BookingDesk:
+    """What differs between the phone and the desk: the channel, the page's
+    URL name and title, and whether "now" is offered."""
+
+    channel: str
+    url_name: str
+    title: str
+    offers_now: bool
+
+
+PHONE = BookingDesk(
+    channel=Appointment.Channel.PHONE,
+    url_name="admin:portal_phone",
+    title=gettext_lazy("Book by phone"),
+    offers_now=False,
+)
+WALK_IN = BookingDesk(
+    channel=Appointment.Channel.DESK,
+    url_name="admin:portal_walk_in",
+    title=gettext_lazy("Walk-in at the desk"),
+    offers_now=True,
+)
+DESKS = {desk.channel: desk for desk in (PHONE, WALK_IN)}
 
 
 # --- What the user may book -----------------------------------------------------------
@@ -262,6 +294,25 @@ class SlotChoice:
     capacity: int
 
 
+def now_slot(reason: VisitReason, *, agent: Agent | None = None) -> SlotChoice | None:
+    """ "Now" (this minute) when an agent of the service is free at once for
+    ``reason``: a walk-in received straight away."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    free = available_agent_ids(
+        reason.service,
+        reason,
+        now,
+        agent_ids=[agent.pk] if agent is not None else None,
+    )
+    if not free:
+        return None
+    return SlotChoice(
+        value=now.isoformat(),
+        label=_("Now (%(time)s)") % {"time": now.strftime("%H:%M")},
+        capacity=len(free),
+    )
+
+
 def staff_slots(
     reason: VisitReason,
     *,
@@ -269,8 +320,10 @@ def staff_slots(
     from_date: date | None = None,
     after: datetime | None = None,
     n: int = SLOT_COUNT,
+    offer_now: bool = False,
 ) -> list[SlotChoice]:
-    """The first free slots for staff: no minimum notice, the service's horizon."""
+    """The first free slots for staff: no minimum notice, the service's horizon;
+    with ``offer_now`` (the desk, first page of today's times), "now" first."""
     # A copy, so that the service row itself is never changed.
     service = copy.copy(reason.service)
     service.min_notice_hours = 0
@@ -278,7 +331,10 @@ def staff_slots(
         from_date=from_date, agent_id=agent.pk if agent is not None else None
     )
     slots = first_free_slots(service, reason, criteria, n, after=after)
-    return [
+    first = []
+    if offer_now and after is None and from_date in (None, timezone.localdate()):
+        first = [slot for slot in [now_slot(reason, agent=agent)] if slot]
+    return first + [
         SlotChoice(
             value=timezone.localtime(slot.start).isoformat(),
             label=formats.date_format(timezone.localtime(slot.start), "l j F · H:i"),
@@ -408,9 +464,12 @@ def phone_appointment_book(
     agent: Agent | None,
     remarks: str,
     actor,
+    channel: str = Appointment.Channel.PHONE,
 ) -> Appointment:
-    """Book by phone: complete the citizen's details the service requires, then
-    book through ``appointment_book`` (channel phone, entered by ``actor``).
+    """Book by phone or at the desk: complete the citizen's details the service
+    requires, then book through ``appointment_book`` (``channel``, entered by
+    ``actor``). A desk booking starting now is a walk-in who is here: the
+    arrival is recorded with it.
 
     One transaction: a refused booking leaves a new citizen unsaved and an
     existing one unchanged.
@@ -438,18 +497,27 @@ def phone_appointment_book(
         if citizen.pk is None or changed:
             citizen.full_clean()
             citizen._history_user = actor
-            citizen._change_reason = "entered by phone"
+            citizen._change_reason = f"entered by {channel}"
             citizen.save()
-        return appointment_book(
+        appointment = appointment_book(
             service=service,
             reason=reason,
             start=start,
             citizen=citizen,
             agent=agent,
-            channel=Appointment.Channel.PHONE,
+            channel=channel,
             remarks=remarks,
             actor=actor,
         )
+        walked_in = (
+            channel == Appointment.Channel.DESK
+            and (start - timezone.now()).total_seconds() <= NOW_TOLERANCE_SECONDS
+        )
+        if walked_in:
+            appointment = appointment_mark(
+                appointment=appointment, status="arrived", actor=actor
+            )
+        return appointment
 
 
 # --- Views ----------------------------------------------------------------------------
@@ -493,11 +561,13 @@ def slots_json(request):
         from_date = parse_day(request.GET.get("from"))
     except InvalidInput as error:
         return JsonResponse({"error": str(error.message)}, status=400)
+    desk = DESKS.get(request.GET.get("channel", ""), PHONE)
     slots = staff_slots(
         reason,
         agent=agent,
         from_date=from_date,
         after=after if after and timezone.is_aware(after) else None,
+        offer_now=desk.offers_now,
     )
     return JsonResponse(
         {
@@ -519,7 +589,18 @@ def _int(value) -> int:
 
 @permission_required("booking.add_appointment", raise_exception=True)
 def phone_booking(request):
-    """The page. POST ``action``: search, slots (no-JS steps) or book."""
+    """The phone page. POST ``action``: search, slots (no-JS steps) or book."""
+    return staff_booking(request, PHONE)
+
+
+@permission_required("booking.add_appointment", raise_exception=True)
+def walk_in_booking(request):
+    """The same page at the desk: a citizen who walked in, now or later."""
+    return staff_booking(request, WALK_IN)
+
+
+def staff_booking(request, desk: BookingDesk):
+    """The page of ``desk``. POST ``action``: search, slots (no-JS) or book."""
     data = request.POST if request.method == "POST" else None
     action = request.POST.get("action", "book") if data else ""
     form = PhoneBookingForm(data, user=request.user)
@@ -540,18 +621,23 @@ def phone_booking(request):
         # The page lists what it found (once a citizen is chosen, it hides it).
         record_national_number_search(request, query)
     if action == "book":
-        appointment = _book(request, form, new_form, creating, chosen_citizen)
+        appointment = _book(request, form, new_form, creating, chosen_citizen, desk)
         if appointment is not None:
-            return redirect(reverse("admin:portal_phone"))
+            return redirect(reverse(desk.url_name))
     reason = cleaned.get("reason")
     if reason is not None:
         slots = staff_slots(
-            reason, agent=cleaned.get("agent"), from_date=cleaned.get("from_date")
+            reason,
+            agent=cleaned.get("agent"),
+            from_date=cleaned.get("from_date"),
+            offer_now=desk.offers_now,
         )
 
     context = {
         **admin.site.each_context(request),
-        "title": _("Book by phone"),
+        "title": desk.title,
+        "desk": desk,
+        "page_url": reverse(desk.url_name),
         "form": form,
         "new_form": new_form,
         "creating": creating,
@@ -572,7 +658,9 @@ def phone_booking(request):
     return TemplateResponse(request, "portal/phone.html", context)
 
 
-def _book(request, form, new_form, creating, citizen) -> Appointment | None:
+def _book(
+    request, form, new_form, creating, citizen, desk: BookingDesk = PHONE
+) -> Appointment | None:
     """Validate the whole page and book; add the errors to the forms if refused."""
     citizen_valid = new_form.is_valid() if creating else True
     if not form.is_valid() or not citizen_valid:
@@ -600,6 +688,7 @@ def _book(request, form, new_form, creating, citizen) -> Appointment | None:
             agent=form.cleaned_data.get("agent"),
             remarks=form.cleaned_data.get("remarks", ""),
             actor=request.user,
+            channel=desk.channel,
         )
     except BookingError as error:
         form.add_error(None, error.message)
@@ -614,6 +703,11 @@ def _book(request, form, new_form, creating, citizen) -> Appointment | None:
         "agent": appointment.agent,
         "reason": appointment.reason,
     }
+    booked += " " + _("Reference %(reference)s.") % {
+        "reference": appointment.reference_display
+    }
+    if appointment.arrived_at is not None:
+        booked += " " + _("Recorded as arrived: waiting.")
     # The message leads to the new appointment (to add a remark, print it…).
     messages.success(
         request,

@@ -257,6 +257,9 @@
         if (after) {
             params.set("after", after);
         }
+        if (text.channel) {
+            params.set("channel", text.channel);
+        }
         return text.slotsUrl + "?" + params.toString();
     }
 
