@@ -37,9 +37,7 @@ def fill(apps, schema_editor):
     appointment_model.objects.bulk_update(batch, ["reference"])
     history_model.objects.filter(reference=None).update(
         reference=Subquery(
-            appointment_model.objects.filter(pk=OuterRef("id")).values("reference")[
-                :1
-            ]
+            appointment_model.objects.filter(pk=OuterRef("id")).values("reference")[:1]
         )
     )
     # A record whose appointment is gone keeps a reference of its own.
