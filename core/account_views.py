@@ -92,6 +92,7 @@ def password_forgot(request):
 
 @never_cache
 @csrf_protect
+@ratelimited("link")
 @sensitive_post_parameters("new_password1", "new_password2")
 def password_set(request, token: str):
     """Choose a password from an e-mailed link. A GET only shows the form (an

@@ -68,7 +68,14 @@ class RendezVousAdminSite(UnfoldAdminSite):
         return not request._needs_second_factor
 
     def login(self, request, extra_context=None):
-        """Django's login, then the second factor when the login needs one."""
+        """Django's login, then the second factor when the login needs one;
+        its posts under their own rate limit (``RATE_LIMITS["login"]``)."""
+        from .ratelimit import ratelimited
+
+        limited = ratelimited("login", methods=("POST",))(self._login)
+        return limited(request, extra_context)
+
+    def _login(self, request, extra_context=None):
         from .two_factor import needs_second_factor
 
         if request.method != "POST" and needs_second_factor(request.user):

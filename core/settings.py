@@ -415,8 +415,15 @@ RATE_LIMITS = {
     "search": (env.int("RATE_LIMIT_SEARCH", default=60), 60),
     "book": (env.int("RATE_LIMIT_BOOK", default=10), 60),
     "manage": (env.int("RATE_LIMIT_MANAGE", default=30), 60),
-    # "Forgot password" requests per client address and quarter of an hour.
+    # Staff sign-in has three scopes, so that exhausting one locks not the others:
+    # "Forgot password" requests per client address and quarter of an hour;
     "password": (env.int("RATE_LIMIT_PASSWORD", default=5), 900),
+    # the admin login's and the second factor's posts, and single sign-on,
+    # per minute (a town hall's staff often share one address; axes locks a
+    # username after LOGIN_FAILURE_LIMIT wrong passwords whatever this says);
+    "login": (env.int("RATE_LIMIT_LOGIN", default=60), 60),
+    # the pages of staff links from e-mails (choose a password, answer a request).
+    "link": (env.int("RATE_LIMIT_LINK", default=30), 60),
 }
 
 # Upcoming active appointments one citizen may hold per service (0: no limit).

@@ -75,7 +75,7 @@ def _next(request) -> str:
 
 @never_cache
 @csrf_protect
-@ratelimited("password", methods=("POST",))
+@ratelimited("login", methods=("POST",))
 def two_factor_verify(request):
     """The second step of signing in."""
     if not _signed_in_staff(request):
@@ -129,7 +129,7 @@ def _base32_key(device: TOTPDevice) -> str:
 
 @never_cache
 @csrf_protect
-@ratelimited("password", methods=("POST",))
+@ratelimited("login", methods=("POST",))
 def two_factor_setup(request):
     """Set up (or replace) the authenticator; then show the recovery codes."""
     if not _signed_in_staff(request):

@@ -102,7 +102,7 @@ def _page(request, context: dict, status: int = 200):
 
 @never_cache
 @csrf_protect
-@ratelimited("manage")
+@ratelimited("link")
 def answer_request(request, appointment_id: str, token: str):
     """Show one pending request (GET) and confirm or refuse it (POST)."""
     pk = parse_id(str(appointment_id))

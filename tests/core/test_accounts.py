@@ -248,6 +248,49 @@ def test_forgot_password_is_rate_limited_per_client_address(client, newcomer, se
     assert mail.outbox == []
 
 
+# One request at each door of staff sign-in, and its rate-limit scope.
+SIGN_IN_DOORS = {
+    "password": lambda client, user: forgot(client, user.email),
+    "login": lambda client, user: client.post(
+        reverse("admin:login"), {"username": user.username, "password": "wrong"}
+    ),
+    "link": lambda client, user: client.get(
+        reverse("admin:password_set", args=[accounts.password_token(user)])
+    ),
+}
+
+
+@pytest.mark.parametrize("exhausted", SIGN_IN_DOORS)
+def test_each_door_of_sign_in_has_its_own_rate_limit(
+    client, newcomer, settings, exhausted
+):
+    """Exhausting "forgot password", the login or the e-mailed links leaves
+    the two others open (core/ratelimit.py scopes)."""
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "password": (2, 900),
+        "login": (2, 60),
+        "link": (2, 60),
+    }
+    door = SIGN_IN_DOORS[exhausted]
+    assert door(client, newcomer).status_code != 429
+    assert door(client, newcomer).status_code != 429
+    assert door(client, newcomer).status_code == 429
+    for name, other in SIGN_IN_DOORS.items():
+        if name != exhausted:
+            assert other(client, newcomer).status_code in (200, 302), name
+
+
+def test_the_second_factor_counts_with_the_login_not_the_forgotten_password(
+    client, newcomer, settings
+):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "password": (1, 900)}
+    forgot(client, newcomer.email)
+    assert forgot(client, newcomer.email).status_code == 429
+    client.force_login(newcomer)
+    assert client.post(reverse("admin:two_factor"), {"code": "1"}).status_code != 429
+
+
 def test_one_login_gets_at_most_three_reset_links_an_hour(client, newcomer):
     for number in range(5):
         forgot(client, newcomer.email, REMOTE_ADDR=f"198.51.100.{number}")
