@@ -59,6 +59,11 @@ def _address(email: str, name: str) -> vCalAddress:
 
 def _description(appointment: Appointment, link: str) -> str:
     parts = []
+    if appointment.reference:
+        parts.append(
+            _("Booking reference: %(reference)s")
+            % {"reference": appointment.reference_display}
+        )
     if appointment.reason.message_information.strip():
         parts.append(appointment.reason.message_information.strip())
     if appointment.service.phone:

@@ -20,6 +20,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
 - ``reason``: ``name``, ``duration``, ``information`` (the reason's
   "information added to the confirmation", R11)
 - ``cancellation_reason``: the words of the agent who refused or cancelled
+- ``reference``: the booking reference, as printed ("K7MP-4QX2"): not secret,
+  it opens nothing; staff find the appointment by it at the desk
 - ``manage_url``: the citizen's personal link (R13); ``booking_url``: the
   public booking module
 - ``commune``: ``name``, ``website``, ``email``, ``phone``
@@ -112,18 +114,32 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
 
 
+# The Content-ID of a confirmation e-mail's QR code, attached when sent.
+REFERENCE_QR_CID = "booking-reference-qr"
+
+
 def render_texts(
-    texts: Texts, *, channel: str, context: dict, language: str, appendix: str = ""
+    texts: Texts,
+    *,
+    channel: str,
+    context: dict,
+    language: str,
+    appendix: str = "",
+    reference: str = "",
 ) -> Rendered:
     """Render ``texts`` in ``language``; e-mails get an HTML version too.
 
     ``appendix`` is added at the end of an e-mail's text unless the text holds
-    it already (the reason's information on confirmations, R11). Raises the
-    template's error (``TemplateSyntaxError`` and the like): the caller decides
-    whether to fall back to the shipped text.
+    it already (the reason's information on confirmations, R11); so is the
+    booking ``reference`` (issue 22), whose QR code the HTML version shows.
+    Raises the template's error (``TemplateSyntaxError`` and the like): the
+    caller decides whether to fall back to the shipped text.
     """
     with translation.override(language):
         body = _tidy(render_source(texts.body, context))
+        if reference and channel != Channel.SMS and reference not in body:
+            line = _("Your booking reference: %(reference)s") % {"reference": reference}
+            body = f"{body}\n\n{line}"
         if appendix and channel != Channel.SMS and appendix not in body:
             body = f"{body}\n\n{appendix}"
         if channel == Channel.SMS:
@@ -139,6 +155,8 @@ def render_texts(
                     "body": body,
                     "commune": context.get("commune", {}),
                     "language": language,
+                    "reference": reference,
+                    "reference_qr_cid": REFERENCE_QR_CID,
                 },
             )
     return Rendered(subject=subject, body=body, html_body=html_body)
@@ -278,6 +296,7 @@ def appointment_context(
             "information": reason.message_information.strip(),
         },
         "cancellation_reason": cancellation_reason,
+        "reference": appointment.reference_display,
         "manage_url": _manage_url(appointment),
         "booking_url": _reverse_or_empty("booking:home"),
         "commune": commune_context(),
@@ -393,6 +412,7 @@ def sample_context(language: str) -> dict:
                 ),
             },
             "cancellation_reason": _("The agent is absent that day."),
+            "reference": "K7MP-4QX2",
             "manage_url": _sample_manage_url(start),
             "booking_url": _reverse_or_empty("booking:home"),
             "commune": commune,

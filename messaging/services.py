@@ -78,6 +78,7 @@ from .models import (
     MessagingSettings,
 )
 from .rendering import (
+    REFERENCE_QR_CID,
     Texts,
     appointment_context,
     day_list_context,
@@ -199,7 +200,14 @@ class _Planned:
     context: dict = field(default_factory=dict)
 
 
-def _render(event: str, channel: str, language: str, context: dict, appendix=""):
+def _render(
+    event: str,
+    channel: str,
+    language: str,
+    context: dict,
+    appendix="",
+    reference="",
+):
     """Render the commune's text; on any error, log it and use the shipped text.
 
     A template edited into an error must never stop a booking: the shipped
@@ -212,6 +220,7 @@ def _render(event: str, channel: str, language: str, context: dict, appendix="")
             context=context,
             language=language,
             appendix=appendix,
+            reference=reference,
         )
     except Exception:
         logger.exception(
@@ -226,6 +235,7 @@ def _render(event: str, channel: str, language: str, context: dict, appendix="")
             context=context,
             language=language,
             appendix=appendix,
+            reference=reference,
         )
     return rendered
 
@@ -290,11 +300,15 @@ def _write(
         targets, instead_of_sms = _within_sms_budget(targets, email=email)
     if not targets:
         return []
-    information = ""
+    information = reference = ""
     if appointment is not None and planned.event in CONFIRMATION_EVENTS:
         # In the message's language (django-modeltranslation, issue 19).
         with translation.override(language):
             information = appointment.reason.message_information.strip()
+        if planned.agent is None:
+            # The citizen's confirmation carries the booking reference and
+            # its QR code (issue 22), even when an edited template forgets it.
+            reference = appointment.reference_display
     ics_text = ""
     if planned.ics_method and appointment is not None:
         from booking.ics import appointment_ics
@@ -311,6 +325,7 @@ def _write(
             language,
             planned.context,
             appendix=information if channel == Channel.EMAIL else "",
+            reference=reference if channel == Channel.EMAIL else "",
         )
         written.append(
             _create_once(
@@ -712,10 +727,24 @@ def _deliver(message: Message) -> str:
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+        if f"cid:{REFERENCE_QR_CID}" in message.html_body and message.appointment_id:
+            email.attach(_reference_qr_image(message))
     if message.ics:
         email.attach(ics_attachment(message.ics))
     email.send(fail_silently=False)
     return email.extra_headers.get("Message-ID", "") or f"email-{message.pk}"
+
+
+def _reference_qr_image(message: Message):
+    """The booking reference's QR code, the inline image its HTML shows."""
+    from email.mime.image import MIMEImage
+
+    from booking.references import qr_png
+
+    part = MIMEImage(qr_png(message.appointment.reference), "png")
+    part.add_header("Content-ID", f"<{REFERENCE_QR_CID}>")
+    part.add_header("Content-Disposition", "inline", filename="reference.png")
+    return part
 
 
 def ics_attachment(ics_text: str):
