@@ -336,6 +336,14 @@ class Appointment(models.Model):
         """The booking reference as printed: "K7MP-4QX2"."""
         return references.display(self.reference)
 
+    def waited_minutes(self, now) -> int:
+        """Whole minutes from the arrival to the call, or to ``now`` while
+        waiting; 0 before the arrival."""
+        if self.arrived_at is None:
+            return 0
+        until = self.called_at or now
+        return max(int((until - self.arrived_at).total_seconds() // 60), 0)
+
     @property
     def is_waiting(self) -> bool:
         """Arrived and not yet called nor received."""

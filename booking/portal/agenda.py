@@ -239,6 +239,16 @@ def _details(appointment: Appointment) -> list[str]:
             "status": status,
             "time": timezone.localtime(appointment.arrived_at, _tz()).strftime("%H:%M"),
         }
+        if appointment.is_waiting:
+            status += ", " + _("waiting for %(minutes)s min") % {
+                "minutes": appointment.waited_minutes(timezone.now())
+            }
+        elif appointment.called_at is not None:
+            status += ", " + _("called at %(time)s") % {
+                "time": timezone.localtime(appointment.called_at, _tz()).strftime(
+                    "%H:%M"
+                )
+            }
     return [
         times,
         str(appointment.reason),
@@ -283,6 +293,7 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
             "initials": _initials(appointment.agent) if scope.service else "",
             "service": str(appointment.service),
             "arrived": appointment.arrived_at is not None,
+            "waiting": appointment.is_waiting,
             "details": _details(appointment),
             "tint": tints["light"],
             "tintDark": tints["dark"],
@@ -425,6 +436,7 @@ def agenda(request):
         ],
         # The marks an event's line starts with (agenda.js, STATUS_MARKS).
         "status_marks": [
+            ("⏳", _("waiting")),
             ("●", _("arrived")),
             ("✓", Appointment.Status.DONE.label),
             ("✗", Appointment.Status.NO_SHOW.label),
@@ -487,6 +499,7 @@ def day_list(request):
     )
     now = timezone.now()
     for appointment in appointments:
+        appointment.waited = appointment.waited_minutes(now)
         # The no-show button waits for the start plus the grace period.
         allowed_from = no_show_allowed_from(appointment)
         appointment.no_show_from = timezone.localtime(allowed_from, _tz())
@@ -512,6 +525,12 @@ def day_list(request):
         "printed_at": timezone.localtime(),
         "agenda_url": f"{reverse('admin:portal_agenda')}?{scope.query}",
         "mark_url": reverse("admin:portal_desk_mark"),
+        "desk_url": (
+            f"{reverse('admin:portal_desk')}?service={scope.service.pk}"
+            if scope.service is not None
+            else reverse("admin:portal_desk")
+        ),
+        "waiting_count": sum(1 for item in appointments if item.is_waiting),
         "undo": undo,
     }
     return TemplateResponse(request, "portal/day_list.html", context)

@@ -13,7 +13,6 @@ Writes go through ``booking.services`` (``appointment_arrive``,
 ``appointment_undo_arrival``, ``appointment_call``, ``appointment_call_next``).
 """
 
-from datetime import datetime
 from urllib.parse import urlencode
 
 from django import forms
@@ -63,14 +62,6 @@ class ReferenceForm(forms.Form):
                 )
             )
         return compact
-
-
-def waited_minutes(appointment: Appointment, now: datetime) -> int:
-    """Whole minutes from the arrival to the call, or to ``now`` while waiting."""
-    if appointment.arrived_at is None:
-        return 0
-    until = appointment.called_at or now
-    return max(int((until - appointment.arrived_at).total_seconds() // 60), 0)
 
 
 def _desk_url(service_id: int | None, **params) -> str:
@@ -169,7 +160,7 @@ def _post(request, service):
 
 
 def _called_message(request, appointment: Appointment) -> None:
-    minutes = waited_minutes(appointment, timezone.now())
+    minutes = appointment.waited_minutes(timezone.now())
     messages.success(
         request,
         ngettext(
@@ -206,7 +197,7 @@ def desk(request):
             )
         )
     for appointment in [*waiting, *([opened] if opened else [])]:
-        appointment.waited = waited_minutes(appointment, now)
+        appointment.waited = appointment.waited_minutes(now)
     context = {
         **admin.site.each_context(request),
         "title": _("At the desk"),

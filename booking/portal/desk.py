@@ -24,6 +24,7 @@ from unfold.decorators import action
 from booking.models import Appointment
 from booking.services import (
     BookingError,
+    appointment_call,
     appointment_mark,
     appointment_undo_no_show,
 )
@@ -217,6 +218,7 @@ class CitizenAppointmentInline(TabularInline):
 
 DESK_STATUSES = {"arrived", Appointment.Status.DONE, Appointment.Status.NO_SHOW}
 UNDO_NO_SHOW = "undo_no_show"
+CALL = "call"  # an agent calls the waiting citizen (issue 22)
 
 
 def _with_undo(url: str, appointment: Appointment | None) -> str:
@@ -231,10 +233,11 @@ def _with_undo(url: str, appointment: Appointment | None) -> str:
 @require_POST
 @permission_required("booking.change_appointment", raise_exception=True)
 def desk_mark(request):
-    """Mark one appointment arrived, done or no-show, or undo a no-show (the
-    day list's buttons). After a no-show the day list offers its undo."""
+    """Mark one appointment arrived, called, done or no-show, or undo a
+    no-show (the day list's buttons). After a no-show the day list offers its
+    undo."""
     status = request.POST.get("status", "")
-    if status not in DESK_STATUSES | {UNDO_NO_SHOW}:
+    if status not in DESK_STATUSES | {UNDO_NO_SHOW, CALL}:
         raise Http404
     appointment = get_object_or_404(
         agenda.visible_appointments(request.user).select_related("citizen"),
@@ -242,7 +245,12 @@ def desk_mark(request):
     )
     undo = None
     try:
-        if status == UNDO_NO_SHOW:
+        if status == CALL:
+            appointment_call(appointment=appointment, actor=request.user)
+            messages.success(
+                request, _("Called: %(citizen)s.") % {"citizen": appointment.citizen}
+            )
+        elif status == UNDO_NO_SHOW:
             appointment_undo_no_show(appointment=appointment, actor=request.user)
             messages.success(
                 request,

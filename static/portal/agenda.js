@@ -13,6 +13,7 @@
     // The mark a line starts with; the page's legend explains them.
     var STATUS_MARKS = {done: "✓", no_show: "✗"};
     var ARRIVED_MARK = "●";
+    var WAITING_MARK = "⏳"; // arrived, not yet called (issue 22)
 
     function labels() {
         var source = document.getElementById("rdv-calendar-labels");
@@ -47,7 +48,8 @@
             // The month's events are dots of their colour before the line.
             line.appendChild(span("rdv-dot", ""));
         }
-        var mark = STATUS_MARKS[props.statusCode] || (props.arrived ? ARRIVED_MARK : "");
+        var mark = STATUS_MARKS[props.statusCode] ||
+            (props.waiting ? WAITING_MARK : (props.arrived ? ARRIVED_MARK : ""));
         if (mark) {
             var markElement = span("rdv-mark", mark);
             markElement.setAttribute("aria-hidden", "true");
