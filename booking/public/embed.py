@@ -7,6 +7,7 @@ the admin keeps ``X-Frame-Options: DENY``.
 """
 
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -33,18 +34,31 @@ def embed_query(request) -> str:
     return "?embed=1" if request.GET.get("embed") == "1" else ""
 
 
-def public_reverse(request, name: str, *args, query: str = "", **kwargs) -> str:
-    """Reverse a public URL staying in the embed mode the citizen is in.
+def carried_parameters(request) -> list[tuple[str, str]]:
+    """What every public URL of this page carries on: the embed mode kept by
+    query and the language chosen in the URL (issue 19, point 4: a cookie is
+    lost in a cross-site frame, the URL is not)."""
+    carried = []
+    if embed_query(request):
+        carried.append(("embed", "1"))
+    language = getattr(request, "lang_in_url", "")
+    if language:
+        carried.append(("lang", language))
+    return carried
 
-    ``query`` (``after=…``, without ``?``) is appended after the embed flag.
+
+def public_reverse(request, name: str, *args, query: str = "", **kwargs) -> str:
+    """Reverse a public URL staying in the citizen's embed mode and language.
+
+    ``query`` (``after=…``, without ``?``) is appended after the carried
+    parameters (``embed=1``, ``lang=xx``).
     """
     match = getattr(request, "resolver_match", None)
     current_app = match.namespace if match is not None else None
     url = reverse(name, args=args, kwargs=kwargs or None, current_app=current_app)
-    flag = embed_query(request)
-    if query:
-        return f"{url}{flag}&{query}" if flag else f"{url}?{query}"
-    return url + flag
+    parts = [urlencode(carried_parameters(request)), query]
+    joined = "&".join(part for part in parts if part)
+    return f"{url}?{joined}" if joined else url
 
 
 def frame_ancestors() -> str:

@@ -41,6 +41,7 @@ from booking.services import (
 )
 from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
 from core.inputs import InvalidInput, parse_datetime_value
+from core.language_middleware import speak
 from core.phones import phone_display
 from core.ratelimit import ratelimited
 from staffing.models import Agent, Service
@@ -254,8 +255,12 @@ def _parse_after(request):
 
 def _slot_pages(request, url_name: str, slots, after, **url_kwargs) -> dict:
     """Links to the later slots (``after=``) and back to the first ones."""
-    base = {key: value for key, value in request.GET.items() if key != "after"}
-    base.pop("embed", None)
+    # embed and lang come with public_reverse's carried parameters.
+    base = {
+        key: value
+        for key, value in request.GET.items()
+        if key not in ("after", "embed", "lang")
+    }
     more = None
     if len(slots) == PAGE_SIZE:
         more = public_reverse(
@@ -749,7 +754,11 @@ def done(request, service):
 
 
 def _appointment_or_404(request, token: str):
+    """The token's appointment, its page in the citizen's language (issue 19,
+    point 4: whatever the browser's, unless ``?lang=`` says otherwise)."""
     appointment = appointment_for_token(token)
+    if appointment is not None:
+        speak(request, appointment.recipient_language)
     if appointment is None:
         return None, _not_found(
             request,

@@ -1,11 +1,12 @@
 """Template helpers of the public module: theme colours and embed-aware URLs."""
 
 from django import template
+from django.utils.html import format_html_join
 
 from core.colours import AA_TEXT, BLACK, WHITE, contrast_ratio, luminance, rgb
 
+from ..embed import carried_parameters, public_reverse
 from ..embed import embed_query as _embed_query
-from ..embed import public_reverse
 
 register = template.Library()
 
@@ -55,3 +56,33 @@ def embed_query(context):
     """``?embed=1`` when the page is embedded by query, else nothing."""
     request = context.get("request")
     return _embed_query(request) if request is not None else ""
+
+
+def _hidden_inputs(pairs):
+    return format_html_join(
+        "", '<input type="hidden" name="{}" value="{}">', ((k, v) for k, v in pairs)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def carried_fields(context):
+    """Hidden inputs carrying the embed mode and the language of the URL.
+
+    For the forms sent by GET, whose action's query the browser drops.
+    """
+    return _hidden_inputs(carried_parameters(context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def query_fields(context, *excluded):
+    """Hidden inputs repeating this page's query, but the ``excluded`` names.
+
+    The language switch sends the same page again with another ``lang``.
+    """
+    request = context["request"]
+    return _hidden_inputs(
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in excluded
+        for value in values
+    )

@@ -498,9 +498,10 @@ def test_cancel_inside_the_notice_is_refused_with_its_message(
 ):
     service.min_notice_hours = 24 * 30
     service.save()
-    client.cookies["django_language"] = "en"
+    # The personal link speaks the citizen's language; ?lang= may say another.
     response = client.post(
-        reverse("booking:manage_cancel", args=[make_token(appointment)]), follow=True
+        reverse("booking:manage_cancel", args=[make_token(appointment)]) + "?lang=en",
+        follow=True,
     )
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CONFIRMED
@@ -518,7 +519,8 @@ def test_move_books_the_new_time_and_voids_the_old_link(client, appointment):
     appointment.refresh_from_db()
     assert appointment.start.isoformat() == values[0]
     assert response.status_code == 302
-    assert response.url == manage_path(appointment)
+    # The new link's page speaks the citizen's language, carried in the URL.
+    assert response.url == manage_path(appointment) + "?lang=fr"
     assert client.get(reverse("booking:manage", args=[old_token])).status_code == 404
 
 
@@ -699,3 +701,100 @@ def test_a_booking_left_unseen_in_the_session_is_not_shown_later(
         response = client.get(url("done"))
     assert response.status_code == 302
     assert response.url == url("service")
+
+
+# --- the language in the URL (issue 19, point 4) -------------------------------
+
+
+@pytest.fixture
+def three_languages(db):
+    from core.languages import forget_main_language
+
+    commune = Commune.objects.get_solo()
+    commune.main_language = "fr"
+    commune.languages = "fr,nl,de"
+    commune.save()
+    forget_main_language()
+    yield commune
+    forget_main_language()
+
+
+def test_lang_goes_from_page_to_page_in_the_url(client, three_languages, reason):
+    home = client.get("/?lang=nl").content.decode()
+    assert 'href="/population/?lang=nl"' in home
+    response = client.get(url("service") + "?lang=nl")
+    assert response.url == url("reason") + "?lang=nl"
+    page = client.get(response.url).content.decode()
+    assert '<html lang="nl"' in page
+    assert f'action="{url("reason")}?lang=nl"' in page
+    # The form's POST keeps it in its redirect, so does "Back".
+    posted = client.post(url("reason") + "?lang=nl", {"reason": reason.pk})
+    assert posted.url == url("criteria") + "?lang=nl"
+    back = client.post(url("criteria") + "?lang=nl", {"back": "1"})
+    assert back.url == url("reason") + "?lang=nl"
+
+
+def test_lang_and_the_embed_query_go_on_together(client, three_languages, reason):
+    response = client.get(url("service") + "?embed=1&lang=de")
+    assert response.url == url("reason") + "?embed=1&lang=de"
+    framed = client.get("/embed/population/?lang=de")
+    assert framed.url == "/embed/population/reason/?lang=de"
+    assert "Sprache" in client.get(framed.url).content.decode()
+
+
+def test_without_lang_in_the_url_the_links_stay_as_they_were(
+    client, three_languages, reason
+):
+    response = client.get(url("service"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert response.url == url("reason")
+
+
+def test_a_language_not_offered_is_not_carried(client, three_languages, reason):
+    response = client.get(url("service") + "?lang=en")
+    assert response.url == url("reason")
+
+
+def test_the_language_switch_is_a_get_form_keeping_the_rest_of_the_query(
+    client, three_languages, reason
+):
+    client.post(url("reason"), {"reason": reason.pk})
+    client.post(url("criteria"), {})
+    after = (timezone.now() + timedelta(days=1)).replace(microsecond=0).isoformat()
+    page = client.get(url("slots"), {"embed": "1", "lang": "nl", "after": after})
+    content = page.content.decode()
+    switch = content[content.index('class="language-switch"') :]
+    switch = switch[: switch.index("</form>")]
+    assert 'method="get"' in switch and f'action="{url("slots")}"' in switch
+    assert '<input type="hidden" name="embed" value="1">' in switch
+    assert f'name="after" value="{after}"' in switch
+    assert 'name="lang"' in switch and 'type="hidden" name="lang"' not in switch
+
+
+def test_the_personal_link_opens_in_the_citizens_language(
+    client, three_languages, appointment
+):
+    appointment.contact_language = "nl"
+    appointment.save()
+    manage = reverse("booking:manage", args=[make_token(appointment)])
+
+    page = client.get(manage, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert '<html lang="nl"' in page
+    # Its links go on in Dutch: move, cancel, the calendar file.
+    assert f'href="{manage}move/?lang=nl"' in page
+    assert f'href="{manage}cancel/?lang=nl"' in page
+    assert f'href="{manage}appointment.ics?lang=nl"' in page
+    # A ?lang= the citizen chose still wins.
+    german = client.get(manage + "?lang=de", HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<html lang="de"' in german.content.decode()
+
+
+def test_the_move_pages_search_form_carries_the_language(
+    client, three_languages, appointment
+):
+    move = reverse("booking:manage_move", args=[make_token(appointment)])
+    page = client.get(move + "?embed=1&lang=de").content.decode()
+    search = page[page.index('<form method="get"') :]
+    search = search[: search.index("</form>")]
+    assert '<input type="hidden" name="embed" value="1">' in search
+    assert '<input type="hidden" name="lang" value="de">' in search
