@@ -8,7 +8,10 @@ mistake in the editor never stops a booking.
 Texts use the context documented in ``messaging/rendering.py``. SMS texts keep
 to the GSM-7 alphabet (no typographic apostrophe, no ê/ç/ô…) so that a message
 fits in as few segments as possible, and stay within SMS_MAX_SEGMENTS once
-rendered with the sample appointment.
+rendered with the sample appointment. What the commune types may hold typography
+(’ « » … no-break spaces): an SMS writes it in GSM-7 (``sms.gsm7_friendly``);
+tests/messaging/test_gsm7.py renders every SMS in every language with the demo
+commune's data.
 """
 
 from typing import NamedTuple

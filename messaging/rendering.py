@@ -54,6 +54,7 @@ from booking.models import Appointment
 from core.models import Commune
 
 from .models import Channel
+from .sms import gsm7_friendly
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,9 @@ def render_texts(
         if appendix and channel != Channel.SMS and appendix not in body:
             body = f"{body}\n\n{appendix}"
         if channel == Channel.SMS:
-            return Rendered(subject="", body=" ".join(body.split()), html_body="")
+            # One line, in GSM-7's typography (issue 19, point 5).
+            body = gsm7_friendly(" ".join(body.split()))
+            return Rendered(subject="", body=body, html_body="")
         subject = " ".join(render_source(texts.subject, context).split())
         if texts.html_body.strip():
             html_body = render_source(texts.html_body, context, html=True)

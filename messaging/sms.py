@@ -16,6 +16,7 @@ same computation live in the template editor.
 
 import base64
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,6 +49,44 @@ GSM7, UCS2 = "GSM-7", "UCS-2"
 # (single-message capacity, capacity per part of a concatenated message): the
 # user data header of a concatenated SMS takes 7 septets or 3 UCS-2 units.
 _CAPACITY = {GSM7: (160, 153), UCS2: (70, 67)}
+
+
+# Typography with a GSM-7 equivalent that reads the same (issue 19, point 5):
+# one such character in an SMS, typed by the commune or a translator, would send
+# the whole message in UCS-2, 70 characters a segment instead of 160.
+_GSM7_PUNCTUATION = str.maketrans(
+    {
+        "\u00a0": " ",  # no-break space (French typography before ":")
+        "\u202f": " ",  # narrow no-break space
+        "\u2009": " ",  # thin space
+        "\u2007": " ",  # figure space
+        "\u2018": "'",
+        "\u2019": "'",  # typographic apostrophe
+        "\u201a": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u2022": "-",
+    }
+)
+_GUILLEMETS = re.compile(r"«\s*|\s*»")
+
+
+def gsm7_friendly(text: str) -> str:
+    """``text`` with its typography in GSM-7: plain spaces, apostrophes,
+    quotes, hyphens and dots. Letters are kept (a name with "ç" or "ł" needs
+    them), except the circumflex of the French "août" ("aout", spelling
+    reformed in 1990), the only one a date brings."""
+    text = _GUILLEMETS.sub('"', text).translate(_GSM7_PUNCTUATION)
+    return text.replace("août", "aout").replace("Août", "Aout")
 
 
 def _units(text: str) -> tuple[str, list[int]]:
