@@ -161,6 +161,16 @@ def occupancy_chart(table: Table) -> Chart:
     return Chart(table.key, table.title, figure, table)
 
 
+def waiting_chart(table: Table) -> Chart:
+    """Average and median wait at the desk per service, in minutes."""
+    labels = _labels(table, cut=40)
+    traces = [
+        go.Bar(x=labels, y=_column(table, 2), name=table.columns[2], marker_color=BLUE),
+        go.Bar(x=labels, y=_column(table, 3), name=table.columns[3], marker_color=TEAL),
+    ]
+    return Chart(table.key, table.title, _figure(traces), table)
+
+
 def report_charts(tables: dict[str, Table]) -> list[Chart]:
     """The charts of the page, in order, each with its table."""
     return [
@@ -172,6 +182,7 @@ def report_charts(tables: dict[str, Table]) -> list[Chart]:
         lead_time_chart(tables["lead_time"]),
         occupancy_chart(tables["occupancy_services"]),
         occupancy_chart(tables["occupancy_agents"]),
+        waiting_chart(tables["waiting"]),
     ]
 
 

@@ -370,6 +370,7 @@ def render_pdf(heading: Heading, tables: dict[str, Table]) -> bytes:
         *_table_section(tables["lead_time"], styles),
         *_table_section(tables["occupancy_services"], styles),
         *_table_section(tables["occupancy_agents"], styles),
+        *_table_section(tables["waiting"], styles),
         PageBreak(),
         *_table_section(tables["periods"], styles, first_width=4 * cm),
     ]

@@ -13,7 +13,13 @@ from datetime import date
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from .selectors import BreakdownRow, Counts, OccupancyRow, StatisticsReport
+from .selectors import (
+    BreakdownRow,
+    Counts,
+    OccupancyRow,
+    StatisticsReport,
+    WaitingRow,
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,10 @@ class Table:
     numeric_from: int = 1  # columns from this index hold numbers
     notes: list[str] = field(default_factory=list)
     short_title: str = ""  # for spreadsheet tabs (31 characters at most)
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _percent(rate: float | None) -> float | None:
@@ -135,6 +145,14 @@ def summary_table(report: StatisticsReport) -> Table:
             [_("Average lead time (days)"), _days(report.lead_time.average_hours)],
             [_("Median lead time (days)"), _days(report.lead_time.median_hours)],
             [_("Occupancy (%)"), _percent(occupancy.rate)],
+            [
+                _("Average wait at the desk (minutes)"),
+                _minutes(report.waiting_total.average_minutes),
+            ],
+            [
+                _("Median wait at the desk (minutes)"),
+                _minutes(report.waiting_total.median_minutes),
+            ],
         ],
         notes=[
             _(
@@ -201,6 +219,38 @@ def lead_time_table(report: StatisticsReport) -> Table:
     )
 
 
+def waiting_table(report: StatisticsReport) -> Table:
+    """How long citizens waited at the desk, from arrival to call (issue 22)."""
+
+    def cells(label, row: WaitingRow) -> list:
+        return [
+            label,
+            row.called,
+            _minutes(row.average_minutes),
+            _minutes(row.median_minutes),
+        ]
+
+    return Table(
+        key="waiting",
+        title=_("Waiting at the desk, from arrival to call"),
+        short_title=_("Waiting"),
+        columns=[
+            _("Service"),
+            _("Citizens called"),
+            _("Average wait (minutes)"),
+            _("Median wait (minutes)"),
+        ],
+        rows=[cells(row.label, row) for row in report.waiting_by_service],
+        footer=cells(_("Total"), report.waiting_total),
+        notes=[
+            _(
+                "Counts the appointments recorded as arrived (at the desk, by "
+                "booking reference or from the day list) and then called."
+            )
+        ],
+    )
+
+
 def report_tables(report: StatisticsReport) -> dict[str, Table]:
     """Every table of the report, by key, in the order of the page."""
     totals = report.totals
@@ -236,5 +286,6 @@ def report_tables(report: StatisticsReport) -> dict[str, Table]:
             report.occupancy_by_agent,
             None,
         ),
+        waiting_table(report),
     ]
     return {table.key: table for table in tables}
