@@ -12,7 +12,7 @@ from unfold.admin import ModelAdmin
 from unfold.decorators import action
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from . import account_views, two_factor, two_factor_views
+from . import account_views, sso, two_factor, two_factor_views
 from .admin_base import HistoryAdmin, invite_users
 from .admin_translation import TranslatedAdmin
 from .models import Commune
@@ -38,6 +38,10 @@ admin.site.register_open_view(
 admin.site.register_open_view(
     "two-factor/setup/", two_factor_views.two_factor_setup, "two_factor_setup"
 )
+# Single sign-on with the commune's identity provider (core/sso.py): 404
+# unless the OIDC_* settings are set.
+admin.site.register_open_view("sso/start/", sso.sso_start, "sso_start")
+admin.site.register_open_view("sso/callback/", sso.sso_callback, "sso_callback")
 admin.site.register_view(
     "two-factor/manage/", two_factor_views.two_factor_manage, "two_factor_manage"
 )

@@ -23,6 +23,8 @@ class RendezVousAdminSite(UnfoldAdminSite):
     site_header = _("Rendez-vous communal")
     site_title = _("Rendez-vous communal")
     index_title = _("Dashboard")
+    # unfold's, with "Sign in with <provider>" when single sign-on is on.
+    login_template = "admin/accounts/login.html"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,10 +78,12 @@ class RendezVousAdminSite(UnfoldAdminSite):
         return limited(request, extra_context)
 
     def _login(self, request, extra_context=None):
+        from .sso import login_button
         from .two_factor import needs_second_factor
 
         if request.method != "POST" and needs_second_factor(request.user):
             return self._second_factor_redirect(request, request.GET.get("next"))
+        extra_context = {**(extra_context or {}), "sso": login_button(request)}
         response = super().login(request, extra_context)
         if (
             request.method == "POST"

@@ -106,6 +106,26 @@ OTP_TOTP_TOLERANCE = 1
 # Off only for throw-away demos (scripts/screenshots.py): then nobody must use
 # a second factor, though those who set one up are still asked for it.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+# Optional single sign-on with the commune's identity provider (OpenID Connect,
+# mozilla-django-oidc, core/sso.py): on when the client and the endpoints below
+# are set. Register https://<site>/admin/sso/callback/ with the provider.
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+# RS256 (the usual): the provider's keys from its JWKS address; HS256: the secret.
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "admin:sso_callback"
+# The provider asks for a second factor itself: its sign-in counts as one.
+OIDC_TRUSTS_MFA = env.bool("OIDC_TRUSTS_MFA", default=False)
+# An unknown address gets an agent's login (off: it is refused).
+OIDC_CREATE_STAFF = env.bool("OIDC_CREATE_STAFF", default=False)
 
 # --- Applications ------------------------------------------------------------
 
@@ -158,8 +178,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(): signed in with a second factor this session.
-    "django_otp.middleware.OTPMiddleware",
+    # request.user.is_verified(): signed in with a second factor this session
+    # (django-otp's, or a trusted identity provider's: core/two_factor.py).
+    "core.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -201,6 +222,8 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out login before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on; does nothing unless the OIDC_* settings are set.
+    "core.sso.StaffOIDCBackend",
 ]
 
 # --- Database ----------------------------------------------------------------

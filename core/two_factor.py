@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
+from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,6 +35,9 @@ logger = logging.getLogger(__name__)
 RECOVERY_CODES = 10
 TOTP_NAME = "authenticator"
 RECOVERY_NAME = "recovery codes"
+# The login (its id) whose single sign-on counts as its second factor
+# (core/sso.py, OIDC_TRUSTS_MFA), in the session it signed in.
+IDP_SECOND_FACTOR_SESSION_KEY = "two_factor_by_idp"
 
 
 class TwoFactorError(Exception):
@@ -74,6 +78,33 @@ def needs_second_factor(user) -> bool:
     if is_verified(user):
         return False
     return has_authenticator(user) or two_factor_required(user)
+
+
+def second_factor_by_idp(request, user) -> bool:
+    """Whether this session's login came through the commune's identity
+    provider, and the commune trusts it to ask for a second factor."""
+    return bool(
+        settings.OIDC_TRUSTS_MFA
+        and user.pk is not None
+        and request.session.get(IDP_SECOND_FACTOR_SESSION_KEY) == user.pk
+    )
+
+
+class TwoFactorMiddleware(OTPMiddleware):
+    """django-otp's (``user.is_verified()``), where a sign-in through a
+    trusted identity provider counts as verified too."""
+
+    def _verify_user_sync(self, request, user):
+        user = super()._verify_user_sync(request, user)
+        if user.is_authenticated and second_factor_by_idp(request, user):
+            user.is_verified = lambda: True
+        return user
+
+    async def _verify_user_async_via_auser(self, request, auser):
+        user = await super()._verify_user_async_via_auser(request, auser)
+        if user.is_authenticated and second_factor_by_idp(request, user):
+            user.is_verified = lambda: True
+        return user
 
 
 def verify_code(user, code: str):

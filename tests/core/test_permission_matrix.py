@@ -75,6 +75,10 @@ MATRIX: dict[str, tuple] = {
     "two_factor": (HOME, HOME, HOME, HOME, LOGIN),
     "two_factor_setup": (200, 200, 200, 200, LOGIN),
     "two_factor_manage": (200, 200, 200, 200, LOGIN),
+    # Single sign-on (issue 23): not there while the OIDC_* settings are unset,
+    # as here; the flow itself is tests/core/test_sso.py's.
+    "sso_callback": (404, 404, 404, 404, 404),
+    "sso_start": (404, 404, 404, 404, 404),
     # The portal's own pages (agendas, phone booking, availability, statistics…).
     "messaging_inbox": (200, 200, 200, 403, LOGIN),
     "portal_agenda": (302, 200, 200, 403, LOGIN),
