@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
@@ -262,7 +262,11 @@ class MessageAdmin(BoundedDateLookupsMixin, ModelAdmin):
         if done:
             self.message_user(
                 request,
-                gettext("%(count)s message(s) queued to be sent again.")
+                ngettext(
+                    "%(count)s message queued to be sent again.",
+                    "%(count)s messages queued to be sent again.",
+                    done,
+                )
                 % {"count": done},
                 messages.SUCCESS,
             )

@@ -480,7 +480,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "list_subject": "Uw afspraken van {{ day }}",
             "list": "Dit zijn uw afspraken van {{ day }}:",
             "awaiting": "te bevestigen",
-            "total": "In totaal {{ appointments|length }} afspraken.",
+            "total": "In totaal {{ appointments|length }} "
+            "{{ appointments|length|pluralize:'afspraak,afspraken' }}.",
             "agenda": "Uw agenda: {{ agenda_url }}",
         },
         "de": {
@@ -501,7 +502,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "list_subject": "Ihre Termine am {{ day }}",
             "list": "Ihre Termine am {{ day }}:",
             "awaiting": "zu bestätigen",
-            "total": "Insgesamt {{ appointments|length }} Termine.",
+            "total": "Insgesamt {{ appointments|length }} "
+            "Termin{{ appointments|length|pluralize:',e' }}.",
             "agenda": "Ihr Kalender: {{ agenda_url }}",
         },
         "en": {
@@ -522,7 +524,8 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
             "list_subject": "Your appointments on {{ day }}",
             "list": "Here are your appointments on {{ day }}:",
             "awaiting": "to confirm",
-            "total": "{{ appointments|length }} appointments in all.",
+            "total": "{{ appointments|length }} "
+            "appointment{{ appointments|length|pluralize }} in all.",
             "agenda": "Your agenda: {{ agenda_url }}",
         },
     }[lang]

@@ -4,7 +4,7 @@ only if it fits (R31)."""
 from django import forms
 from django.conf import settings
 from django.template import TemplateSyntaxError
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_q.models import Schedule
 from unfold.widgets import UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
@@ -63,9 +63,21 @@ class SmsCounterTextarea(UnfoldAdminTextareaWidget):
                 # Translated here: the static script has no catalogue.
                 "data-label-typed": gettext("Text as typed"),
                 "data-label-sample": gettext("With the sample appointment"),
-                "data-label-count": gettext(
-                    "{chars} characters, {encoding}: {segments} segment(s) of "
-                    "{max} allowed"
+                # Both plural forms: the script picks one by the count
+                # (Intl.PluralRules; fr, nl, de and en have these two).
+                "data-label-count-one": ngettext(
+                    "{chars} characters, {encoding}: {segments} segment of "
+                    "{max} allowed",
+                    "{chars} characters, {encoding}: {segments} segments of "
+                    "{max} allowed",
+                    1,
+                ),
+                "data-label-count": ngettext(
+                    "{chars} characters, {encoding}: {segments} segment of "
+                    "{max} allowed",
+                    "{chars} characters, {encoding}: {segments} segments of "
+                    "{max} allowed",
+                    2,
                 ),
                 "data-label-too-long": gettext("too long"),
             }

@@ -499,3 +499,15 @@ def test_the_translation_migrations_reverse_and_apply_again(release, tmp_path):
     assert names("name") == expected
     migrate()
     assert names("name_fr") == expected
+
+
+def test_the_agents_day_list_counts_in_a_real_plural(upgraded):
+    """messaging 0007 (issue 19, point 5): the shipped list of the day says
+    "1 appointment", not "1 appointments" (French's "rendez-vous" is both)."""
+    from messaging.models import MessageTemplate
+
+    rows = MessageTemplate.objects.filter(event="agent_day_list", channel="email")
+    assert {row.language for row in rows} == {"fr", "nl", "de", "en"}
+    for row in rows:
+        if row.language != "fr":
+            assert "pluralize" in row.body, row.language

@@ -52,7 +52,14 @@
 
   function describe(box, label, count) {
     var max = parseInt(box.dataset.maxSegments, 10);
-    var text = box.dataset.labelCount
+    var lang = document.documentElement.lang || "en";
+    var one = false;
+    try {
+      one = new Intl.PluralRules(lang).select(count.segments) === "one";
+    } catch (error) {
+      one = count.segments === 1;
+    }
+    var text = (one ? box.dataset.labelCountOne : box.dataset.labelCount)
       .replace("{chars}", count.chars)
       .replace("{encoding}", count.encoding)
       .replace("{segments}", count.segments)
