@@ -24,6 +24,7 @@ from staffing.admin_views import editable_agents
 from staffing.models import Agent
 
 from . import agenda
+from .counts import outcome_counts
 
 _LOCAL_INPUT = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
@@ -92,13 +93,12 @@ def unavailability(request):
             else:
                 messages.success(
                     request,
-                    _(
-                        "Unavailability recorded: %(reassigned)s appointment(s) "
-                        "handed to a colleague, %(cancelled)s cancelled."
-                    )
+                    _("Unavailability recorded. Appointments: %(counts)s.")
                     % {
-                        "reassigned": len(result.reassigned),
-                        "cancelled": len(result.cancelled),
+                        "counts": outcome_counts(
+                            reassigned=len(result.reassigned),
+                            cancelled=len(result.cancelled),
+                        )
                     },
                 )
                 day = timezone.localtime(cleaned["start"]).date().isoformat()

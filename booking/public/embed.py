@@ -12,6 +12,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
+from core.typography import french_spacing_response
+
 EMBED_NAMESPACE = "embed"
 
 
@@ -83,11 +85,13 @@ def allow_framing(response):
 
 
 def public_page(view):
-    """Mark a view as a public page: embed mode known, framing allowed."""
+    """Mark a view as a public page: embed mode known, framing allowed, French
+    typography on French pages (``core.typography``)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         request.embed = is_embedded(request)
-        return allow_framing(view(request, *args, **kwargs))
+        response = french_spacing_response(view(request, *args, **kwargs))
+        return allow_framing(response)
 
     return wrapper

@@ -1,7 +1,8 @@
 """The citizen's public booking flow and appointment page (issue 4)."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -16,7 +17,9 @@ from booking.public.templatetags.booking_public import (
     readable_against,
     readable_on,
 )
+from core.languages import forget_main_language
 from core.models import Commune
+from core.typography import NBSP, french_spacing
 from tests.factories import (
     EVERY_DAY,
     AppointmentFactory,
@@ -162,7 +165,8 @@ def test_full_booking_creates_a_confirmed_appointment(client, service, reason):
         token = make_token(appointment)
     content = done.content.decode()
     assert done.status_code == 200
-    assert "Prix : 25,70 €." in content  # the reason's message information
+    # The reason's message information, with French typography (issue 19).
+    assert "Prix\u00a0: 25,70 €." in content
     assert reverse("booking:manage", kwargs={"token": token}) in content
     assert reverse("booking:manage_ics", kwargs={"token": token}) in content
 
@@ -381,10 +385,12 @@ def test_booking_refusal_is_shown_on_the_confirm_page(
     response = client.post(url("confirm"), {"website": ""})
     assert response.status_code == 200
     assert (
-        escape(
-            translated(
-                "You cannot book more upcoming appointments with this service online: "
-                "please call the service."
+        french_spacing(
+            escape(
+                translated(
+                    "You cannot book more upcoming appointments with this service "
+                    "online: please call the service."
+                )
             )
         )
         in response.content.decode()
@@ -472,7 +478,7 @@ def test_manage_page_shows_the_appointment_and_changes_nothing(client, appointme
     assert response.status_code == 200
     content = response.content.decode()
     assert "Apportez une photo récente." in content
-    assert "Prix : 25,70 €." in content
+    assert "Prix\u00a0: 25,70 €." in content
     for name in ("manage_ics", "manage_cancel", "manage_move"):
         assert reverse(f"booking:{name}", kwargs={"token": token}) in content
     assert response["Cache-Control"].startswith("max-age=0")
@@ -708,8 +714,6 @@ def test_a_booking_left_unseen_in_the_session_is_not_shown_later(
 
 @pytest.fixture
 def three_languages(db):
-    from core.languages import forget_main_language
-
     commune = Commune.objects.get_solo()
     commune.main_language = "fr"
     commune.languages = "fr,nl,de"
@@ -798,3 +802,37 @@ def test_the_move_pages_search_form_carries_the_language(
     search = search[: search.index("</form>")]
     assert '<input type="hidden" name="embed" value="1">' in search
     assert '<input type="hidden" name="lang" value="de">' in search
+
+
+def test_french_pages_put_a_non_breaking_space_before_the_colon(
+    client, three_languages, reason
+):
+    french = client.get(url("reason")).content.decode()
+    assert f"Service{NBSP}:</span>" in french
+    dutch = client.get(url("reason") + "?lang=nl").content.decode()
+    assert "Dienst:</span>" in dutch and NBSP + ":" not in dutch
+
+
+@time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Brussels")))
+def test_english_time_buttons_use_the_24_hour_clock(client, db):
+    commune = Commune.objects.get_solo()
+    commune.languages = "fr,en"
+    commune.save()
+    forget_main_language()
+    service = ServiceFactory(slug="late", slot_minutes=30, min_notice_hours=0)
+    open_agent(
+        service,
+        weekdays=EVERY_DAY,
+        start=time(16),
+        end=time(17),
+        valid_from=date(2026, 11, 1),
+    )
+    reason = VisitReasonFactory(service=service, duration_minutes=30)
+    client.post(url("reason", "late") + "?lang=en", {"reason": reason.pk})
+    client.post(url("criteria", "late") + "?lang=en", {})
+
+    page = client.get(url("slots", "late") + "?lang=en").content.decode()
+
+    forget_main_language()
+    assert "1 December 2026" in page
+    assert ">16:30<" in page and "p.m." not in page
