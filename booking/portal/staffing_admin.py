@@ -39,6 +39,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from import_export.forms import ConfirmImportForm
 
 from booking.consequences import AvailabilityChange, ConsequencesChanged, Plan
@@ -54,6 +55,8 @@ from staffing.models import (
     TypicalWeek,
 )
 from staffing.scopes import member_service_ids
+
+from .counts import outcome_counts
 
 PREFIX = "_consequences"
 SAVE_INTRO = _(
@@ -189,12 +192,14 @@ def settle(
 def done_message(done: Plan) -> str:
     """What the user is told once the appointments are dealt with."""
     return _(
-        "Appointments concerned: %(reassigned)s handed to a colleague, "
-        "%(cancelled)s cancelled (the citizens are told), %(kept)s kept."
+        "Appointments concerned: %(counts)s. Citizens whose appointment is "
+        "cancelled are told."
     ) % {
-        "reassigned": len(done.reassigned),
-        "cancelled": len(done.cancelled),
-        "kept": len(done.kept),
+        "counts": outcome_counts(
+            reassigned=len(done.reassigned),
+            cancelled=len(done.cancelled),
+            kept=len(done.kept),
+        )
     }
 
 
@@ -361,10 +366,14 @@ class ConsequencesAdminMixin:
         except NeedsConfirmation as stop:
             self.message_user(
                 request,
-                _(
+                ngettext(
                     "This version would cancel or hand over %(count)s upcoming "
-                    "appointment(s): make the change in the form, which shows "
-                    "them first."
+                    "appointment: make the change in the form, which shows "
+                    "it first.",
+                    "This version would cancel or hand over %(count)s upcoming "
+                    "appointments: make the change in the form, which shows "
+                    "them first.",
+                    len(stop.plan.changes),
                 )
                 % {"count": len(stop.plan.changes)},
                 messages.ERROR,
