@@ -99,6 +99,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 AXES_ENABLE_ADMIN = False  # `manage.py axes_reset_username NAME` lifts a lockout
+# A single sign-on refused is no password guessed (core/sso.py).
+AXES_WHITELIST_CALLABLE = "core.sso.not_a_password_guess"
 # Two-factor sign-in (django-otp, core/two_factor.py): the name authenticator
 # apps show next to the codes; a code may be typed up to a step late.
 OTP_TOTP_ISSUER = env.str("OTP_ISSUER", default="Rendez-vous communal")

@@ -78,6 +78,19 @@ def login_button(request) -> dict | None:
     return {"url": url, "label": label}
 
 
+def not_a_password_guess(request, credentials) -> bool:
+    """django-axes' AXES_WHITELIST_CALLABLE: a single sign-on refused is not
+    a password guessed. Counted, it would lock every single sign-on from the
+    client address (a town hall's staff share one) after LOGIN_FAILURE_LIMIT
+    refusals, for all; the provider guards its own sign-in, and the "login"
+    rate limit still counts these requests."""
+    return (
+        request is not None
+        and "username" not in (credentials or {})
+        and request.path == reverse("admin:sso_callback")
+    )
+
+
 class SignInRefused(Exception):
     """The provider vouched for someone who may not sign in; ``message`` says why."""
 

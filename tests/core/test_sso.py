@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
@@ -158,6 +159,20 @@ def test_a_login_that_is_not_staff_and_an_unconfirmed_address_are_refused(
     )
     assert signed_in_id(browser) is None
     assert "no confirmed e-mail address" in shown_messages(answer)[-1]
+
+
+def test_refusals_lock_no_one_out_of_single_sign_on(browser, sso, settings, marie):
+    """django-axes counts wrong passwords per username and address; a refused
+    single sign-on names no username, and staff often share one address: five
+    strangers refused must not lock everyone else's single sign-on."""
+    settings.AXES_FAILURE_LIMIT = 2
+    for number in range(3):
+        sign_in(browser, sso, {"sub": str(number), "email": f"x{number}@else.example"})
+    assert not AccessAttempt.objects.exists()
+
+    answer = sign_in(browser, sso, {"sub": "1", "email": marie.email})
+    assert answer["Location"] == "/admin/"
+    assert signed_in_id(browser) == str(marie.pk)
 
 
 def test_two_logins_with_the_address_are_refused(browser, sso, marie):
