@@ -85,11 +85,16 @@ MATRIX: dict[str, tuple] = {
     "portal_agenda_events": (200, 200, 200, 403, LOGIN),
     "portal_availability": (200, 200, 200, 403, LOGIN),
     "portal_day_list": (200, 200, 200, 403, LOGIN),
+    # The desk (issue 22): arrivals by booking reference, who is waiting; its
+    # actions are POSTs on the same page (tests/booking/portal/test_arrivals.py).
+    "portal_desk": (200, 200, 200, 403, LOGIN),
     "portal_desk_mark": (405, 405, 405, 405, LOGIN),
     "portal_feed": (200, 200, 200, 403, LOGIN),
     "portal_phone": (200, 200, 200, 403, LOGIN),
     "portal_phone_citizens": (200, 200, 200, 403, LOGIN),
     "portal_phone_slots": (200, 200, 200, 403, LOGIN),
+    # Walk-ins (issue 22): the phone page's flow with the desk channel.
+    "portal_walk_in": (200, 200, 200, 403, LOGIN),
     "portal_redistribution": (200, 200, 403, 403, LOGIN),
     "portal_unavailability": (200, 200, 200, 403, LOGIN),
     "reports_statistics": (200, 200, 200, 403, LOGIN),
