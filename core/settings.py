@@ -464,6 +464,12 @@ BOOKING_MIN_CONFIRM_SECONDS = 2
 # not before: a citizen a little late is not marked absent (issue 21).
 NO_SHOW_GRACE_MINUTES = env.int("NO_SHOW_GRACE_MINUTES", default=15)
 
+# A closure that repeats every year writes each year's closure this many days
+# before its first day (booking/closure_repeats.py, daily): more than the
+# longest booking horizon a service may set (366 days), so citizens never book
+# a day that will close (issue 24, point 3).
+CLOSURE_REPEAT_DAYS_AHEAD = env.int("CLOSURE_REPEAT_DAYS_AHEAD", default=400)
+
 # A booking request repeated with the same Idempotency-Key within this time
 # gets the first answer again instead of booking twice (booking/idempotency.py).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

@@ -43,6 +43,13 @@ SCHEDULES: dict[str, dict] = {
         "schedule_type": Schedule.MINUTES,
         "minutes": 15,
     },
+    # Closures that repeat every year (issue 24, point 3): each year written
+    # ahead of time, its appointments handed over or cancelled, the citizens
+    # told; at the hour citizens already hear from the commune.
+    "Yearly closures": {
+        "func": "messaging.tasks.repeat_closures",
+        "schedule_type": Schedule.DAILY,
+    },
     # GDPR retention (booking/privacy.py), at a quiet hour.
     "Privacy sweep": {
         "func": "messaging.tasks.privacy_sweep",
@@ -53,6 +60,7 @@ SCHEDULES: dict[str, dict] = {
 # Schedules whose first run is at a set local hour: name -> setting of the hour.
 AT_HOUR = {
     "Day-before reminders": "REMINDER_HOUR",
+    "Yearly closures": "REMINDER_HOUR",
     "Privacy sweep": "PRIVACY_SWEEP_HOUR",
 }
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.models import Success
 
+from booking import closure_repeats
 from booking import privacy as booking_privacy
 
 from . import services
@@ -29,6 +30,12 @@ def chase_requests() -> dict:
     """Every quarter of an hour: escalate unanswered requests to their
     service's managers, decide those at their deadline (R10)."""
     return services.requests_chase()
+
+
+def repeat_closures() -> dict:
+    """Daily: write the next year of each closure that repeats, once within
+    CLOSURE_REPEAT_DAYS_AHEAD, through the closure consequences."""
+    return closure_repeats.closures_repeat()
 
 
 def send_feed_address_notices() -> int:

@@ -9,9 +9,10 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.forms import ConfirmImportForm
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RelatedDropdownFilter
@@ -22,8 +23,10 @@ from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin, invite_users
 from core.admin_filters import DateRangeFilter
 from core.admin_history import NoHistoryRevertMixin
 from core.admin_translation import TranslatedAdmin
+from core.languages import CODES
 from core.roles import is_administrator
 
+from .closures import PRESETS, preset
 from .models import (
     Agent,
     AvailabilityException,
@@ -444,13 +447,80 @@ class AvailabilityExceptionAdmin(
 class ClosureAdmin(
     NoHistoryRevertMixin, ManagedServiceAdmin, HistoryAdmin, TranslatedAdmin
 ):
+    """Closures; the add form offers the days communes often close as presets
+    (``staffing.closures.PRESETS``), to repeat every year (issue 24, point 3).
+    booking adds the appointments a closure hits and the years ahead
+    (``booking.portal.staffing_admin``)."""
+
     list_display = [
         "label",
         "start_date",
         "end_date",
         "service",
+        "repetition",
         "translations_missing",
     ]
-    list_filter = [("service", RelatedDropdownFilter), ("start_date", DateRangeFilter)]
+    list_filter = [
+        ("service", RelatedDropdownFilter),
+        "repeats_yearly",
+        ("start_date", DateRangeFilter),
+    ]
+    list_select_related = ["service", "repeat_of"]
     search_fields = ["label"]
     date_hierarchy = "start_date"
+    change_form_before_template = "admin/staffing/closure_presets.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.repeat_of_id:
+            fields.append("repeat_of")
+        return fields
+
+    def get_exclude(self, request, obj=None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if obj is not None and obj.repeat_of_id:
+            # One year of a closure that repeats (it says which): it repeats
+            # only through that one.
+            exclude.append("repeats_yearly")
+        return exclude
+
+    @admin.display(description=_("repeats"))
+    def repetition(self, obj) -> str:
+        if obj.repeats_yearly:
+            return gettext("every year")
+        if obj.repeat_of_id:
+            return gettext("a year of %(closure)s") % {"closure": obj.repeat_of.label}
+        return "—"
+
+    def get_changeform_initial_data(self, request):
+        """``?preset=<key>``: the preset's label in every language, its next
+        date, repeating every year."""
+        initial = super().get_changeform_initial_data(request)
+        chosen = preset(request.GET.get("preset", ""))
+        if chosen is None:
+            return initial
+        initial["repeats_yearly"] = True
+        day = chosen.next_day(timezone.localdate())
+        if day is not None:
+            initial.update(start_date=day, end_date=day)
+            for code in CODES:
+                initial[f"label_{code}"] = chosen.label(code)
+        return initial
+
+    def add_view(self, request, form_url="", extra_context=None):
+        today = timezone.localdate()
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        presets = [
+            {
+                "key": item.key,
+                "label": item.label(language[:2]),
+                "day": item.next_day(today),
+                "chosen": item.key == request.GET.get("preset"),
+            }
+            for item in PRESETS
+        ]
+        return super().add_view(
+            request,
+            form_url,
+            {**(extra_context or {}), "closure_presets": presets},
+        )

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import closures
+
 # Top-level paths of the site: a service slug becomes the first segment of its
 # public booking URL (/<slug>/), so it must not shadow them.
 RESERVED_SLUGS = frozenset(
@@ -378,6 +380,32 @@ class Closure(models.Model):
     label = models.CharField(_("label"), max_length=120)
     start_date = models.DateField(_("first day"))
     end_date = models.DateField(_("last day"))
+    # Closures that repeat (issue 24, point 3): this row is the first year; the
+    # following years are rows of their own (``repeat_of`` this one), written
+    # ahead of time by the "Yearly closures" job through the closure
+    # consequences (booking.closure_repeats).
+    repeats_yearly = models.BooleanField(
+        _("repeats every year"),
+        default=False,
+        help_text=_(
+            "The same days are closed every year. Each year's closure is written "
+            "ahead of time, before citizens can book those days; from then on "
+            "it is a closure of its own, which you may change or delete."
+        ),
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="occurrences",
+        verbose_name=_("a year of"),
+    )
+    # The last year written for a closure that repeats (None: only its own).
+    repeated_through = models.PositiveSmallIntegerField(
+        _("written through the year"), null=True, blank=True, editable=False
+    )
 
     history = HistoricalRecords()
 
@@ -394,6 +422,18 @@ class Closure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y})"
+
+    def clean(self) -> None:
+        if not self.repeats_yearly or not (self.start_date and self.end_date):
+            return
+        if self.repeat_of_id:
+            raise ValidationError(
+            )
+        if self.end_date >= closures.same_day_in_year(
+            self.start_date, self.start_date.year + 1
+        ):
+            raise ValidationError(
+            )
 
 
 def feed_token_digest(token: str) -> str:

@@ -18,9 +18,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.languages import CODES
+
+from .closures import occurrence_days
 from .models import (
     Agent,
     AvailabilityException,
+    Closure,
     Membership,
     RetiredFeedToken,
     Service,
@@ -225,3 +229,71 @@ def agent_feed_token_regenerate(*, agent: Agent, actor) -> Agent:
     _history(agent, actor=actor, reason="agenda feed token regenerated")
     agent.save(update_fields=["feed_token"])
     return agent
+
+
+# --- Closures that repeat every year (issue 24, point 3) ------------------------------
+
+
+def closure_next_year(series: Closure) -> int:
+    """The first year of ``series`` (a closure that repeats) not written yet."""
+    return max(series.repeated_through or 0, series.start_date.year) + 1
+
+
+def closure_occurrence_build(*, series: Closure, year: int) -> Closure:
+    """The closure of ``year`` of ``series``, not saved: its days, its service
+    and its label in every language."""
+    first, last = occurrence_days(series.start_date, series.end_date, year)
+    row = Closure(
+        service_id=series.service_id,
+        start_date=first,
+        end_date=last,
+        repeat_of=series,
+    )
+    for code in CODES:
+        column = f"label_{code}"
+        setattr(row, column, getattr(series, column, ""))
+    return row
+
+
+@transaction.atomic
+def closure_occurrences_write(
+    *,
+    series: Closure,
+    today: date,
+    until: date,
+    actor,
+    reason: str = "written ahead of time: the closure repeats every year",
+) -> list[Closure]:
+    """Write the years of ``series`` that start on or before ``until`` and are
+    not written yet; return the new rows, in order.
+
+    Years already over by ``today`` are skipped (a closure ticked to repeat
+    long after its first year writes no past). Each year is written once:
+    ``series.repeated_through`` remembers the last one, so a year that was
+    written and then deleted (the commune opens that year) does not come back.
+    The appointments the new rows hit are booking's business
+    (``booking.closure_repeats``).
+    """
+    series = Closure.objects.select_for_update().get(pk=series.pk)
+    if not series.repeats_yearly or series.repeat_of_id:
+        return []
+    year = closure_next_year(series)
+    written: list[Closure] = []
+    last_year = None
+    while True:
+        row = closure_occurrence_build(series=series, year=year)
+        if row.start_date > until:
+            break
+        last_year = year
+        year += 1
+        if row.end_date < today:
+            continue
+        row.full_clean()
+        _history(row, actor=actor, reason=reason)
+        row.save()
+        written.append(row)
+    if last_year is not None:
+        # Bookkeeping, not a change of the closure: no history record.
+        Closure.objects.filter(pk=series.pk).update(repeated_through=last_year)
+        series.repeated_through = last_year
+    return written

@@ -21,7 +21,10 @@ first:
   lists the appointments hit, and the confirmation form carries the choice,
   the reason and the appointments seen;
 - simple-history's revert (where the admin allows one) is refused when it
-  would hit appointments: the form shows them first.
+  would hit appointments: the form shows them first;
+- a closure that repeats every year (:class:`ClosureRepeatsAdminMixin`)
+  writes its years already due with it, in the same preview, and has a page
+  of the years ahead, each with the appointments writing it would hit.
 
 The availability editor of the portal uses :func:`settle` and
 :func:`preview_response` the same way (``booking.portal.availability_editor``).
@@ -31,17 +34,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.forms import ConfirmImportForm
 
+from booking.closure_repeats import next_year_write, occurrences_write, upcoming_years
 from booking.consequences import AvailabilityChange, ConsequencesChanged, Plan
 from booking.models import VisitReason
 from core.inputs import parse_ids
@@ -276,7 +285,12 @@ class ConsequencesAdminMixin:
         tracker = self._availability_change(request)
         for pending in request._availability_pending:
             tracker.after_write(pending)
+        self.write_consequent_rows(request, tracker, form.instance)
         self._settle(request, tracker, form.instance)
+
+    def write_consequent_rows(self, request, tracker, obj) -> None:
+        """Rows the saved one brings with it, written into the same change
+        (the years of a closure that repeats, already due)."""
 
     def delete_model(self, request, obj):
         tracker = self._availability_change(request)
@@ -433,6 +447,97 @@ class ConsequencesAdminMixin:
         return super().process_result(result, request)
 
 
+class ClosureRepeatsAdminMixin:
+    """The closure admin's part that needs booking (issue 24, point 3): a
+    closure that repeats writes, on save, its years already within
+    ``CLOSURE_REPEAT_DAYS_AHEAD`` into the same change (previewed with it);
+    its page of years ahead (``admin:staffing_closure_years``) shows, for each
+    next year, when the job writes it and the appointments that writing it
+    would hand over or cancel, and writes the next one now on request, after
+    the same preview."""
+
+    years_template = "admin/booking/closure_years.html"
+
+    def write_consequent_rows(self, request, tracker, obj) -> None:
+        super().write_consequent_rows(request, tracker, obj)
+        if obj is not None and obj.repeats_yearly and not obj.repeat_of_id:
+            occurrences_write(
+                tracker, series=obj, today=timezone.localdate(), actor=request.user
+            )
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        years = path(
+            "<path:object_id>/years/",
+            self.admin_site.admin_view(self.years_view),
+            name="{}_{}_years".format(*info),
+        )
+        return [years, *super().get_urls()]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.repeats_yearly and not obj.repeat_of_id:
+            fields.append("years_ahead")
+        return fields
+
+    @admin.display(description=_("years ahead"))
+    def years_ahead(self, obj) -> str:
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            reverse("admin:staffing_closure_years", args=[obj.pk]),
+            _("When each year is written, and the appointments it concerns"),
+        )
+
+    def years_view(self, request, object_id):
+        """The years ahead of a closure that repeats; a POST writes the next
+        one now (after the preview when it hits appointments)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        series = self.get_object(request, unquote(object_id))
+        if series is None:
+            raise Http404
+        if not self.has_change_permission(request, series):
+            raise PermissionDenied
+        here = reverse("admin:staffing_closure_years", args=[series.pk])
+        if request.method == "POST":
+            return self._previewing(
+                request, lambda: self._write_next_year(request, series, here), here
+            )
+        written = series.occurrences.order_by("start_date")
+        return TemplateResponse(
+            request,
+            self.years_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": series,
+                "title": _("Years ahead of “%(closure)s”") % {"closure": series.label},
+                "series": series,
+                "written": written,
+                "years": upcoming_years(series),
+                "days_ahead": settings.CLOSURE_REPEAT_DAYS_AHEAD,
+                "sees_everyone": is_administrator(request.user),
+                "visible_services": member_service_ids(request.user),
+            },
+        )
+
+    def _write_next_year(self, request, series, here):
+        tracker = AvailabilityChange()
+        rows = next_year_write(
+            tracker, series=series, today=timezone.localdate(), actor=request.user
+        )
+        done = settle(request, tracker, default_note=series.label)
+        if done is not None:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+        if rows:
+            self.message_user(
+                request,
+                _("Written: %(closure)s.") % {"closure": rows[-1]},
+                messages.SUCCESS,
+            )
+        return redirect(here)
+
+
 class ConsequencesConfirmImportForm(ConfirmImportForm):
     """The import's confirmation, with the preview's questions when the file
     hits appointments (``show_consequences``)."""
@@ -532,12 +637,15 @@ def register(site) -> None:
         current = type(site.get_model_admin(model))
         if issubclass(current, ConsequencesAdminMixin):
             continue
+        mixins = (ConsequencesAdminMixin, current)
+        if model is Closure:
+            mixins = (ClosureRepeatsAdminMixin, *mixins)
         site.unregister(model)
         site.register(
             model,
             type(
                 current.__name__,
-                (ConsequencesAdminMixin, current),
+                mixins,
                 {"__module__": current.__module__, "__doc__": current.__doc__},
             ),
         )

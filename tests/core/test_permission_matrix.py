@@ -243,6 +243,9 @@ MATRIX: dict[str, tuple] = {
     "staffing_closure_delete": (200, 200, 403, 403, LOGIN),
     "staffing_closure_history": (200, 200, 200, 404, LOGIN),
     "staffing_closure_simple_history": (200, 200, 200, 404, LOGIN),
+    # The years ahead of a closure that repeats (issue 24, point 3): those who
+    # may change it.
+    "staffing_closure_years": (200, 200, 403, 403, LOGIN),
     # staffing.membership
     "staffing_membership_add": (200, 200, 403, 403, LOGIN),
     "staffing_membership_change": (200, 200, 200, 403, LOGIN),
