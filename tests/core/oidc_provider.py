@@ -4,7 +4,8 @@ server on 127.0.0.1, in a thread (authorization, token, userinfo, JWKS).
 It signs whoever the test puts in ``person`` in: the authorization endpoint
 answers at once with a code (no login form), the token endpoint checks the
 client's secret, the redirect address and the PKCE verifier, and issues an
-RS256-signed ID token carrying the nonce; userinfo answers the person's claims
+ID token carrying the nonce, signed RS256 (its key published as JWKS) or
+HS256 (with the client's secret); userinfo answers the person's claims
 for the access token. Each code works once.
 """
 
@@ -21,15 +22,16 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 CLIENT_ID = "rendez-vous"
-CLIENT_SECRET = "s3cret-of-the-client"
+CLIENT_SECRET = "s3cret-of-the-client-at-least-32-bytes"
 KEY_ID = "stub-key-1"
 
 
 class IdentityProvider(ThreadingHTTPServer):
     """The provider; ``person`` holds the claims of whoever signs in next."""
 
-    def __init__(self):
+    def __init__(self, algorithm: str = "RS256"):
         super().__init__(("127.0.0.1", 0), ProviderHandler)
+        self.algorithm = algorithm
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.person: dict = {}
         self.codes: dict[str, dict] = {}
@@ -51,7 +53,7 @@ class IdentityProvider(ThreadingHTTPServer):
             "OIDC_OP_TOKEN_ENDPOINT": f"{self.url}/token",
             "OIDC_OP_USER_ENDPOINT": f"{self.url}/userinfo",
             "OIDC_OP_JWKS_ENDPOINT": f"{self.url}/jwks",
-            "OIDC_RP_SIGN_ALGO": "RS256",
+            "OIDC_RP_SIGN_ALGO": self.algorithm,
         }
 
     def jwks(self) -> dict:
@@ -69,6 +71,8 @@ class IdentityProvider(ThreadingHTTPServer):
             "nonce": grant["nonce"],
             "email": grant["person"].get("email"),
         }
+        if self.algorithm == "HS256":
+            return jwt.encode(claims, CLIENT_SECRET, algorithm="HS256")
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": KEY_ID})
 
     def start(self) -> threading.Thread:

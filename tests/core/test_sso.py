@@ -113,6 +113,23 @@ def test_a_known_agent_signs_in_with_the_address_in_any_case(browser, sso, marie
     assert sso.calls == ["/authorize", "/token", "/jwks", "/userinfo"]
 
 
+def test_a_provider_that_signs_with_the_client_secret_hs256(browser, settings, marie):
+    provider = IdentityProvider(algorithm="HS256")
+    thread = provider.start()
+    try:
+        for name, value in provider.settings().items():
+            setattr(settings, name, value)
+        settings.OIDC_OP_JWKS_ENDPOINT = None
+        answer = sign_in(browser, provider, {"sub": "1", "email": marie.email})
+    finally:
+        provider.shutdown()
+        provider.server_close()
+        thread.join(timeout=5)
+    assert answer["Location"] == "/admin/"
+    assert signed_in_id(browser) == str(marie.pk)
+    assert provider.calls == ["/authorize", "/token", "/userinfo"]
+
+
 def test_an_unknown_address_is_refused_and_no_login_is_made(browser, sso, marie):
     answer = sign_in(browser, sso, {"sub": "2", "email": "someone@elsewhere.example"})
 
