@@ -428,11 +428,22 @@ class Closure(models.Model):
             return
         if self.repeat_of_id:
             raise ValidationError(
+                {
+                    "repeats_yearly": _(
+                        "This closure is already one year of a closure that "
+                        "repeats: change that one instead."
+                    )
+                }
             )
         if self.end_date >= closures.same_day_in_year(
             self.start_date, self.start_date.year + 1
         ):
             raise ValidationError(
+                {
+                    "end_date": _(
+                        "A closure that repeats every year lasts less than a year."
+                    )
+                }
             )
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from booking.closure_repeats import closures_repeat, upcoming_years
@@ -343,3 +344,27 @@ def test_only_those_who_may_change_the_closure_see_its_years_ahead(
         reverse("admin:staffing_closure_years", args=[commune_wide.pk])
     )
     assert refused.status_code == 403
+
+
+def test_a_closure_that_repeats_lasts_less_than_a_year_and_a_year_does_not_repeat(db):
+    too_long = Closure(
+        label_fr="Travaux",
+        start_date=date(2027, 1, 10),
+        end_date=date(2028, 1, 10),
+        repeats_yearly=True,
+    )
+    with pytest.raises(ValidationError) as refused:
+        too_long.full_clean()
+    assert "end_date" in refused.value.message_dict
+
+    series = yearly_closure()
+    year = Closure(
+        label_fr="Fête",
+        start_date=date(2028, 9, 27),
+        end_date=date(2028, 9, 27),
+        repeat_of=series,
+        repeats_yearly=True,
+    )
+    with pytest.raises(ValidationError) as refused:
+        year.full_clean()
+    assert "repeats_yearly" in refused.value.message_dict
