@@ -511,3 +511,60 @@ def test_the_agents_day_list_counts_in_a_real_plural(upgraded):
     for row in rows:
         if row.language != "fr":
             assert "pluralize" in row.body, row.language
+
+
+def test_every_appointment_made_before_gets_a_booking_reference(upgraded):
+    """booking 0006-0008 (issue 22): each old appointment has its own reference,
+    readable and random (never its id), and its history records carry it."""
+    from booking import references
+    from booking.models import Appointment
+
+    rows = list(Appointment.objects.values_list("pk", "reference"))
+    assert rows
+    found = [reference for _pk, reference in rows]
+    assert len(set(found)) == len(found)
+    for _pk, reference in rows:
+        assert references.normalise(reference) == reference
+    # Random, not counted: consecutive ids do not give neighbouring references.
+    ordered = [reference for _pk, reference in sorted(rows)]
+    assert ordered != sorted(ordered)
+    history = Appointment.history.model.objects.values_list("id", "reference")
+    by_id = dict(rows)
+    assert all(by_id[pk] == reference for pk, reference in history if pk in by_id)
+
+
+def test_the_reference_migrations_reverse_and_apply_again(release, tmp_path):
+    """Back to booking 0006 the references are empty; forward again every
+    appointment has one, unique."""
+    path = tmp_path / "references.sqlite3"
+    shutil.copyfile(release.path, path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+
+    def migrate(*target):
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", "migrate", "--no-input", *target],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def counts() -> tuple[int, int, int]:
+        db = sqlite3.connect(path)
+        try:
+            return db.execute(
+                "SELECT COUNT(*), COUNT(reference), COUNT(DISTINCT reference) "
+                "FROM booking_appointment"
+            ).fetchone()
+        finally:
+            db.close()
+
+    total, filled, distinct = counts()
+    assert total == filled == distinct > 0
+    migrate("booking", "0006")
+    assert counts() == (total, 0, 0)
+    migrate()
+    assert counts() == (total, total, total)
