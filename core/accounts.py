@@ -25,12 +25,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from sesame.tokens import create_token, parse_token
 
-from .models import Commune
+from .languages import CODES, chosen_staff_language
+from .models import Commune, StaffProfile
 from .ratelimit import hit
 from .roles import is_administrator
 
@@ -111,7 +113,9 @@ def users_invite(*, users, actor, language: str | None = None) -> tuple[list, li
         if not may_receive_link(user):
             skipped.append(user)
             continue
-        _send_password_link(user, kind="invitation", language=language)
+        # In the language chosen for the login (issue 19), else the inviter's.
+        own = chosen_staff_language(user) or language
+        _send_password_link(user, kind="invitation", language=own)
         invited.append(user)
         logger.info("%s invited %s to choose a password", actor, user)
     return invited, skipped
@@ -177,3 +181,26 @@ def user_password_set(*, user, password: str) -> None:
     except Exception:  # the lockout is a convenience here, never a blocker
         logger.exception("could not lift the lockout of %s", user)
     logger.info("%s chose a password through an e-mailed link", user)
+
+
+# --- Each login's own language (issue 19, point 4) ----------------------------
+
+
+def staff_language_set(*, user, language: str, actor) -> StaffProfile:
+    """Set the language ``user`` reads the admin and messages in ("" for the
+    commune's main language). ``actor`` is the user or an administrator."""
+    if actor.pk != user.pk and not is_administrator(actor):
+        raise PermissionDenied
+    language = (language or "").strip().lower()
+    if language and language not in CODES:
+        raise ValueError(f"unknown language: {language!r}")
+    with transaction.atomic():
+        profile = StaffProfile.objects.select_for_update().filter(user=user).first()
+        if profile is None or profile.language != language:
+            profile = profile or StaffProfile(user=user)
+            profile.language = language
+            profile._change_reason = "language chosen"
+            profile.save()
+    # The next read of user.staff_profile sees the new language.
+    user.staff_profile = profile
+    return profile

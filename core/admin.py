@@ -17,6 +17,7 @@ from .admin_base import HistoryAdmin, invite_users
 from .admin_translation import TranslatedAdmin
 from .models import Commune
 from .roles import is_administrator
+from .staff_language import StaffLanguageAdminMixin, own_language
 
 admin.site.unregister(User)
 admin.site.unregister(Group)
@@ -45,6 +46,8 @@ admin.site.register_open_view("sso/callback/", sso.sso_callback, "sso_callback")
 admin.site.register_view(
     "two-factor/manage/", two_factor_views.two_factor_manage, "two_factor_manage"
 )
+# One's own language (issue 19, point 4): the user menu's "Language" page.
+admin.site.register_view("language/", own_language, "own_language")
 # django-otp's device admins show the secrets: a lost device is reset from
 # the users' list instead ("Reset two-factor sign-in").
 for _device_model in (TOTPDevice, StaticDevice):
@@ -53,7 +56,9 @@ for _device_model in (TOTPDevice, StaticDevice):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(StaffLanguageAdminMixin, BaseUserAdmin, ModelAdmin):
+    # The login's own language (issue 19): the admin's and its messages'.
+    language_fieldset_title = _("Language")
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm

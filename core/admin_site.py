@@ -127,6 +127,8 @@ class RendezVousAdminSite(UnfoldAdminSite):
                 "link": reverse("admin:two_factor_manage"),
             }
         )
+        # One's own language (issue 19, point 4: core/staff_language.py).
+        links.append({"title": _("Language"), "link": reverse("admin:own_language")})
         return links
 
     def get_urls(self):

@@ -115,3 +115,25 @@ def migration_main_language(apps) -> str:
     Commune = apps.get_model("core", "Commune")
     language = Commune._default_manager.values_list("main_language", flat=True).first()
     return language or settings.MAIN_LANGUAGE
+
+
+# --- Staff: each login's own language (issue 19, point 4) ---------------------
+
+
+def chosen_staff_language(user) -> str:
+    """The language ``user`` chose (``core.models.StaffProfile``), or ""."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    try:
+        language = user.staff_profile.language
+    except ObjectDoesNotExist:
+        return ""
+    return language if language in CODES else ""
+
+
+def staff_language(user) -> str:
+    """The language of the messages ``user`` receives: his or her own, else
+    the commune's main language."""
+    return chosen_staff_language(user) or main_language()

@@ -1,5 +1,6 @@
 """The commune itself: its name and how the public module looks (R1, R17)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -147,3 +148,40 @@ class Commune(models.Model):
             if label.strip() and url.strip():
                 links.append((label.strip(), url.strip()))
         return links
+
+
+class StaffProfile(models.Model):
+    """What one staff login chose for itself: the language of the admin and of
+    the messages it receives (issue 19, point 4). A login without a row, or
+    with an empty language, reads its messages in the commune's main language
+    and the admin in its browser's (``core.languages.staff_language``).
+
+    Written by ``core.accounts.staff_language_set`` only.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=2,
+        choices=Language.choices,
+        blank=True,
+        help_text=_(
+            "The admin and the messages this person receives are in this "
+            "language. Empty: messages in the commune's main language, the "
+            "admin in the browser's."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("staff profile")
+        verbose_name_plural = _("staff profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)

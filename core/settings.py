@@ -183,6 +183,8 @@ MIDDLEWARE = [
     # request.user.is_verified(): signed in with a second factor this session
     # (django-otp's, or a trusted identity provider's: core/two_factor.py).
     "core.two_factor.TwoFactorMiddleware",
+    # The admin in each staff member's own language (issue 19, point 4).
+    "core.staff_language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",

@@ -63,6 +63,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment
 from booking.services import BookingError, appointment_confirm, appointment_refuse
+from core.languages import staff_language
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, RetiredFeedToken
 from staffing.scopes import managed_service_ids
@@ -390,16 +391,17 @@ def outbox_write_for_change(
     the rows are enqueued for sending once it commits.
     """
     appointment = Appointment.objects.select_related(
-        "citizen", "service", "reason", "agent__user"
+        "citizen", "service", "reason", "agent__user__staff_profile"
     ).get(pk=appointment.pk)
     language = appointment.recipient_language or settings.LANGUAGE_CODE
-    agent_language = settings.LANGUAGE_CODE
     # Changes that can happen several times to one appointment are told once
     # per change: the change's time tells them apart.
     change_key = appointment.updated_at.isoformat()
     agent = appointment.agent
     previous_agent = (
-        Agent.objects.select_related("user").filter(pk=previous_agent_id).first()
+        Agent.objects.select_related("user__staff_profile")
+        .filter(pk=previous_agent_id)
+        .first()
         if previous_agent_id and previous_agent_id != agent.pk
         else None
     )
@@ -454,6 +456,8 @@ def outbox_write_for_change(
     for planned in agents:
         if _acted_by(actor, planned.agent):
             continue
+        # Each agent reads his or her own language (issue 19, point 4).
+        agent_language = staff_language(planned.agent.user)
         planned.context = context(
             language=agent_language,
             recipient_name=str(planned.agent),
@@ -492,7 +496,7 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
             start__lt=last,
             status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
         )
-        .select_related("citizen", "service", "reason", "agent__user")
+        .select_related("citizen", "service", "reason", "agent__user__staff_profile")
         .order_by("start", "pk")
     )
     occurrence = day.isoformat()
@@ -510,11 +514,11 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
         by_agent: dict[int, list[Appointment]] = {}
         for appointment in appointments:
             by_agent.setdefault(appointment.agent_id, []).append(appointment)
-        language = settings.LANGUAGE_CODE
         for agent_appointments in by_agent.values():
             agent = agent_appointments[0].agent
             if not agent.is_active:
                 continue
+            language = staff_language(agent.user)
             planned = _Planned(
                 Event.AGENT_DAY_LIST,
                 occurrence,
@@ -540,8 +544,9 @@ def request_decision_at(appointment: Appointment) -> datetime | None:
     return appointment.start - timedelta(hours=hours)
 
 
-def _request_context(appointment: Appointment, manager: Agent, now: datetime) -> dict:
-    language = settings.LANGUAGE_CODE
+def _request_context(
+    appointment: Appointment, manager: Agent, now: datetime, language: str
+) -> dict:
     context = appointment_context(
         appointment, language=language, recipient_name=str(manager)
     )
@@ -593,22 +598,21 @@ def requests_escalate(*, now: datetime | None = None) -> int:
             memberships__service_id__in={a.service_id for a in late},
             memberships__role=Membership.Role.MANAGER,
         )
-        .select_related("user")
+        .select_related("user__staff_profile")
         .annotate(managed_service_id=F("memberships__service_id"))
     ):
         managers.setdefault(agent.managed_service_id, []).append(agent)
     written: list[Message] = []
     for appointment in late:
         for manager in managers.get(appointment.service_id, []):
+            language = staff_language(manager.user)
             planned = _Planned(
                 Event.AGENT_REQUEST_LATE,
                 "escalated",
                 agent=manager,
-                context=_request_context(appointment, manager, now),
+                context=_request_context(appointment, manager, now, language),
             )
-            written += _write(
-                planned, appointment=appointment, language=settings.LANGUAGE_CODE
-            )
+            written += _write(planned, appointment=appointment, language=language)
         if not managers.get(appointment.service_id):
             logger.warning(
                 "request %s is unanswered and its service has no manager to tell",
@@ -681,9 +685,11 @@ def feed_address_notices_write() -> int:
     newest: dict[int, int] = {}
     for pk, agent_id in marked:
         newest[agent_id] = max(pk, newest.get(agent_id, 0))
-    language = settings.LANGUAGE_CODE
     written: list[Message] = []
-    for agent in Agent.objects.select_related("user").filter(pk__in=newest):
+    for agent in Agent.objects.select_related("user__staff_profile").filter(
+        pk__in=newest
+    ):
+        language = staff_language(agent.user)
         planned = _Planned(
             Event.AGENT_FEED_ADDRESS,
             f"retired-token-{newest[agent.pk]}",

@@ -25,6 +25,7 @@ from core.admin_history import NoHistoryRevertMixin
 from core.admin_translation import TranslatedAdmin
 from core.languages import CODES
 from core.roles import is_administrator
+from core.staff_language import StaffLanguageAdminMixin
 
 from .closures import PRESETS, preset
 from .models import (
@@ -290,7 +291,7 @@ class PasswordFilter(admin.SimpleListFilter):
 
 
 @admin.register(Agent)
-class AgentAdmin(ImportExportHistoryAdmin):
+class AgentAdmin(StaffLanguageAdminMixin, ImportExportHistoryAdmin):
     resource_classes = [AgentResource]
     import_form_class = AgentImportForm
     confirm_form_class = AgentConfirmImportForm
@@ -304,6 +305,11 @@ class AgentAdmin(ImportExportHistoryAdmin):
     # field, shown (as its address) to the agent and administrators only.
     exclude = ["feed_token"]
     inlines = [MembershipInline]
+
+    def staff_language_user(self, obj):
+        # The agent's login: its language is the admin's and the messages'
+        # (issue 19, point 4), set here by administrators.
+        return obj.user
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -75,6 +75,8 @@ MATRIX: dict[str, tuple] = {
     "two_factor": (HOME, HOME, HOME, HOME, LOGIN),
     "two_factor_setup": (200, 200, 200, 200, LOGIN),
     "two_factor_manage": (200, 200, 200, 200, LOGIN),
+    # One's own language (issue 19, point 4): every signed-in login.
+    "own_language": (200, 200, 200, 200, LOGIN),
     # Single sign-on (issue 23): not there while the OIDC_* settings are unset,
     # as here; the flow itself is tests/core/test_sso.py's.
     "sso_callback": (404, 404, 404, 404, 404),

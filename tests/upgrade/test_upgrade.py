@@ -568,3 +568,22 @@ def test_the_reference_migrations_reverse_and_apply_again(release, tmp_path):
     assert counts() == (total, 0, 0)
     migrate()
     assert counts() == (total, total, total)
+
+
+def test_the_staff_read_the_main_language_until_they_choose(upgraded):
+    """core 0006 (issue 19, point 4): no login has chosen a language yet, so
+    every agent's messages are in the commune's main language; a choice is
+    then kept for that login only."""
+    from core.accounts import staff_language_set
+    from core.languages import forget_main_language, main_language, staff_language
+    from staffing.models import Agent
+
+    forget_main_language()
+    agents = list(Agent.objects.select_related("user"))
+    assert agents
+    assert {staff_language(agent.user) for agent in agents} == {main_language()}
+    first, *others = agents
+    staff_language_set(user=first.user, language="de", actor=first.user)
+    assert staff_language(first.user) == "de"
+    assert all(staff_language(agent.user) == main_language() for agent in others)
+    forget_main_language()
