@@ -151,6 +151,10 @@ class CommuneAdmin(HistoryAdmin, TranslatedAdmin):
                 ]
             },
         ),
+        (
+            _("Accessibility statement"),
+            {"fields": ["accessibility_statement"]},
+        ),
         (_("Security"), {"fields": ["two_factor_for_all"]}),
     ]
 

@@ -103,6 +103,18 @@ class Commune(models.Model):
         blank=True,
         help_text=_("One link per line, as: label | https://address"),
     )
+    # The accessibility statement every public-sector site publishes (EU
+    # directive 2016/2102, issue 19 point 7); empty: the module's default.
+    accessibility_statement = models.TextField(
+        _("accessibility statement"),
+        blank=True,
+        help_text=_(
+            "Shown on the public page “Accessibility”, linked from the "
+            "footer. Leave empty for the module's own statement (conformance, "
+            "known gaps, contact, complaints). Paragraphs are separated by an "
+            "empty line; addresses become links."
+        ),
+    )
     # Administrators and service managers always sign in with a second
     # factor; this extends it to every staff login (core/two_factor.py).
     two_factor_for_all = models.BooleanField(

@@ -7,7 +7,7 @@ from .models import Commune
 
 
 class CommuneTranslation(TranslationOptions):
-    fields = ("name", "footer_links")
+    fields = ("name", "footer_links", "accessibility_statement")
     fallback_languages = MainLanguageFallback()
 
 

@@ -23,7 +23,18 @@ from . import closures
 # Top-level paths of the site: a service slug becomes the first segment of its
 # public booking URL (/<slug>/), so it must not shadow them.
 RESERVED_SLUGS = frozenset(
-    {"admin", "api", "embed", "feeds", "i18n", "manage", "media", "privacy", "static"}
+    {
+        "accessibility",
+        "admin",
+        "api",
+        "embed",
+        "feeds",
+        "i18n",
+        "manage",
+        "media",
+        "privacy",
+        "static",
+    }
 )
 
 

@@ -8,7 +8,7 @@ embedded without any query string.
 
 from django.urls import path
 
-from . import privacy_views, views
+from . import accessibility_views, privacy_views, views
 
 app_name = "booking"
 
@@ -16,6 +16,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     # Before the services' slugs, which would otherwise take it.
     path("privacy/", privacy_views.privacy_notice, name="privacy"),
+    path(
+        "accessibility/",
+        accessibility_views.accessibility_statement,
+        name="accessibility",
+    ),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", views.manage_move, name="manage_move"),

@@ -20,6 +20,7 @@ SERVICE = "population"
 PUBLIC_PATHS = [
     ("/", "booking:home", {}),
     ("/privacy/", "booking:privacy", {}),
+    ("/accessibility/", "booking:accessibility", {}),
     (f"/manage/{TOKEN}/", "booking:manage", {"token": TOKEN}),
     (f"/manage/{TOKEN}/cancel/", "booking:manage_cancel", {"token": TOKEN}),
     (f"/manage/{TOKEN}/move/", "booking:manage_move", {"token": TOKEN}),
@@ -36,6 +37,7 @@ PUBLIC_PATHS = [
     # The same pages framed by the commune's site.
     ("/embed/", "embed:home", {}),
     ("/embed/privacy/", "embed:privacy", {}),
+    ("/embed/accessibility/", "embed:accessibility", {}),
     (f"/embed/manage/{TOKEN}/", "embed:manage", {"token": TOKEN}),
     (f"/embed/manage/{TOKEN}/cancel/", "embed:manage_cancel", {"token": TOKEN}),
     (f"/embed/manage/{TOKEN}/move/", "embed:manage_move", {"token": TOKEN}),
@@ -120,7 +122,7 @@ def test_the_list_covers_every_public_url_name():
             for name in resolver.reverse_dict
             if isinstance(name, str)
         }
-    assert len(served) == 38  # 15 pages, the same under /embed/, 8 of the API
+    assert len(served) == 40  # 16 pages, the same under /embed/, 8 of the API
     assert served <= listed
 
 
