@@ -80,7 +80,7 @@ def commune(transactional_db):
     commune = Commune.objects.get_solo()
     commune.name = "Commune de Démo-sur-Meuse"
     commune.contact_phone = "081 23 45 00"
-    commune.footer_links = "Accessibilité | https://www.commune.example/a11y"
+    commune.footer_links = "Heures d'ouverture | https://www.commune.example/horaires"
     commune.save()
     return commune
 
