@@ -2,7 +2,10 @@
 
 Runs on a temporary SQLite database seeded with ``seed_demo``, serves it with
 ``runserver`` on a free local port and drives Debian's Chromium with
-Playwright, in French. Usage: ``.venv/bin/python scripts/screenshots.py``.
+Playwright, in French; the citizen's tour (home, reason, done) is also taken in
+Dutch and German (issue 19). Usage: ``.venv/bin/python scripts/screenshots.py
+[name…]``: without names, every screenshot; with names (or their beginnings,
+``public-tour``), only those.
 """
 
 import os
@@ -29,6 +32,10 @@ STAFF = [
     ("availability-editor", "manager", "/admin/availability/"),
     ("statistics", "admin", "/admin/statistics/"),
 ]
+# The citizen's tour in the commune's other languages: a booking with
+# Population, photographed on its first page, its reason step and its end.
+TOUR_LANGUAGES = ("nl", "de")
+TOUR_PAGES = ("home", "reason", "done")
 # What a page shows once it is ready: (selector to wait for, to scroll to top).
 READY = {
     "agenda-service": (".rdv-event", None),
@@ -41,6 +48,56 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 60) -> None:
+    """Until the server answers on ``port`` (a busy machine takes a while)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise SystemExit(f"the server did not answer on port {port}")
+
+
+def wanted(name: str) -> bool:
+    """Whether the command line asks for screenshot ``name``."""
+    asked = sys.argv[1:]
+    return not asked or any(name.startswith(prefix) for prefix in asked)
+
+
+def book_in(page, base: str, language: str) -> None:
+    """Book with Population in ``language``, photographing the tour's pages."""
+
+    def shot(step: str) -> None:
+        page.screenshot(path=OUT / f"public-tour-{step}-{language}.png")
+
+    page.goto(f"{base}/?lang={language}")
+    shot("home")
+    page.click("a.service-link >> nth=0")
+    page.wait_for_url("**/population/reason/*")
+    page.click(".option label >> nth=0")
+    shot("reason")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/when/*")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/slots/*")
+    page.click(".slot-label >> nth=0")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/details/*")
+    page.fill("#id_last_name", "Peeters" if language == "nl" else "Schmitz")
+    page.fill("#id_first_name", "An" if language == "nl" else "Lena")
+    page.fill("#id_email", "citizen@example.be")
+    page.fill("#id_phone", "0470 12 34 56")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/remarks/*")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/confirm/*")
+    page.wait_for_timeout(2500)  # the confirm step's anti-bot delay
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/done/*")
+    shot("done")
 
 
 def main() -> None:
@@ -62,7 +119,7 @@ def main() -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        time.sleep(3)
+        wait_for(port)
         OUT.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -74,9 +131,16 @@ def main() -> None:
             )
             page = context.new_page()
             for name, path in PUBLIC:
-                page.goto(base + path)
-                page.screenshot(path=OUT / f"{name}.png")
+                if wanted(name):
+                    page.goto(base + path)
+                    page.screenshot(path=OUT / f"{name}.png")
+            for language in TOUR_LANGUAGES:
+                if wanted(f"public-tour-home-{language}"):
+                    context.clear_cookies()
+                    book_in(page, base, language)
             for name, user, path in STAFF:
+                if not wanted(name):
+                    continue
                 context.clear_cookies()
                 page.goto(base + "/admin/login/")
                 page.fill("#id_username", user)
