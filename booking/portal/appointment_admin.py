@@ -117,6 +117,7 @@ class AppointmentServiceAdminMixin:
         "reassign_appointment",
     ]
     fields = [
+        "reference",  # the booking reference (issue 22), read at the desk
         *SCHEDULING_FIELDS,
         "booked_for_service",
         # What the booking brought: its messages go there (issue 14).
@@ -127,6 +128,7 @@ class AppointmentServiceAdminMixin:
         "remarks",
         "cancellation_reason",
         "arrived_at",
+        "called_at",
         "created_by",
         "created_at",
         "updated_at",
