@@ -60,7 +60,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Model, Q
+from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +78,7 @@ from staffing.models import (
 from staffing.services import exception_create
 
 from .models import Appointment, VisitReason
+from .selectors import least_loaded_agent_id
 from .services import (
     BookingError,
     appointment_cancel,
@@ -582,28 +583,12 @@ def _overlap(one: Appointment, other: Appointment) -> bool:
     )
 
 
-def _day_loads(agent_ids: list[int], moment: datetime) -> dict[int, int]:
-    """Active appointments of each agent on the local day of ``moment``."""
-    day_start = _midnight(timezone.localtime(moment, _tz()).date())
-    return dict(
-        Appointment.objects.active()
-        .filter(
-            agent_id__in=agent_ids,
-            start__gte=day_start,
-            start__lt=day_start + timedelta(days=1),
-        )
-        .values("agent_id")
-        .annotate(n=Count("pk"))
-        .values_list("agent_id", "n")
-    )
-
-
 def _pick(candidates: list[Agent], moment: datetime) -> Agent | None:
     """The least loaded candidate that day (ties: the lowest id), like a booking."""
     if not candidates:
         return None
-    loads = _day_loads([agent.pk for agent in candidates], moment)
-    return min(candidates, key=lambda agent: (loads.get(agent.pk, 0), agent.pk))
+    by_id = {agent.pk: agent for agent in candidates}
+    return by_id[least_loaded_agent_id(list(by_id), moment)]
 
 
 def hand_over_or_cancel(appointment: Appointment, *, note: str, actor) -> PlannedChange:

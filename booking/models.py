@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -27,6 +28,11 @@ from staffing import scopes
 from staffing.models import Agent, Service
 
 from . import references
+
+# The longest buffer a reason may have after its visits (four hours). The slot
+# search looks this far back for the appointments whose buffer still holds an
+# agent at the start of the period it searches.
+MAX_BUFFER_MINUTES = 240
 
 
 def validate_national_number(value: str) -> None:
@@ -134,6 +140,7 @@ class VisitReason(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(
         _("buffer after (minutes)"),
         default=0,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
         help_text=_("Time the agent needs after the visit before the next one."),
     )
     online_bookable = models.BooleanField(_("bookable online"), default=True)

@@ -7,8 +7,17 @@ date of birth, address) are kept only for the services that ask for them
 (R2), so staff see them only when one of their services does.
 """
 
+from collections.abc import Collection
+from datetime import datetime
+
+from django.db.models import Count
+
+from core.localtime import day_bounds, local_day
 from core.roles import is_administrator
+from staffing import availability
 from staffing.models import Service
+
+from .models import Appointment
 
 # The citizen's details a service may require, beyond name and contact.
 EXTRA_DETAILS = ("national_number", "birth_date", "address")
@@ -46,3 +55,22 @@ def hidden_citizen_details(user) -> list[str]:
     """The extra details ``user`` may not see, in a stable order."""
     visible = visible_citizen_details(user)
     return [name for name in EXTRA_DETAILS if name not in visible]
+
+
+def day_loads(agent_ids: Collection[int], moment: datetime) -> dict[int, int]:
+    """Active appointments of each agent on the local day of ``moment`` (those
+    without any are missing): what the least-loaded rule weighs
+    (``staffing.availability.least_loaded``). One query."""
+    start, end = day_bounds(local_day(moment))
+    return dict(
+        Appointment.objects.active()
+        .filter(agent_id__in=agent_ids, start__gte=start, start__lt=end)
+        .values("agent_id")
+        .annotate(n=Count("pk"))
+        .values_list("agent_id", "n")
+    )
+
+
+def least_loaded_agent_id(agent_ids: Collection[int], moment: datetime) -> int:
+    """The free agent an automatic choice gives the appointment to (R20)."""
+    return availability.least_loaded(agent_ids, day_loads(agent_ids, moment))

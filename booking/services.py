@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
@@ -28,6 +28,7 @@ from staffing.scopes import managed_service_ids
 
 from . import events, references, slot_cache
 from .models import Appointment, Citizen, VisitReason
+from .selectors import least_loaded_agent_id
 from .slots import available_agent_ids, known_taken
 
 Status = Appointment.Status
@@ -146,22 +147,7 @@ def _service_agent_ids(service: Service) -> list[int]:
 
 def _least_loaded(agent_ids: list[int], start: datetime) -> int:
     """The agent with the fewest active appointments that local day (R20)."""
-    day = timezone.localtime(start).date()
-    day_start = datetime.combine(
-        day, datetime.min.time(), tzinfo=timezone.get_default_timezone()
-    )
-    loads = dict(
-        Appointment.objects.active()
-        .filter(
-            agent_id__in=agent_ids,
-            start__gte=day_start,
-            start__lt=day_start + timedelta(days=1),
-        )
-        .values("agent_id")
-        .annotate(n=Count("pk"))
-        .values_list("agent_id", "n")
-    )
-    return min(agent_ids, key=lambda agent_id: (loads.get(agent_id, 0), agent_id))
+    return least_loaded_agent_id(agent_ids, start)
 
 
 def check_booking_rules(

@@ -9,30 +9,28 @@ database. The busy appointments, the bulk of the data, are read as integers
 """
 
 from bisect import bisect_left
-from collections import defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
-from zoneinfo import ZoneInfo
 
 from django.db import NotSupportedError, connections
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Func, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Func
 from django.utils import timezone
 
-from staffing import availability
-from staffing.availability import AgentCalendar, EpochIntervals, Interval, Slot
-from staffing.closures import belgian_public_holidays
-from staffing.models import (
-    AvailabilityException,
-    Closure,
-    Membership,
-    Service,
-    TypicalWeekRange,
+from core.localtime import (
+    day_bounds,
+    last_local_day,
+    local_day,
+    local_midnight,
+    local_tz,
 )
+from staffing import availability, calendars
+from staffing.availability import AgentCalendar, EpochIntervals, Interval, Slot
+from staffing.models import Service
 
 from . import slot_cache
-from .models import Appointment, VisitReason
+from .models import MAX_BUFFER_MINUTES, Appointment, VisitReason
 
 # How far a search walks at a time: long enough to amortise the engine's set-up,
 # short enough to stop soon after the first free slots.
@@ -58,22 +56,8 @@ class ServiceCalendars:
     window: Interval
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(timezone.get_default_timezone_name())
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def _day_intervals(days: Iterable[tuple[date, date]], tz: ZoneInfo) -> list[Interval]:
-    """Whole local days [first, last] as intervals (23 or 25 hours on DST days)."""
-    return [
-        Interval(
-            _local_midnight(first, tz), _local_midnight(last + timedelta(days=1), tz)
-        )
-        for first, last in days
-    ]
+_tz = local_tz
+_local_midnight = local_midnight
 
 
 class EpochSeconds(Func):
@@ -143,12 +127,7 @@ def load_service_calendars(
 
 def _active_agents(service: Service, agent_ids: Collection[int] | None) -> list[int]:
     """The service's active agents (those of ``agent_ids`` only, if given)."""
-    memberships = Membership.objects.filter(
-        service=service, agent__is_active=True, agent__user__is_active=True
-    )
-    if agent_ids is not None:
-        memberships = memberships.filter(agent_id__in=agent_ids)
-    return sorted(memberships.values_list("agent_id", flat=True))
+    return calendars.active_agent_ids(service.pk, agent_ids)
 
 
 def _load_calendars(
@@ -159,66 +138,22 @@ def _load_calendars(
     ignore_appointment_id: int | None = None,
 ) -> ServiceCalendars:
     """The calendars of ``agents`` (active agents of the service) over
-    ``window``: load_service_calendars after the memberships are read."""
-    tz = _tz()
-    first_day = window.start.astimezone(tz).date()
-    last_day = window.end.astimezone(tz).date()
+    ``window``: load_service_calendars after the memberships are read.
+
+    The openings come from the one loader (``staffing.calendars``); the busy
+    appointments are added here.
+    """
     if not agents:
         # No active agent (or one outside the service): nothing is open. The
         # raw query below cannot be compiled with an empty "IN ()".
         return ServiceCalendars([], [], window)
-
-    # The typical weeks valid in the window, read with their ranges (a week
-    # without a range opens nothing).
-    weeks: dict[int, tuple] = {}
-    ranges = TypicalWeekRange.objects.filter(
-        typical_week__service=service,
-        typical_week__agent_id__in=agents,
-        typical_week__valid_from__lte=last_day,
-    ).filter(
-        Q(typical_week__valid_until__isnull=True)
-        | Q(typical_week__valid_until__gte=first_day)
+    openings = calendars.load_openings(
+        [(agent_id, service.pk) for agent_id in agents], window
     )
-    for week_id, *week, weekday, start, end in ranges.order_by().values_list(
-        "typical_week_id",
-        "typical_week__agent_id",
-        "typical_week__valid_from",
-        "typical_week__valid_until",
-        "typical_week__repeat_every",
-        "weekday",
-        "start",
-        "end",
-    ):
-        weeks.setdefault(week_id, (*week, []))[-1].append(
-            availability.WeeklyRange(weekday, start, end)
-        )
-    weeks_by_agent: dict[int, list[availability.TypicalWeek]] = defaultdict(list)
-    for agent_id, valid_from, valid_until, repeat_every, week_ranges in weeks.values():
-        weeks_by_agent[agent_id].append(
-            availability.TypicalWeek(
-                valid_from=valid_from,
-                valid_until=valid_until,
-                repeat_every=repeat_every,
-                ranges=tuple(week_ranges),
-            )
-        )
-
-    extra: dict[int, list[Interval]] = defaultdict(list)
-    unavailable: dict[int, list[Interval]] = defaultdict(list)
-    exceptions = AvailabilityException.objects.filter(
-        agent_id__in=agents, start__lt=window.end, end__gt=window.start
-    ).filter(Q(service__isnull=True) | Q(service=service))
-    for agent_id, kind, start, end in exceptions.values_list(
-        "agent_id", "kind", "start", "end"
-    ):
-        if kind == AvailabilityException.Kind.EXTRA_OPENING:
-            extra[agent_id].append(Interval(start, end))
-        else:
-            unavailable[agent_id].append(Interval(start, end))
 
     # An appointment in *any* service holds the agent, with its reason's buffer,
-    # read as epoch seconds.
-    longest_buffer = timedelta(hours=4)
+    # read as epoch seconds. No buffer is longer than the reasons' maximum.
+    longest_buffer = timedelta(minutes=MAX_BUFFER_MINUTES)
     appointments = Appointment.objects.active().filter(
         agent_id__in=agents,
         start__lt=window.end,
@@ -244,26 +179,14 @@ def _load_calendars(
         run = rows[first : bisect_left(rows, (agent_id + 1,), first)]
         return EpochIntervals(map(start_and_end, run))
 
-    closed_days = [(day, day) for day in belgian_public_holidays(first_day, last_day)]
-    closed_days += list(
-        Closure.objects.filter(
-            Q(service__isnull=True) | Q(service=service),
-            start_date__lte=last_day,
-            end_date__gte=first_day,
-        ).values_list("start_date", "end_date")
+    return ServiceCalendars(
+        [
+            replace(openings.calendar(agent_id, service.pk), busy=busy(agent_id))
+            for agent_id in agents
+        ],
+        openings.closures(service.pk),
+        window,
     )
-
-    calendars = [
-        AgentCalendar(
-            agent_id=agent_id,
-            typical_weeks=tuple(weeks_by_agent[agent_id]),
-            extra_openings=tuple(extra[agent_id]),
-            unavailable=tuple(unavailable[agent_id]),
-            busy=busy(agent_id),
-        )
-        for agent_id in agents
-    ]
-    return ServiceCalendars(calendars, _day_intervals(closed_days, tz), window)
 
 
 def available_agent_ids(
@@ -281,27 +204,21 @@ def available_agent_ids(
     every write.
     """
     tz = _tz()
-    day = start.astimezone(tz).date()
-    window = Interval(
-        _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz)
-    )
+    window = Interval(*day_bounds(local_day(start, tz), tz))
     loaded = load_service_calendars(
         service,
         window,
         agent_ids=agent_ids,
         ignore_appointment_id=ignore_appointment_id,
     )
-    wanted = Interval(start, start + reason.duration)
-    with_buffer = Interval(start, wanted.end + reason.buffer)
-    free = []
-    for calendar in loaded.calendars:
-        openings = availability.free_intervals(calendar, window, tz, loaded.closures)
-        if not any(opening.contains(wanted) for opening in openings):
-            continue
-        if any(busy.overlaps(with_buffer) for busy in calendar.busy):
-            continue
-        free.append(calendar.agent_id)
-    return free
+    return availability.free_agents(
+        loaded.calendars,
+        Interval(start, start + reason.duration),
+        reason.buffer,
+        window=window,
+        tz=tz,
+        closures=loaded.closures,
+    )
 
 
 def booking_window(
@@ -444,9 +361,7 @@ def _cacheable(ignore_appointment_id: int | None) -> bool:
     return ignore_appointment_id is None and slot_cache.enabled()
 
 
-def _last_day(end: datetime, tz: ZoneInfo) -> date:
-    """The local day holding the last instant before ``end``."""
-    return (end - timedelta(microseconds=1)).astimezone(tz).date()
+_last_day = last_local_day
 
 
 def _within(

@@ -38,16 +38,12 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment, VisitReason
 from staffing import availability
-from staffing.availability import AgentCalendar, Interval
-from staffing.closures import belgian_public_holidays
+from staffing.availability import Interval
+from staffing.calendars import load_openings
 from staffing.models import (
     Agent,
-    AvailabilityException,
-    Closure,
     Membership,
     Service,
-    TypicalWeek,
-    TypicalWeekRange,
 )
 from staffing.scopes import visible_to
 
@@ -656,8 +652,8 @@ def available_minutes(
 ) -> tuple[dict[int, float], dict[tuple[int, int], float]]:
     """Open minutes per agent and per (agent, service) pair over ``window``.
 
-    Loads the typical weeks, their ranges, the exceptions and the closures of
-    all the pairs at once (four queries), then asks the availability engine for
+    Loads the openings of all the pairs at once (``staffing.calendars``, three
+    queries), then asks the availability engine for
     each pair's free intervals with no appointment (busy=()): what was offered,
     minus unavailability, commune and service closures and Belgian public
     holidays. An agent's minutes are the union over his or her services, so two
@@ -666,76 +662,16 @@ def available_minutes(
     if not memberships:
         return {}, {}
     tz = _tz()
-    agent_ids = {agent_id for agent_id, _service_id in memberships}
-    service_ids = {service_id for _agent_id, service_id in memberships}
-    first_day = window.start.astimezone(tz).date()
-    last_day = (window.end - timedelta(microseconds=1)).astimezone(tz).date()
-
-    week_rows = list(
-        TypicalWeek.objects.filter(
-            agent_id__in=agent_ids,
-            service_id__in=service_ids,
-            valid_from__lte=last_day,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first_day))
-        .values_list(
-            "pk", "agent_id", "service_id", "valid_from", "valid_until", "repeat_every"
-        )
-    )
-    ranges: dict[int, list[availability.WeeklyRange]] = defaultdict(list)
-    for week_id, weekday, start, end in TypicalWeekRange.objects.filter(
-        typical_week_id__in=[row[0] for row in week_rows]
-    ).values_list("typical_week_id", "weekday", "start", "end"):
-        ranges[week_id].append(availability.WeeklyRange(weekday, start, end))
-    weeks: dict[tuple[int, int], list[availability.TypicalWeek]] = defaultdict(list)
-    for week_id, agent_id, service_id, valid_from, valid_until, every in week_rows:
-        weeks[agent_id, service_id].append(
-            availability.TypicalWeek(
-                valid_from, valid_until, every, tuple(ranges[week_id])
-            )
-        )
-
-    # Keyed by (agent, service or None): None concerns all the agent's services.
-    extra: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
-    unavailable: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
-    for agent_id, service_id, kind, start, end in AvailabilityException.objects.filter(
-        agent_id__in=agent_ids, start__lt=window.end, end__gt=window.start
-    ).values_list("agent_id", "service_id", "kind", "start", "end"):
-        target = (
-            extra if kind == AvailabilityException.Kind.EXTRA_OPENING else unavailable
-        )
-        target[agent_id, service_id].append(Interval(start, end))
-
-    holidays = [(day, day) for day in belgian_public_holidays(first_day, last_day)]
-    closed: dict[int | None, list[tuple[date, date]]] = defaultdict(list)
-    for service_id, start_date, end_date in Closure.objects.filter(
-        Q(service__isnull=True) | Q(service_id__in=service_ids),
-        start_date__lte=last_day,
-        end_date__gte=first_day,
-    ).values_list("service_id", "start_date", "end_date"):
-        closed[service_id].append((start_date, end_date))
+    openings = load_openings(memberships, window)
     closures = {
-        service_id: [
-            Interval(
-                _local_midnight(first, tz), _local_midnight(last + timedelta(1), tz)
-            )
-            for first, last in [*holidays, *closed[None], *closed[service_id]]
-        ]
-        for service_id in service_ids
+        service_id: openings.closures(service_id)
+        for service_id in {service_id for _agent_id, service_id in memberships}
     }
 
     by_pair: dict[tuple[int, int], float] = {}
     free_by_agent: dict[int, list[list[Interval]]] = defaultdict(list)
     for agent_id, service_id in memberships:
-        calendar = AgentCalendar(
-            agent_id=agent_id,
-            typical_weeks=tuple(weeks[agent_id, service_id]),
-            extra_openings=tuple(extra[agent_id, service_id]),
-            unavailable=(
-                *unavailable[agent_id, None],
-                *unavailable[agent_id, service_id],
-            ),
-        )
+        calendar = openings.calendar(agent_id, service_id)
         free = availability.free_intervals(calendar, window, tz, closures[service_id])
         by_pair[agent_id, service_id] = _minutes(free)
         free_by_agent[agent_id].append(free)

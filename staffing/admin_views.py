@@ -17,23 +17,22 @@ needs no appointment: the forms, the agents the user may edit
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.localtime import local_midnight, local_tz
+
 from . import availability
-from .availability import AgentCalendar, Interval
-from .closures import belgian_public_holidays
+from .availability import Interval
+from .calendars import EditedWeek, service_openings, week_ranges_by_day
 from .models import (
     Agent,
     AvailabilityException,
-    Closure,
-    Membership,
     Service,
     TypicalWeek,
     TypicalWeekRange,
@@ -44,12 +43,8 @@ from .scopes import editable_availability
 PREVIEW_DAYS = 14
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(timezone.get_default_timezone_name())
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=_tz())
+_tz = local_tz
+_midnight = local_midnight
 
 
 def editable_agents(user) -> QuerySet:
@@ -124,15 +119,18 @@ class TypicalWeekForm(forms.Form):
     def initial_for(cls, week: TypicalWeek | None) -> dict:
         if week is None:
             return {"valid_from": timezone.localdate(), "repeat_every": 1}
-        by_day: dict[int, list[str]] = defaultdict(list)
-        for opening in week.ranges.all():
-            by_day[opening.weekday].append(f"{opening.start:%H:%M}-{opening.end:%H:%M}")
+        by_day = {
+            weekday: [f"{start:%H:%M}-{end:%H:%M}" for start, end in ranges]
+            for weekday, ranges in week_ranges_by_day(week.pk).items()
+        }
         return {
             "label": week.label,
             "valid_from": week.valid_from,
             "valid_until": week.valid_until,
             "repeat_every": week.repeat_every,
-            **{WEEKDAY_COLUMNS[day]: ", ".join(by_day[day]) for day in range(7)},
+            **{
+                WEEKDAY_COLUMNS[day]: ", ".join(by_day.get(day, [])) for day in range(7)
+            },
         }
 
 
@@ -170,91 +168,6 @@ class ExceptionForm(forms.Form):
 
 
 # --- Preview: the pure engine over the edited week ------------------------------------
-
-
-def _engine_week(row: TypicalWeek, ranges) -> availability.TypicalWeek:
-    return availability.TypicalWeek(
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        repeat_every=row.repeat_every,
-        ranges=tuple(availability.WeeklyRange(*item) for item in ranges),
-    )
-
-
-def service_calendars(
-    service: Service,
-    window: Interval,
-    *,
-    replace: tuple[int, int | None, availability.TypicalWeek] | None = None,
-) -> tuple[list[AgentCalendar], list[Interval], dict[date, str]]:
-    """Openings of the service's active agents over ``window`` (no appointments).
-
-    ``replace`` = (agent id, typical week id or None, engine week): the edited
-    week, in place of the stored one (or in addition, when new). Five queries.
-    Returns the calendars, the closed intervals and the closed days' labels.
-    """
-    tz = _tz()
-    first_day = window.start.astimezone(tz).date()
-    last_day = window.end.astimezone(tz).date()
-    agent_ids = sorted(
-        Membership.objects.filter(
-            service=service, agent__is_active=True, agent__user__is_active=True
-        ).values_list("agent_id", flat=True)
-    )
-    rows = list(
-        TypicalWeek.objects.filter(
-            service=service, agent_id__in=agent_ids, valid_from__lte=last_day
-        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first_day))
-    )
-    ranges: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    for week_id, weekday, start, end in TypicalWeekRange.objects.filter(
-        typical_week__in=rows
-    ).values_list("typical_week_id", "weekday", "start", "end"):
-        ranges[week_id].append((weekday, start, end))
-    weeks: dict[int, list[availability.TypicalWeek]] = defaultdict(list)
-    for row in rows:
-        if replace and row.agent_id == replace[0] and row.pk == replace[1]:
-            continue
-        weeks[row.agent_id].append(_engine_week(row, ranges[row.pk]))
-    if replace:
-        weeks[replace[0]].append(replace[2])
-
-    extra: dict[int, list[Interval]] = defaultdict(list)
-    unavailable: dict[int, list[Interval]] = defaultdict(list)
-    for agent_id, kind, start, end in (
-        AvailabilityException.objects.filter(agent_id__in=agent_ids)
-        .filter(Q(service__isnull=True) | Q(service=service))
-        .overlapping(window.start, window.end)
-        .values_list("agent_id", "kind", "start", "end")
-    ):
-        target = (
-            extra if kind == AvailabilityException.Kind.EXTRA_OPENING else unavailable
-        )
-        target[agent_id].append(Interval(start, end))
-
-    closed: dict[date, str] = dict(belgian_public_holidays(first_day, last_day))
-    for label, first, last in Closure.objects.filter(
-        Q(service__isnull=True) | Q(service=service),
-        start_date__lte=last_day,
-        end_date__gte=first_day,
-    ).values_list("label", "start_date", "end_date"):
-        day = max(first, first_day)
-        while day <= min(last, last_day):
-            closed.setdefault(day, label)
-            day += timedelta(days=1)
-    closures = [
-        Interval(_midnight(day), _midnight(day + timedelta(days=1))) for day in closed
-    ]
-    calendars = [
-        AgentCalendar(
-            agent_id=agent_id,
-            typical_weeks=tuple(weeks[agent_id]),
-            extra_openings=tuple(extra[agent_id]),
-            unavailable=tuple(unavailable[agent_id]),
-        )
-        for agent_id in agent_ids
-    ]
-    return calendars, closures, closed
 
 
 @dataclass
@@ -314,14 +227,15 @@ def build_preview(
     the time line spans."""
     tz = _tz()
     window = Interval(_midnight(first_day), _midnight(first_day + timedelta(days=days)))
-    replace = (agent.pk, week_id, week) if week is not None else None
-    calendars, closures, closed = service_calendars(service, window, replace=replace)
+    edited = (
+        EditedWeek(agent.pk, service.pk, week_id, week) if week is not None else None
+    )
+    calendars, closures, closed = service_openings(service.pk, window, edited=edited)
     per_agent = {
         calendar.agent_id: availability.free_intervals(calendar, window, tz, closures)
         for calendar in calendars
     }
-    if replace and agent.pk not in per_agent:
-        per_agent[agent.pk] = []
+    per_agent.setdefault(agent.pk, [])
     capacity = _capacity(list(per_agent.values()))
     local = [
         (start.astimezone(tz), end.astimezone(tz), n) for start, end, n in capacity

@@ -34,7 +34,7 @@ import bisect
 import dataclasses
 import operator
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -847,3 +847,39 @@ def filter_slots(
         elif agent_id in slot.agent_ids:
             kept.append(dataclasses.replace(slot, agent_ids=(agent_id,)))
     return kept
+
+
+def free_agents(
+    calendars: Iterable[AgentCalendar],
+    wanted: Interval,
+    buffer: timedelta,
+    *,
+    window: Interval,
+    tz: ZoneInfo,
+    closures: Sequence[Interval] = (),
+) -> list[int]:
+    """The agents free for the whole of ``wanted`` and its ``buffer`` after.
+
+    The one rule "which agents are free for [start, end) plus buffer", off
+    the grid (so appointments placed off-grid count too): ``wanted`` lies in
+    one of the agent's free intervals within ``window`` (openings minus
+    unavailability, closures and busy times, which carry their own buffers),
+    and no busy time begins within the buffer after it. In input order.
+    """
+    with_buffer = Interval(wanted.start, wanted.end + buffer)
+    free = []
+    for calendar in calendars:
+        openings = free_intervals(calendar, window, tz, closures)
+        if not any(opening.contains(wanted) for opening in openings):
+            continue
+        if any(busy.overlaps(with_buffer) for busy in calendar.busy):
+            continue
+        free.append(calendar.agent_id)
+    return free
+
+
+def least_loaded(candidates: Iterable[int], loads: Mapping[int, int]) -> int:
+    """The candidate with the fewest appointments (``loads``, missing: none);
+    ties go to the lowest id. The rule every automatic choice of an agent
+    follows (R20)."""
+    return min(candidates, key=lambda agent_id: (loads.get(agent_id, 0), agent_id))

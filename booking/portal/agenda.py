@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Max, Min, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -32,12 +32,12 @@ from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_id
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
+from staffing.calendars import opening_hour_bounds
 from staffing.models import (
     Agent,
     AvailabilityException,
     Membership,
     Service,
-    TypicalWeekRange,
 )
 from staffing.scopes import managed_service_ids, visible_to
 
@@ -345,19 +345,15 @@ def opening_hours(scope: AgendaScope) -> tuple[int, int]:
     The page widens them when an event of the week on screen lies outside
     (an extra opening at 7:30).
     """
-    ranges = TypicalWeekRange.objects.filter(
-        Q(typical_week__valid_until__isnull=True)
-        | Q(typical_week__valid_until__gte=timezone.localdate())
+    bounds = opening_hour_bounds(
+        service_id=scope.service.pk if scope.service is not None else None,
+        agent_id=scope.agent.pk if scope.agent is not None else None,
+        on_or_after=timezone.localdate(),
     )
-    if scope.service is not None:
-        ranges = ranges.filter(typical_week__service=scope.service)
-    else:
-        ranges = ranges.filter(typical_week__agent=scope.agent)
-    bounds = ranges.aggregate(first=Min("start"), last=Max("end"))
-    if bounds["first"] is None:
+    if bounds is None:
         return DEFAULT_HOURS
-    last = bounds["last"]
-    return bounds["first"].hour, last.hour + (1 if last.minute or last.second else 0)
+    first, last = bounds
+    return first.hour, last.hour + (1 if last.minute or last.second else 0)
 
 
 def calendar_labels() -> dict[str, dict[str, str] | str]:

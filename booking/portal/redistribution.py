@@ -72,25 +72,20 @@ def free_colleagues(appointments: list[Appointment]) -> dict[int, list[Agent]]:
     for (_service_id, day), rows in groups.items():
         window = Interval(*agenda.day_bounds(day))
         loaded = load_service_calendars(rows[0].service, window)
-        openings = {
-            calendar.agent_id: availability.free_intervals(
-                calendar, window, tz, loaded.closures
-            )
-            for calendar in loaded.calendars
-        }
         for appointment in rows:
             reason = appointment.reason
-            wanted = Interval(appointment.start, appointment.start + reason.duration)
-            with_buffer = Interval(appointment.start, wanted.end + reason.buffer)
-            free_ids[appointment.pk] = [
-                calendar.agent_id
-                for calendar in loaded.calendars
-                if calendar.agent_id != appointment.agent_id
-                and any(
-                    opening.contains(wanted) for opening in openings[calendar.agent_id]
-                )
-                and not any(busy.overlaps(with_buffer) for busy in calendar.busy)
-            ]
+            free_ids[appointment.pk] = availability.free_agents(
+                [
+                    calendar
+                    for calendar in loaded.calendars
+                    if calendar.agent_id != appointment.agent_id
+                ],
+                Interval(appointment.start, appointment.start + reason.duration),
+                reason.buffer,
+                window=window,
+                tz=tz,
+                closures=loaded.closures,
+            )
     agents = Agent.objects.select_related("user").in_bulk(
         {agent_id for ids in free_ids.values() for agent_id in ids}
     )

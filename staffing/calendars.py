@@ -1,0 +1,252 @@
+"""Database rows → the engine's calendars, in one place (issue 16).
+
+The only module that reads typical-week ranges for openings (a test holds
+every other module to it): the slot search (``booking.slots``, which adds the
+busy appointments on top), the availability editor's preview (with the week
+being edited in place of the stored one) and the occupancy report all load
+their calendars here, so they cannot drift apart.
+
+What applies to an agent in a service over a window: the typical weeks of that
+service valid in it, the exceptions of that service or of none (an exception
+without a service concerns all the agent's services), the commune's and the
+service's closures and the Belgian public holidays. Three queries, whatever
+the number of agents, services or days (plus the memberships, when the caller
+asks :func:`active_agent_ids`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from django.db.models import Max, Min, Q
+
+from core.localtime import last_local_day, local_day, local_midnight, local_tz
+
+from .availability import AgentCalendar, Interval, TypicalWeek, WeeklyRange
+from .closures import belgian_public_holidays
+from .models import AvailabilityException, Closure, Membership, TypicalWeekRange
+
+
+@dataclass(frozen=True)
+class EditedWeek:
+    """The week being edited, shown by the editor's preview in place of the
+    stored week ``week_id`` (or in addition to the stored ones when None)."""
+
+    agent_id: int
+    service_id: int
+    week_id: int | None
+    week: TypicalWeek
+
+
+@dataclass(frozen=True)
+class Openings:
+    """The calendars (without busy times) of (agent, service) pairs over a
+    window, and each service's closed days with their labels."""
+
+    window: Interval
+    calendars: dict[tuple[int, int], AgentCalendar]
+    closed_days: dict[int, dict[date, str]] = field(default_factory=dict)
+
+    def calendar(self, agent_id: int, service_id: int) -> AgentCalendar:
+        return self.calendars[agent_id, service_id]
+
+    def closures(self, service_id: int) -> list[Interval]:
+        """The service's closed days as intervals, consecutive days merged."""
+        tz = local_tz()
+        intervals: list[Interval] = []
+        for day in sorted(self.closed_days.get(service_id, {})):
+            start = local_midnight(day, tz)
+            end = local_midnight(day + timedelta(days=1), tz)
+            if intervals and intervals[-1].end == start:
+                intervals[-1] = Interval(intervals[-1].start, end)
+            else:
+                intervals.append(Interval(start, end))
+        return intervals
+
+
+def active_agent_ids(
+    service_id: int, agent_ids: Collection[int] | None = None
+) -> list[int]:
+    """The service's active agents (those of ``agent_ids`` only, if given),
+    by id. One query."""
+    memberships = Membership.objects.filter(
+        service_id=service_id, agent__is_active=True, agent__user__is_active=True
+    )
+    if agent_ids is not None:
+        memberships = memberships.filter(agent_id__in=agent_ids)
+    return sorted(memberships.values_list("agent_id", flat=True))
+
+
+def load_openings(
+    pairs: Collection[tuple[int, int]],
+    window: Interval,
+    *,
+    edited: EditedWeek | None = None,
+) -> Openings:
+    """The openings of each (agent id, service id) pair over ``window``.
+
+    ``edited`` puts the week being edited in place of the stored one (the
+    editor's preview). Three queries; none when ``pairs`` is empty.
+    """
+    pairs = set(pairs)
+    if edited is not None:
+        pairs.add((edited.agent_id, edited.service_id))
+    if not pairs:
+        return Openings(window, {}, {})
+    tz = local_tz()
+    first_day = local_day(window.start, tz)
+    last_day = last_local_day(window.end, tz)
+    agent_ids = {agent_id for agent_id, _service_id in pairs}
+    service_ids = {service_id for _agent_id, service_id in pairs}
+
+    # The typical weeks valid in the window, read with their ranges (a week
+    # without a range opens nothing).
+    weeks: dict[int, tuple] = {}
+    ranges = TypicalWeekRange.objects.filter(
+        typical_week__agent_id__in=agent_ids,
+        typical_week__service_id__in=service_ids,
+        typical_week__valid_from__lte=last_day,
+    ).filter(
+        Q(typical_week__valid_until__isnull=True)
+        | Q(typical_week__valid_until__gte=first_day)
+    )
+    for week_id, *week, weekday, start, end in ranges.order_by().values_list(
+        "typical_week_id",
+        "typical_week__agent_id",
+        "typical_week__service_id",
+        "typical_week__valid_from",
+        "typical_week__valid_until",
+        "typical_week__repeat_every",
+        "weekday",
+        "start",
+        "end",
+    ):
+        if edited is not None and week_id == edited.week_id:
+            continue
+        weeks.setdefault(week_id, (*week, []))[-1].append(
+            WeeklyRange(weekday, start, end)
+        )
+    by_pair: dict[tuple[int, int], list[TypicalWeek]] = defaultdict(list)
+    for agent_id, service_id, valid_from, valid_until, every, week_ranges in sorted(
+        weeks.values(), key=lambda week: week[:3]
+    ):
+        by_pair[agent_id, service_id].append(
+            TypicalWeek(
+                valid_from=valid_from,
+                valid_until=valid_until,
+                repeat_every=every,
+                ranges=tuple(week_ranges),
+            )
+        )
+    if edited is not None:
+        by_pair[edited.agent_id, edited.service_id].append(edited.week)
+
+    # Keyed by (agent, service or None): None concerns all the agent's services.
+    extra: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
+    unavailable: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
+    exceptions = AvailabilityException.objects.filter(
+        Q(service__isnull=True) | Q(service_id__in=service_ids),
+        agent_id__in=agent_ids,
+        start__lt=window.end,
+        end__gt=window.start,
+    )
+    for agent_id, service_id, kind, start, end in exceptions.order_by(
+        "start"
+    ).values_list("agent_id", "service_id", "kind", "start", "end"):
+        target = (
+            extra if kind == AvailabilityException.Kind.EXTRA_OPENING else unavailable
+        )
+        target[agent_id, service_id].append(Interval(start, end))
+
+    holidays = dict(belgian_public_holidays(first_day, last_day))
+    closed_by: dict[int | None, dict[date, str]] = defaultdict(dict)
+    for service_id, label, first, last in Closure.objects.filter(
+        Q(service__isnull=True) | Q(service_id__in=service_ids),
+        start_date__lte=last_day,
+        end_date__gte=first_day,
+    ).values_list("service_id", "label", "start_date", "end_date"):
+        day = max(first, first_day)
+        while day <= min(last, last_day):
+            closed_by[service_id].setdefault(day, label)
+            day += timedelta(days=1)
+    closed_days = {
+        service_id: {**closed_by[service_id], **closed_by[None], **holidays}
+        for service_id in service_ids
+    }
+
+    calendars = {
+        (agent_id, service_id): AgentCalendar(
+            agent_id=agent_id,
+            typical_weeks=tuple(by_pair[agent_id, service_id]),
+            extra_openings=(
+                *extra[agent_id, None],
+                *extra[agent_id, service_id],
+            ),
+            unavailable=(
+                *unavailable[agent_id, None],
+                *unavailable[agent_id, service_id],
+            ),
+        )
+        for agent_id, service_id in pairs
+    }
+    return Openings(window, calendars, closed_days)
+
+
+def service_openings(
+    service_id: int,
+    window: Interval,
+    *,
+    agent_ids: Collection[int] | None = None,
+    edited: EditedWeek | None = None,
+) -> tuple[list[AgentCalendar], list[Interval], dict[date, str]]:
+    """The openings of the service's active agents over ``window`` (those of
+    ``agent_ids`` only, if given): their calendars by agent id, the closed
+    intervals and the closed days' labels. Four queries."""
+    agents = active_agent_ids(service_id, agent_ids)
+    if edited is not None and edited.agent_id not in agents:
+        edited = None  # an agent no longer active opens nothing
+    openings = load_openings(
+        [(agent_id, service_id) for agent_id in agents], window, edited=edited
+    )
+    calendars = sorted(openings.calendars.values(), key=lambda c: c.agent_id)
+    return (
+        calendars,
+        openings.closures(service_id),
+        openings.closed_days.get(service_id, {}),
+    )
+
+
+def week_ranges_by_day(week_id: int) -> dict[int, list[tuple[time, time]]]:
+    """A stored week's ranges by weekday (0 = Monday), in order: the editor's
+    form."""
+    by_day: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, start, end in (
+        TypicalWeekRange.objects.filter(typical_week_id=week_id)
+        .order_by("weekday", "start")
+        .values_list("weekday", "start", "end")
+    ):
+        by_day[weekday].append((start, end))
+    return by_day
+
+
+def opening_hour_bounds(
+    *, service_id: int | None = None, agent_id: int | None = None, on_or_after: date
+) -> tuple[time, time] | None:
+    """The earliest start and latest end of the ranges of the typical weeks of
+    a service (or of an agent) still valid on ``on_or_after``; None without
+    any. One query."""
+    ranges = TypicalWeekRange.objects.filter(
+        Q(typical_week__valid_until__isnull=True)
+        | Q(typical_week__valid_until__gte=on_or_after)
+    )
+    if service_id is not None:
+        ranges = ranges.filter(typical_week__service_id=service_id)
+    else:
+        ranges = ranges.filter(typical_week__agent_id=agent_id)
+    bounds = ranges.aggregate(first=Min("start"), last=Max("end"))
+    if bounds["first"] is None:
+        return None
+    return bounds["first"], bounds["last"]
