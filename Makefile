@@ -21,8 +21,9 @@ run: bootstrap
 	$(PY) manage.py install_schedules
 	$(PY) manage.py runall
 
+# The suite runs on every core (pytest-xdist): one database per worker.
 test: bootstrap check-locks lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 # The non-browser suite with the clock moved to each instant of tests/clock.py.
 test-clock: bootstrap dev

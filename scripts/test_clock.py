@@ -37,7 +37,7 @@ def main() -> int:
     for label, instant in chosen:
         print(f"== the suite at {instant} ({label}) ==", flush=True)
         command = [
-            sys.executable, "-m", "pytest", "-q", "-m", "not e2e",
+            sys.executable, "-m", "pytest", "-q", "-n", "auto", "-m", "not e2e",
             f"--clock={instant}", "-p", "no:cacheprovider", *options.pytest_args,
         ]  # fmt: skip
         if subprocess.run(command, cwd=ROOT, check=False).returncode:  # noqa: S603
