@@ -87,7 +87,6 @@ from .services import (
 )
 from .slots import load_service_calendars
 
-OPEN_STATUSES = (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
 KEPT_NOTE = _("Kept for an appointment booked before the change")
 
 
@@ -339,9 +338,11 @@ def tracked(model: type[Model]) -> bool:
 
 
 def _upcoming():
-    return Appointment.objects.filter(
-        status__in=OPEN_STATUSES, end__gt=timezone.now()
-    ).select_related("citizen", "service", "reason", "agent__user")
+    return (
+        Appointment.objects.open()
+        .not_over()
+        .select_related("citizen", "service", "reason", "agent__user")
+    )
 
 
 def held_ids(appointments: Iterable[Appointment]) -> set[int]:

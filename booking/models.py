@@ -9,7 +9,7 @@ Which citizens a member of staff may see is decided in one place,
 ``CitizenQuerySet.visible_to``.
 """
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from stdnum.be import nn
 
+from core.localtime import day_bounds
 from core.models import Language
 from core.roles import is_administrator
 from staffing import scopes
@@ -188,12 +189,37 @@ class VisitReason(models.Model):
 
 
 class AppointmentQuerySet(models.QuerySet):
+    """The reads of appointments, chainable: ``open().upcoming()``,
+    ``visible_to(user).on_local_day(day)`` (issue 16, "one place for each
+    read"). Reads that screens share beyond these: ``booking.selectors``."""
+
     def active(self):
         """Appointments that hold their agent's time (not cancelled nor refused)."""
         return self.filter(status__in=Appointment.ACTIVE_STATUSES)
 
-    def upcoming(self):
-        return self.filter(start__gte=timezone.now())
+    def open(self):
+        """Appointments still to happen or to answer: pending or confirmed
+        (``Appointment.OPEN_STATUSES``), whatever their time."""
+        return self.filter(status__in=Appointment.OPEN_STATUSES)
+
+    def upcoming(self, now: datetime | None = None):
+        """Appointments not yet begun at ``now`` (default: now)."""
+        return self.filter(start__gte=now or timezone.now())
+
+    def not_over(self, now: datetime | None = None):
+        """Appointments not yet ended at ``now`` (default: now): the upcoming
+        ones and those under way."""
+        return self.filter(end__gt=now or timezone.now())
+
+    def on_local_day(self, day: date):
+        """Appointments starting on local ``day`` (Europe/Brussels)."""
+        start, end = day_bounds(day)
+        return self.filter(start__gte=start, start__lt=end)
+
+    def visible_to(self, user):
+        """The appointments of the services ``user`` may see (administrators:
+        all; ``staffing.scopes.visible_to``)."""
+        return scopes.visible_to(self, user, service_field="service")
 
     def for_agent(self, agent):
         return self.filter(agent=agent)
@@ -230,6 +256,9 @@ class Appointment(models.Model):
     # Statuses that occupy the agent's time: the database refuses overlaps
     # among them (PostgreSQL exclusion constraint, migration 0002).
     ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED, Status.DONE, Status.NO_SHOW)
+    # Statuses still to happen or to answer: what can be confirmed, moved,
+    # reassigned or cancelled. Defined here only (``objects.open()``).
+    OPEN_STATUSES = (Status.PENDING, Status.CONFIRMED)
 
     service = models.ForeignKey(
         Service,
@@ -357,7 +386,7 @@ class Appointment(models.Model):
         return (
             self.arrived_at is not None
             and self.called_at is None
-            and self.status in (self.Status.PENDING, self.Status.CONFIRMED)
+            and self.status in self.OPEN_STATUSES
         )
 
     @property

@@ -314,11 +314,10 @@ def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Ci
         reason = gettext(ERASE_REASON)
     with transaction.atomic():
         upcoming = list(
-            Appointment.objects.filter(
-                citizen=citizen,
-                status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
-                start__gte=now,
-            ).order_by("start")
+            Appointment.objects.open()
+            .upcoming(now)
+            .filter(citizen=citizen)
+            .order_by("start")
         )
         for appointment in upcoming:
             appointment_cancel(appointment=appointment, actor=actor, reason=reason)
@@ -334,11 +333,9 @@ def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Ci
 def upcoming_to_cancel(citizen: Citizen, now: datetime | None = None) -> list:
     """The appointments an erasure would cancel, for the confirmation page."""
     return list(
-        Appointment.objects.filter(
-            citizen=citizen,
-            status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
-            start__gte=now or timezone.now(),
-        )
+        Appointment.objects.open()
+        .upcoming(now)
+        .filter(citizen=citizen)
         .select_related("service", "reason", "agent__user")
         .order_by("start")
     )

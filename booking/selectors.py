@@ -10,7 +10,7 @@ date of birth, address) are kept only for the services that ask for them
 from collections.abc import Collection
 from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from core.localtime import day_bounds, local_day
 from core.roles import is_administrator
@@ -74,3 +74,15 @@ def day_loads(agent_ids: Collection[int], moment: datetime) -> dict[int, int]:
 def least_loaded_agent_id(agent_ids: Collection[int], moment: datetime) -> int:
     """The free agent an automatic choice gives the appointment to (R20)."""
     return availability.least_loaded(agent_ids, day_loads(agent_ids, moment))
+
+
+def pending_requests_for(user) -> QuerySet[Appointment]:
+    """Requests awaiting an agent's answer in the user's services, oldest
+    first: the requests inbox, its overdue count and the answer page."""
+    return (
+        Appointment.objects.visible_to(user)
+        .filter(status=Appointment.Status.PENDING)
+        .not_over()
+        .select_related("citizen", "service", "reason", "agent__user")
+        .order_by("created_at", "pk")
+    )

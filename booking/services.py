@@ -217,9 +217,8 @@ def _same_booking(
     if citizen.pk is not None:
         same_person |= Q(citizen_id=citizen.pk)
     return (
-        Appointment.objects.filter(
-            status__in=[Status.PENDING, Status.CONFIRMED], reason=reason, start=start
-        )
+        Appointment.objects.open()
+        .filter(reason=reason, start=start)
         .filter(same_person)
         .exists()
     )
@@ -371,7 +370,7 @@ def appointment_cancel(
         )
         _require_status(
             appointment,
-            [Status.PENDING, Status.CONFIRMED],
+            Appointment.OPEN_STATUSES,
             _("This appointment can no longer be cancelled."),
         )
         if by_citizen and appointment.start < now + timedelta(
@@ -444,7 +443,7 @@ def appointment_move(
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         _require_status(
             appointment,
-            [Status.PENDING, Status.CONFIRMED],
+            Appointment.OPEN_STATUSES,
             _("This appointment can no longer be moved."),
         )
         free = available_agent_ids(
@@ -497,7 +496,7 @@ def appointment_reassign(
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         _require_status(
             appointment,
-            [Status.PENDING, Status.CONFIRMED],
+            Appointment.OPEN_STATUSES,
             _("Only an upcoming appointment can be reassigned."),
         )
         if agent.pk == appointment.agent_id:
@@ -576,7 +575,7 @@ def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appoint
 
 # --- The desk: arrivals and who is waiting (issue 22) ---------------------------
 
-WAITING_STATUSES = (Status.PENDING, Status.CONFIRMED)
+WAITING_STATUSES = Appointment.OPEN_STATUSES
 
 
 def appointment_arrive(
@@ -733,11 +732,10 @@ def appointments_clear_texts(
 def upcoming_for_agent_between(agent: Agent, start: datetime, end: datetime):
     """Active appointments of ``agent`` overlapping [start, end), oldest first."""
     return (
-        Appointment.objects.filter(
-            agent=agent, status__in=[Status.PENDING, Status.CONFIRMED]
-        )
+        Appointment.objects.open()
+        .filter(agent=agent)
         .between(start, end)
-        .filter(end__gt=timezone.now())
+        .not_over()
         .select_related("citizen", "service", "reason")
         .order_by("start")
     )

@@ -8,8 +8,9 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from booking.models import Appointment
+from booking.selectors import pending_requests_for
 from core.roles import is_administrator
-from staffing.scopes import managed_service_ids, visible_to
+from staffing.scopes import managed_service_ids
 
 from .models import Channel, Message
 
@@ -29,16 +30,6 @@ def messages_visible_to(user) -> QuerySet:
 
 def failed_message_count(user) -> int:
     return messages_visible_to(user).failed().count()
-
-
-def pending_requests_for(user) -> QuerySet:
-    """Requests awaiting an agent's answer in the user's services, oldest first."""
-    return (
-        visible_to(Appointment.objects.all(), user, service_field="service")
-        .filter(status=Appointment.Status.PENDING, end__gt=timezone.now())
-        .select_related("citizen", "service", "reason", "agent__user")
-        .order_by("created_at", "pk")
-    )
 
 
 def overdue_cutoff(now: datetime | None = None) -> datetime:

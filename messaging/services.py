@@ -50,7 +50,7 @@ How a change reaches people, once, even when a provider is down
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -64,6 +64,7 @@ from django.utils.translation import gettext_lazy as _
 from booking.models import Appointment
 from booking.services import BookingError, appointment_confirm, appointment_refuse
 from core.languages import staff_language
+from core.localtime import day_bounds
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, RetiredFeedToken
 from staffing.scopes import managed_service_ids
@@ -471,10 +472,7 @@ def outbox_write_for_change(
 # --- Reminders (R12) ------------------------------------------------------------------
 
 
-def _local_day_bounds(day: date) -> tuple[datetime, datetime]:
-    zone = timezone.get_default_timezone()
-    start = datetime.combine(day, time.min, tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+_local_day_bounds = day_bounds
 
 
 @transaction.atomic
@@ -489,13 +487,9 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
     now = now or timezone.now()
     day = day or timezone.localdate(now) + timedelta(days=1)
     choices = MessagingSettings.objects.get_solo()
-    first, last = _local_day_bounds(day)
     appointments = list(
-        Appointment.objects.filter(
-            start__gte=first,
-            start__lt=last,
-            status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
-        )
+        Appointment.objects.open()
+        .on_local_day(day)
         .select_related("citizen", "service", "reason", "agent__user__staff_profile")
         .order_by("start", "pk")
     )
@@ -777,7 +771,7 @@ def _retry_delay(attempts: int) -> timedelta:
 # applies (issue 24, point 2). A reminder written at REMINDER_HOUR may wait in
 # the queue (a provider down, retries) while the citizen moves or cancels.
 RENDERED_WHEN_SENT = frozenset({Event.REMINDER, Event.AGENT_DAY_LIST})
-_ACTIVE = (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+_ACTIVE = Appointment.OPEN_STATUSES
 
 
 def _occurrence_day(message: Message) -> date | None:

@@ -55,7 +55,7 @@ SCHEDULING_FIELDS = (
     "status",
     "channel",
 )
-OPEN_STATUSES = (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+OPEN_STATUSES = Appointment.OPEN_STATUSES
 _LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 
 

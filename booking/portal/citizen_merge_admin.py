@@ -53,10 +53,7 @@ class CitizenMergeAdminMixin:
                 upcoming=Count(
                     "appointments",
                     filter=Q(
-                        appointments__status__in=[
-                            Appointment.Status.PENDING,
-                            Appointment.Status.CONFIRMED,
-                        ],
+                        appointments__status__in=Appointment.OPEN_STATUSES,
                         appointments__start__gte=timezone.now(),
                     ),
                 ),

@@ -45,12 +45,9 @@ def redistributable_services(user) -> QuerySet:
 def redistributable_appointments(user) -> QuerySet:
     """Upcoming active team appointments of the services the user manages."""
     return (
-        Appointment.objects.filter(
-            service__in=redistributable_services(user),
-            booked_for_service=True,
-            status__in=[Appointment.Status.PENDING, Appointment.Status.CONFIRMED],
-            start__gte=timezone.now(),
-        )
+        Appointment.objects.open()
+        .upcoming()
+        .filter(service__in=redistributable_services(user), booked_for_service=True)
         .select_related("citizen", "service", "reason", "agent__user")
         .order_by("start", "pk")
     )

@@ -776,7 +776,7 @@ def _can_change(appointment: Appointment) -> bool:
     """Whether the citizen may still cancel or move it online (the notice)."""
     notice = timedelta(hours=appointment.service.min_notice_hours)
     return (
-        appointment.status in (Appointment.Status.PENDING, Appointment.Status.CONFIRMED)
+        appointment.status in Appointment.OPEN_STATUSES
         and appointment.start >= timezone.now() + notice
     )
 
