@@ -9,10 +9,11 @@ On PostgreSQL an exclusion constraint backs this up; on SQLite write
 transactions are IMMEDIATE and therefore serialised.
 """
 
+import dataclasses
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
 
+from core.history import record_history
 from core.models import Language
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
@@ -224,6 +226,7 @@ def _same_booking(
     )
 
 
+@transaction.atomic  # the new citizen it saves goes if the booking is refused
 def appointment_book(
     *,
     service: Service,
@@ -306,6 +309,64 @@ def appointment_book(
         _save(appointment, actor=actor, reason="booked")
         _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
     return appointment
+
+
+@dataclass(frozen=True)
+class CitizenDetails:
+    """Who a booking is for, as typed (the public wizard, the API): found or
+    created by ``citizen_for_booking`` inside :func:`citizen_book`."""
+
+    last_name: str
+    first_name: str
+    email: str
+    phone: str = ""
+    language: str = Language.FRENCH
+    national_number: str = ""
+    birth_date: date | None = None
+    address: str = ""
+
+
+def citizen_book(
+    *,
+    citizen: Citizen | CitizenDetails,
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    agent: Agent | None = None,
+    channel: str = Appointment.Channel.WEB,
+    remarks: str = "",
+    contact: BookingContact | None = None,
+    actor=None,
+    citizen_changed: bool = False,
+    now: datetime | None = None,
+) -> Appointment:
+    """Find or create the citizen and book, in one transaction of its own: a
+    refused booking leaves no new citizen and no change to a known one.
+
+    ``citizen``: the details typed (``CitizenDetails``: the known citizen
+    when names and e-mail match, else a new one), or a citizen row, new or
+    with details staff just added (``citizen_changed``: saved with the
+    history's author and reason). Then as :func:`appointment_book`.
+    """
+    with transaction.atomic():
+        if isinstance(citizen, CitizenDetails):
+            citizen = citizen_for_booking(**dataclasses.asdict(citizen))
+        elif citizen.pk is None or citizen_changed:
+            citizen.full_clean()
+            record_history(citizen, actor=actor, reason=f"entered by {channel}")
+            citizen.save()
+        return appointment_book(
+            service=service,
+            reason=reason,
+            start=start,
+            citizen=citizen,
+            agent=agent,
+            channel=channel,
+            remarks=remarks,
+            contact=contact,
+            actor=actor,
+            now=now,
+        )
 
 
 def _require_status(appointment: Appointment, allowed, message) -> None:

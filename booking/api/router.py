@@ -10,7 +10,7 @@ csrf-exempt, so a commune's site on another origin can POST. It holds no
 session, hence there is nothing for a forged request to ride on.
 
 Reads use ``booking.slots``; the only write, booking, goes through
-``booking.services.appointment_book`` like the public pages. Searches and
+``booking.services.citizen_book`` like the public pages. Searches and
 bookings are rate limited per client IP (``settings.RATE_LIMITS``). Every
 message, field errors included, is in the request's language (Accept-Language,
 via LocaleMiddleware).
@@ -39,14 +39,14 @@ from ninja.errors import HttpError, ValidationError
 
 from booking import events, idempotency
 from booking.links import manage_url
-from booking.models import Appointment, Citizen, VisitReason
+from booking.models import Appointment, VisitReason
 from booking.services import (
     BookingContact,
     BookingError,
+    CitizenDetails,
     DuplicateBooking,
     SlotTaken,
-    appointment_book,
-    citizen_for_booking,
+    citizen_book,
 )
 from booking.slots import SearchCriteria, booking_window, first_free_slots, search_slots
 from core.ratelimit import client_ip, hit
@@ -410,7 +410,9 @@ def _check_required_fields(service: Service, citizen: CitizenIn) -> None:
         raise ValidationError(errors)
 
 
-def _citizen_for(service: Service, data: CitizenIn) -> tuple[Citizen, BookingContact]:
+def _citizen_for(
+    service: Service, data: CitizenIn
+) -> tuple[CitizenDetails, BookingContact]:
     """The citizen booking, through the same rule as the public pages
     (``citizen_for_booking``: the known one when names and e-mail match, else
     a new, unsaved one), and the contact details this booking brings, which
@@ -419,7 +421,7 @@ def _citizen_for(service: Service, data: CitizenIn) -> tuple[Citizen, BookingCon
     language = data.language or (translation.get_language() or "")[:2]
     language = language if language in LANGUAGES else settings.LANGUAGE_CODE
     address = data.address if service.requires_address else ""
-    citizen = citizen_for_booking(
+    citizen = CitizenDetails(
         last_name=data.last_name,
         first_name=data.first_name,
         email=data.email,
@@ -521,11 +523,11 @@ def book_appointment(
                         201, _appointment_out(earlier.answer, earlier.appointment)
                     )
             citizen, contact = _citizen_for(service, payload.citizen)
-            appointment = appointment_book(
+            appointment = citizen_book(
+                citizen=citizen,
                 service=service,
                 reason=reason,
                 start=payload.start,
-                citizen=citizen,
                 agent=agent,
                 channel=Appointment.Channel.WEB,
                 remarks=payload.remarks,

@@ -6,7 +6,7 @@ pick the visit reason: the first free slots appear with the first selected;
 Enter confirms. The page works without JavaScript (one form, a button per
 step); with it, citizens and slots are fetched as the agent types
 (``static/portal/phone.js``). The booking itself goes through
-``booking.services.appointment_book`` with channel "phone" or "desk" (the one
+``booking.services.citizen_book`` with channel "phone" or "desk" (the one
 code path, the channel a parameter: ``BookingDesk``), so the validations and
 messages are the public module's; staff are not held to the online notice. At
 the desk the first time offered is "now" when an agent is free at once: the
@@ -42,7 +42,7 @@ from audit.models import AccessRecord
 from audit.services import access_record, looks_like_national_number
 from booking.models import Appointment, Citizen, VisitReason, validate_national_number
 from booking.selectors import required_details, visible_citizen_details
-from booking.services import BookingError, appointment_book, appointment_mark
+from booking.services import BookingError, appointment_mark, citizen_book
 from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
 from core.inputs import (
     InvalidInput,
@@ -467,7 +467,7 @@ def phone_appointment_book(
     channel: str = Appointment.Channel.PHONE,
 ) -> Appointment:
     """Book by phone or at the desk: complete the citizen's details the service
-    requires, then book through ``appointment_book`` (``channel``, entered by
+    requires, then book through ``citizen_book`` (``channel``, entered by
     ``actor``). A desk booking starting now is a walk-in who is here: the
     arrival is recorded with it.
 
@@ -494,16 +494,12 @@ def phone_appointment_book(
             }
         )
     with transaction.atomic():
-        if citizen.pk is None or changed:
-            citizen.full_clean()
-            citizen._history_user = actor
-            citizen._change_reason = f"entered by {channel}"
-            citizen.save()
-        appointment = appointment_book(
+        appointment = citizen_book(
+            citizen=citizen,
+            citizen_changed=changed,
             service=service,
             reason=reason,
             start=start,
-            citizen=citizen,
             agent=agent,
             channel=channel,
             remarks=remarks,

@@ -31,12 +31,12 @@ from booking.models import Appointment, Citizen
 from booking.services import (
     BookingContact,
     BookingError,
+    CitizenDetails,
     SlotTaken,
-    appointment_book,
     appointment_cancel,
     appointment_move,
     check_booking_rules,
-    citizen_for_booking,
+    citizen_book,
     moves_with_its_agent,
 )
 from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
@@ -648,21 +648,20 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
         )
         if earlier is not None and earlier.appointment is not None:
             return earlier.appointment
-        citizen = citizen_for_booking(
-            last_name=identity["last_name"],
-            first_name=identity["first_name"],
-            email=identity["email"],
-            phone=identity.get("phone", ""),
-            national_number=identity.get("national_number", ""),
-            birth_date=identity.get("birth_date"),
-            address=identity.get("address", ""),
-            language=language,
-        )
-        appointment = appointment_book(
+        appointment = citizen_book(
+            citizen=CitizenDetails(
+                last_name=identity["last_name"],
+                first_name=identity["first_name"],
+                email=identity["email"],
+                phone=identity.get("phone", ""),
+                national_number=identity.get("national_number", ""),
+                birth_date=identity.get("birth_date"),
+                address=identity.get("address", ""),
+                language=language,
+            ),
             service=wizard.service,
             reason=review["reason"],
             start=review["slot_start"],
-            citizen=citizen,
             agent=review["agent"],
             remarks=review["remarks"],
             contact=BookingContact(
