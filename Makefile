@@ -61,11 +61,13 @@ node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# ruff, then the import contracts of pyproject.toml's [tool.importlinter].
+# ruff, the import contracts of pyproject.toml's [tool.importlinter], and mypy
+# on the engine, every services.py and selectors.py ([tool.mypy]).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DEBUG=1 SECRET_KEY=mypy-only $(BIN)/mypy
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from core.history import Actor
 from core.languages import main_language
 from staffing.models import Closure
 from staffing.services import (
@@ -72,7 +73,7 @@ def occurrences_write(
     series: Closure,
     today: date,
     until: date | None = None,
-    actor,
+    actor: Actor,
 ) -> list[Closure]:
     """Write the years of ``series`` due by ``until`` (default: the job's
     horizon) into ``change``, which the caller previews or applies."""
@@ -132,7 +133,7 @@ def upcoming_years(
 
 
 def next_year_write(
-    change: AvailabilityChange, *, series: Closure, today: date, actor
+    change: AvailabilityChange, *, series: Closure, today: date, actor: Actor
 ) -> list[Closure]:
     """Write the next year of ``series`` now, ahead of the job."""
     first_day = closure_occurrence_build(

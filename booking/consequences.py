@@ -51,11 +51,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -65,6 +64,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.history import Actor
+from core.localtime import local_midnight, local_tz
 from staffing import availability
 from staffing.availability import Interval
 from staffing.models import (
@@ -156,12 +157,8 @@ class Plan:
 # --- Where a row's appointments are ---------------------------------------------------
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(timezone.get_default_timezone_name())
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=_tz())
+_tz = local_tz
+_midnight = local_midnight
 
 
 def _in_service(service_id: int | None) -> Q:
@@ -521,7 +518,7 @@ class AvailabilityChange:
     def apply(
         self,
         *,
-        actor,
+        actor: Actor,
         note: str = "",
         keep: bool = False,
         expected: Collection[int] | None = None,
@@ -559,7 +556,7 @@ class AvailabilityChange:
         return Plan([_settle(change, note=note, actor=actor) for change in planned])
 
 
-def _settle(change: PlannedChange, *, note: str, actor) -> PlannedChange:
+def _settle(change: PlannedChange, *, note: str, actor: Actor) -> PlannedChange:
     """Do what the plan says for one appointment; if the colleague it names
     was taken meanwhile, the next free one, else cancel."""
     if change.new_agent is not None:
@@ -592,7 +589,9 @@ def _pick(candidates: list[Agent], moment: datetime) -> Agent | None:
     return by_id[least_loaded_agent_id(list(by_id), moment)]
 
 
-def hand_over_or_cancel(appointment: Appointment, *, note: str, actor) -> PlannedChange:
+def hand_over_or_cancel(
+    appointment: Appointment, *, note: str, actor: Actor
+) -> PlannedChange:
     """Reassign a team appointment to a free colleague, else cancel it."""
     if appointment.booked_for_service:
         candidates = reassignable_agents(appointment)
@@ -613,7 +612,7 @@ def hand_over_or_cancel(appointment: Appointment, *, note: str, actor) -> Planne
     return PlannedChange(cancelled, None)
 
 
-def _keep(change: PlannedChange, actor) -> PlannedChange:
+def _keep(change: PlannedChange, actor: Actor) -> PlannedChange:
     """Leave the appointment booked; give back the opening it lost."""
     appointment = change.appointment
     if not change.withdrawn:
@@ -651,7 +650,7 @@ def availability_change_plan(write: Callable[[AvailabilityChange], Any]) -> Plan
 def availability_change_enter(
     write: Callable[[AvailabilityChange], Any],
     *,
-    actor,
+    actor: Actor,
     note: str = "",
     keep: bool = False,
     expected: Collection[int] | None = None,

@@ -42,6 +42,8 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import access_records_delete_old
+from core.errors import UserFacingError
+from core.history import Actor, record_history
 from core.roles import is_administrator
 from staffing.scopes import visible_to
 
@@ -61,12 +63,8 @@ _CHUNK = 500
 _HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-class PrivacyError(Exception):
+class PrivacyError(UserFacingError):
     """A privacy action that cannot be done; ``message`` tells the user why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -130,7 +128,9 @@ def _history_row(record, kind: str) -> dict:
     }
 
 
-def citizen_export(*, citizen: Citizen, actor, now: datetime | None = None) -> dict:
+def citizen_export(
+    *, citizen: Citizen, actor: Actor, now: datetime | None = None
+) -> dict:
     """Everything kept about ``citizen``, ready for ``json.dumps``.
 
     The citizen's fields, his or her appointments (service, reason, agent,
@@ -296,7 +296,9 @@ def _scrub_admin_log(model, ids: list[int]) -> None:
         ).update(object_repr=ANONYMISED_NAME)
 
 
-def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Citizen:
+def citizen_erase(
+    *, citizen: Citizen, actor: Actor, now: datetime | None = None
+) -> Citizen:
     """Erase the citizen's personal data at his or her request.
 
     Upcoming appointments are cancelled first, as staff would (the agent's
@@ -324,8 +326,7 @@ def citizen_erase(*, citizen: Citizen, actor, now: datetime | None = None) -> Ci
         # Why these were cancelled is no personal data: keep it for the agents.
         _anonymise([citizen.pk], now=now, keep_reason_of=[a.pk for a in upcoming])
         citizen.refresh_from_db()
-        citizen._history_user = actor
-        citizen._change_reason = "erased at the citizen's request"
+        record_history(citizen, actor=actor, reason="erased at the citizen's request")
         citizen.save(update_fields=["anonymised_at"])
     return citizen
 

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn
 
-from core.history import record_history
+from core.errors import UserFacingError
+from core.history import Actor, record_history
 from core.models import Language
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
@@ -36,12 +38,8 @@ from .slots import available_agent_ids, known_taken
 Status = Appointment.Status
 
 
-class BookingError(Exception):
+class BookingError(UserFacingError):
     """A booking action that cannot be done; ``message`` tells the user why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 class SlotTaken(BookingError):
@@ -123,11 +121,10 @@ def _on_commit(signal, **kwargs) -> None:
     transaction.on_commit(lambda: signal.send(sender=Appointment, **kwargs))
 
 
-def _save(appointment: Appointment, *, actor, reason: str) -> None:
+def _save(appointment: Appointment, *, actor: Actor, reason: str) -> None:
     """Validate and save with the history's author and change reason (R26)."""
     appointment.full_clean()
-    appointment._history_user = actor if actor and actor.is_authenticated else None
-    appointment._change_reason = reason
+    record_history(appointment, actor=actor, reason=reason)
     appointment.save()
 
 
@@ -237,7 +234,7 @@ def appointment_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
-    actor=None,
+    actor: Actor = None,
     now: datetime | None = None,
 ) -> Appointment:
     """Book ``citizen`` for ``reason`` at ``start``, with ``agent`` or the team.
@@ -298,7 +295,7 @@ def appointment_book(
             channel=channel,
             booked_for_service=agent is None,
             remarks=remarks,
-            created_by=actor if actor and actor.is_authenticated else None,
+            created_by=actor if isinstance(actor, User) else None,
             contact_email=contact.email.strip(),
             contact_phone=contact.phone,
             contact_language=contact.language,
@@ -336,7 +333,7 @@ def citizen_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
-    actor=None,
+    actor: Actor = None,
     citizen_changed: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
@@ -374,7 +371,7 @@ def _require_status(appointment: Appointment, allowed, message) -> None:
         raise BookingError(message)
 
 
-def appointment_confirm(*, appointment: Appointment, actor) -> Appointment:
+def appointment_confirm(*, appointment: Appointment, actor: Actor) -> Appointment:
     """An agent accepts a pending request (R10)."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -387,7 +384,9 @@ def appointment_confirm(*, appointment: Appointment, actor) -> Appointment:
     return appointment
 
 
-def appointment_refuse(*, appointment: Appointment, actor, reason: str) -> Appointment:
+def appointment_refuse(
+    *, appointment: Appointment, actor: Actor, reason: str
+) -> Appointment:
     """An agent refuses a pending request, saying why (R10)."""
     if not reason.strip():
         raise BookingError(
@@ -413,7 +412,7 @@ def appointment_refuse(*, appointment: Appointment, actor, reason: str) -> Appoi
 def appointment_cancel(
     *,
     appointment: Appointment,
-    actor=None,
+    actor: Actor = None,
     reason: str = "",
     by_citizen: bool = False,
     now: datetime | None = None,
@@ -479,7 +478,7 @@ def appointment_move(
     *,
     appointment: Appointment,
     start: datetime,
-    actor=None,
+    actor: Actor = None,
     by_citizen: bool = False,
     now: datetime | None = None,
 ) -> Appointment:
@@ -549,7 +548,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
 
 
 def appointment_reassign(
-    *, appointment: Appointment, agent: Agent, actor
+    *, appointment: Appointment, agent: Agent, actor: Actor
 ) -> Appointment:
     """Hand an appointment to another agent of its service who is free then."""
     with _atomic_booking():
@@ -595,7 +594,9 @@ def no_show_allowed_from(appointment: Appointment) -> datetime:
     return appointment.start + timedelta(minutes=settings.NO_SHOW_GRACE_MINUTES)
 
 
-def appointment_mark(*, appointment: Appointment, status: str, actor) -> Appointment:
+def appointment_mark(
+    *, appointment: Appointment, status: str, actor: Actor
+) -> Appointment:
     """Desk work: the citizen arrived, was received (done) or did not come.
 
     A no-show is refused before ``no_show_allowed_from``.
@@ -640,7 +641,7 @@ WAITING_STATUSES = Appointment.OPEN_STATUSES
 
 
 def appointment_arrive(
-    *, appointment: Appointment, actor, now: datetime | None = None
+    *, appointment: Appointment, actor: Actor, now: datetime | None = None
 ) -> Appointment:
     """The citizen is at the desk (a reference typed or scanned): record the
     arrival, once. Refused for an appointment of another day (the citizen
@@ -654,7 +655,7 @@ def appointment_arrive(
     return appointment_mark(appointment=appointment, status="arrived", actor=actor)
 
 
-def appointment_undo_arrival(*, appointment: Appointment, actor) -> Appointment:
+def appointment_undo_arrival(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Take back an arrival recorded by mistake (the wrong reference scanned),
     as long as nobody has called the citizen yet."""
     with transaction.atomic():
@@ -671,7 +672,7 @@ def appointment_undo_arrival(*, appointment: Appointment, actor) -> Appointment:
 
 
 def appointment_call(
-    *, appointment: Appointment, actor, now: datetime | None = None
+    *, appointment: Appointment, actor: Actor, now: datetime | None = None
 ) -> Appointment:
     """An agent calls a waiting citizen: the wait ends at ``now`` (the
     statistics' waiting time runs from the arrival to this call)."""
@@ -715,7 +716,7 @@ def waiting_appointments(queryset: QuerySet, *, day) -> QuerySet:
 
 
 def appointment_call_next(
-    *, queryset: QuerySet, actor, now: datetime | None = None
+    *, queryset: QuerySet, actor: Actor, now: datetime | None = None
 ) -> Appointment | None:
     """Call the next waiting citizen among ``queryset`` (the caller's scope:
     a service's appointments the user may see); None when nobody waits.
@@ -732,7 +733,7 @@ def appointment_call_next(
     return None
 
 
-def appointment_undo_no_show(*, appointment: Appointment, actor) -> Appointment:
+def appointment_undo_no_show(*, appointment: Appointment, actor: Actor) -> Appointment:
     """Take back a no-show recorded by mistake: the appointment gets back the
     status it had before (its history says which; confirmed if it does not)."""
     with transaction.atomic():
@@ -752,7 +753,7 @@ def appointment_undo_no_show(*, appointment: Appointment, actor) -> Appointment:
 
 
 def appointment_update_notes(
-    *, appointment: Appointment, remarks: str, actor
+    *, appointment: Appointment, remarks: str, actor: Actor
 ) -> Appointment:
     """Change the remarks of an appointment, the one field staff edit freely.
 
@@ -941,7 +942,7 @@ def merged_details(keep: Citizen, others: Iterable[Citizen]) -> dict:
     return details
 
 
-def citizen_merge(*, keep: Citizen, others: Iterable[Citizen], actor) -> Citizen:
+def citizen_merge(*, keep: Citizen, others: Iterable[Citizen], actor: Actor) -> Citizen:
     """Make one person of several citizen rows: ``keep`` stays, ``others`` go.
 
     Staff only (``may_merge_citizens``): the one way, with the citizen's form,
@@ -995,12 +996,14 @@ def citizen_merge(*, keep: Citizen, others: Iterable[Citizen], actor) -> Citizen
         for name in changed:
             setattr(keep, name, details[name])
         keep.full_clean()
-        keep._history_user = actor
-        keep._change_reason = "merged with " + ", ".join(f"#{pk}" for pk in other_ids)
+        record_history(
+            keep,
+            actor=actor,
+            reason="merged with " + ", ".join(f"#{pk}" for pk in other_ids),
+        )
         keep.save()
         for other in others:
-            other._history_user = actor
-            other._change_reason = f"merged into #{keep.pk}"
+            record_history(other, actor=actor, reason=f"merged into #{keep.pk}")
             other.delete()
     return keep
 

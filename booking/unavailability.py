@@ -22,6 +22,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.history import Actor
 from staffing.models import Agent, AvailabilityException
 from staffing.services import exception_create
 
@@ -59,7 +60,7 @@ def _validate_period(start: datetime, end: datetime) -> None:
         raise ValidationError(_("The end of the period must come after its start."))
 
 
-def _writer(*, agent: Agent, start: datetime, end: datetime, note: str, actor):
+def _writer(*, agent: Agent, start: datetime, end: datetime, note: str, actor: Actor):
     def write(change: AvailabilityChange) -> AvailabilityException:
         exception = exception_create(
             agent=agent,
@@ -91,7 +92,7 @@ def unavailability_enter(
     start: datetime,
     end: datetime,
     note: str,
-    actor,
+    actor: Actor,
 ) -> UnavailabilityResult:
     """Close ``agent``'s agenda over [start, end) and deal with its appointments.
 

@@ -27,6 +27,8 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import UserFacingError
+
 from .models import Commune
 from .roles import SERVICE_MANAGER, is_administrator
 
@@ -40,12 +42,8 @@ RECOVERY_NAME = "recovery codes"
 IDP_SECOND_FACTOR_SESSION_KEY = "two_factor_by_idp"
 
 
-class TwoFactorError(Exception):
+class TwoFactorError(UserFacingError):
     """A two-factor action that cannot be done; ``message`` says why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 def two_factor_required(user) -> bool:

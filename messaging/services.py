@@ -63,6 +63,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment
 from booking.services import BookingError, appointment_confirm, appointment_refuse
+from core.errors import UserFacingError
 from core.languages import staff_language
 from core.localtime import day_bounds
 from core.roles import is_administrator
@@ -99,12 +100,8 @@ Status = Message.Status
 CONFIRMATION_EVENTS = frozenset({Event.BOOKED, Event.CONFIRMED})
 
 
-class MessagingError(Exception):
+class MessagingError(UserFacingError):
     """A messaging action that cannot be done; ``message`` tells the user why."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # --- Templates and channels -------------------------------------------------------

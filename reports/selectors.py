@@ -17,7 +17,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from booking.models import Appointment, VisitReason
+from core.localtime import local_midnight, local_tz
 from staffing import availability
 from staffing.availability import Interval
 from staffing.calendars import load_openings
@@ -87,7 +88,7 @@ class SecondsBetween(Func):
         )
         return start, end, (*end_params, *start_params)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
         """PostgreSQL: the epoch of the interval between the two instants."""
         start, end, params = self._compiled(compiler)
         return f"EXTRACT(EPOCH FROM ({end} - {start}))::double precision", params
@@ -147,7 +148,7 @@ class SQLiteLocalPeriod(Func):
         sql += "".join(", %s" for _modifier in modifiers) + ")"
         return sql, (*params, *case_params, *modifiers)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
         raise NotImplementedError("SQLiteLocalPeriod only runs on SQLite.")
 
 
@@ -295,12 +296,8 @@ class StatisticsReport:
 # --- Helpers -----------------------------------------------------------------
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(timezone.get_default_timezone_name())
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
+_tz = local_tz
+_local_midnight = local_midnight
 
 
 def period_window(first_day: date, last_day: date) -> Interval:
@@ -351,7 +348,7 @@ def utc_offsets(window: Interval, tz: ZoneInfo) -> list[tuple[datetime | None, i
     """
 
     def offset(moment: datetime) -> int:
-        return int(moment.astimezone(tz).utcoffset().total_seconds())
+        return int((moment.astimezone(tz).utcoffset() or timedelta()).total_seconds())
 
     moment = window.start.astimezone(UTC)
     end = window.end.astimezone(UTC)

@@ -153,13 +153,13 @@ def load_openings(
         start__lt=window.end,
         end__gt=window.start,
     )
-    for agent_id, service_id, kind, start, end in exceptions.order_by(
+    for agent_id, service_id, kind, begins, ends in exceptions.order_by(
         "start"
     ).values_list("agent_id", "service_id", "kind", "start", "end"):
         target = (
             extra if kind == AvailabilityException.Kind.EXTRA_OPENING else unavailable
         )
-        target[agent_id, service_id].append(Interval(start, end))
+        target[agent_id, service_id].append(Interval(begins, ends))
 
     holidays = dict(belgian_public_holidays(first_day, last_day))
     closed_by: dict[int | None, dict[date, str]] = defaultdict(dict)
@@ -244,8 +244,10 @@ def opening_hour_bounds(
     )
     if service_id is not None:
         ranges = ranges.filter(typical_week__service_id=service_id)
-    else:
+    elif agent_id is not None:
         ranges = ranges.filter(typical_week__agent_id=agent_id)
+    else:
+        return None
     bounds = ranges.aggregate(first=Min("start"), last=Max("end"))
     if bounds["first"] is None:
         return None

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from core.history import Actor, record_history
 from core.languages import CODES
 
 from .closures import occurrence_days
@@ -38,10 +39,7 @@ from .models import (
 WeekRange = tuple[int, time, time]
 
 
-def _history(obj, *, actor, reason: str) -> None:
-    """Give simple_history the author and the reason of the next save (R26)."""
-    obj._history_user = actor if actor and actor.is_authenticated else None
-    obj._change_reason = reason
+_history = record_history  # the author and the reason of the next save (R26)
 
 
 def _check_no_overlap(ranges: Sequence[WeekRange]) -> None:
@@ -67,7 +65,7 @@ def exception_create(
     end: datetime,
     service: Service | None = None,
     note: str = "",
-    actor,
+    actor: Actor,
     reason: str = "created from the portal",
 ) -> AvailabilityException:
     """Record a closed period or an extra opening of ``agent``.
@@ -94,7 +92,7 @@ def exception_update(
     end: datetime,
     service: Service | None = None,
     note: str = "",
-    actor,
+    actor: Actor,
 ) -> AvailabilityException:
     """Change what an exception says (a spreadsheet import updates its rows).
 
@@ -125,7 +123,7 @@ def _check_works_in(agent: Agent, service: Service | None) -> None:
 
 
 @transaction.atomic
-def exception_delete(*, exception: AvailabilityException, actor) -> None:
+def exception_delete(*, exception: AvailabilityException, actor: Actor) -> None:
     """Remove an exception (the history keeps a trace of it)."""
     _history(exception, actor=actor, reason="deleted from the portal")
     exception.delete()
@@ -142,7 +140,7 @@ def typical_week_save(
     ranges: Sequence[WeekRange],
     label: str = "",
     week: TypicalWeek | None = None,
-    actor,
+    actor: Actor,
     reason: str = "saved from the availability editor",
 ) -> TypicalWeek:
     """Create ``week`` (or replace its content) with ``ranges``.
@@ -176,7 +174,7 @@ def typical_week_save(
 
 
 @transaction.atomic
-def typical_week_delete(*, week: TypicalWeek, actor) -> None:
+def typical_week_delete(*, week: TypicalWeek, actor: Actor) -> None:
     """Remove a typical week and its ranges."""
     _history(week, actor=actor, reason="deleted from the availability editor")
     week.delete()
@@ -184,7 +182,7 @@ def typical_week_delete(*, week: TypicalWeek, actor) -> None:
 
 @transaction.atomic
 def typical_week_copy(
-    *, week: TypicalWeek, agents: Iterable[Agent], actor
+    *, week: TypicalWeek, agents: Iterable[Agent], actor: Actor
 ) -> list[TypicalWeek]:
     """Give each of ``agents`` a copy of ``week`` (same service, dates, ranges).
 
@@ -209,7 +207,7 @@ def typical_week_copy(
 
 
 @transaction.atomic
-def agent_feed_token_regenerate(*, agent: Agent, actor) -> Agent:
+def agent_feed_token_regenerate(*, agent: Agent, actor: Actor) -> Agent:
     """Give ``agent`` a new agenda feed token: the old feed URL stops working.
 
     The old token's digest is kept, so that its address answers 410 Gone. When
@@ -261,7 +259,7 @@ def closure_occurrences_write(
     series: Closure,
     today: date,
     until: date,
-    actor,
+    actor: Actor,
     reason: str = "written ahead of time: the closure repeats every year",
 ) -> list[Closure]:
     """Write the years of ``series`` that start on or before ``until`` and are

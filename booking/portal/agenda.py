@@ -10,8 +10,7 @@ only appointments of services the user may see are ever listed
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from django.contrib import admin
 from django.contrib.auth.decorators import permission_required
@@ -29,6 +28,7 @@ from booking.services import no_show_allowed_from
 from booking.slots import load_service_calendars
 from core.colours import theme_tints
 from core.inputs import InvalidInput, parse_datetime_value, parse_day, parse_id
+from core.localtime import day_bounds, local_tz
 from core.roles import is_administrator
 from staffing import availability
 from staffing.availability import Interval
@@ -148,8 +148,7 @@ def _int(value) -> int:
 # --- Events ---------------------------------------------------------------------------
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(timezone.get_default_timezone_name())
+_tz = local_tz
 
 
 def wall_clock(moment: datetime) -> str:
@@ -467,15 +466,6 @@ def agenda_events_json(request):
         request.user, scope, start, end, cancelled=request.GET.get("cancelled") == "1"
     )
     return JsonResponse(events, safe=False)
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Local midnight to the next local midnight (23 or 25 hours on DST days)."""
-    tz = _tz()
-    return (
-        datetime.combine(day, time.min, tzinfo=tz),
-        datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz),
-    )
 
 
 @permission_required("booking.view_appointment", raise_exception=True)
