@@ -46,7 +46,9 @@ def _commune_languages() -> tuple[str, tuple[str, ...]]:
     except Exception:
         row = None
     main = (row and row[0]) or settings.MAIN_LANGUAGE
-    offered = parse_codes(row[1]) if row else ()
+    # No commune row yet (it is created on first use): the model's default,
+    # every language, as the row will say once created.
+    offered = parse_codes(row[1]) if row else CODES
     offered = tuple(code for code in CODES if code in offered or code == main)
     _cached = (now, main, offered)
     return main, offered

@@ -166,12 +166,14 @@ def test_bad_dates_on_the_public_pages_answer_400_in_the_users_language(
     client, service, reason, value
 ):
     on_slot_step(client, service, reason)
+    # The personal link's pages speak the citizen's language (issue 19).
     appointment = AppointmentFactory(
         service=service,
         reason=reason,
         agent=service.memberships.get().agent,
         start=local(DAY, 9),
         end=local(DAY, 9, 15),
+        contact_language="en",
     )
     pages = [
         reverse("booking:slots", args=["population"]),

@@ -74,7 +74,8 @@ def test_citizen_books_in_french_then_cancels_from_the_personal_link(
     page = new_page(language="fr")
     book_with_the_mouse(page, assert_accessible)
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert "Prix : 25,70 €." in page.inner_text("main")
+    # French typography: a non-breaking space before the colon (issue 19).
+    assert "Prix\u00a0: 25,70 €." in page.inner_text("main")
     assert page.locator("[data-ics-link]").get_attribute("href").endswith(".ics")
     appointment = Appointment.objects.get()
     assert appointment.status == Appointment.Status.CONFIRMED
