@@ -45,6 +45,11 @@ class SmsProvider(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
+    def recover(self) -> None:
+        """Back up from now on (an outage that lasts until the test says)."""
+        with self.lock:
+            self.down_until = time.monotonic()
+
     def waiting_for(self, at_least: float) -> bool:
         """Whether a request will wait ``at_least`` more seconds before its
         answer (a sender killed now will never read it)."""
