@@ -724,10 +724,10 @@ def _deliver(message: Message) -> str:
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
-        if f"cid:{REFERENCE_QR_CID}" in message.html_body and message.appointment_id:
-            email.attach(_reference_qr_image(message))
     if message.ics:
         email.attach(ics_attachment(message.ics))
+    if f"cid:{REFERENCE_QR_CID}" in message.html_body and message.appointment_id:
+        email.attach(_reference_qr_image(message))
     email.send(fail_silently=False)
     return email.extra_headers.get("Message-ID", "") or f"email-{message.pk}"
 

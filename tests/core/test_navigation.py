@@ -14,6 +14,9 @@ EVERYONE = [
     "/admin/",
     "/admin/agenda/",
     "/admin/phone/",
+    # The desk (issue 22): arrivals and who is waiting, walk-ins.
+    "/admin/desk/",
+    "/admin/desk/walk-in/",
     "/admin/unavailability/",
     "/admin/availability/",
 ]
@@ -83,7 +86,7 @@ def test_the_settings_name_the_sidebar_by_its_dotted_path(settings):
 
 def test_every_link_resolves_and_every_permission_callback_imports():
     items = [item for group in NAVIGATION for item in group["items"]]
-    assert len(items) == 29
+    assert len(items) == 31
     for item in items:
         assert str(item["link"]).startswith("/admin/")
         if "permission" in item:

@@ -361,7 +361,10 @@ def test_the_information_is_added_when_an_edited_confirmation_forgets_it(book):
     email = Message.objects.get(
         appointment=appointment, event="booked", channel="email"
     )
-    assert email.body == f"Tot dan, Anna.\n\n{INFORMATION}"
+    # After the text: the booking reference (issue 22), then the information.
+    assert email.body.startswith("Tot dan, Anna.\n\n")
+    assert appointment.reference_display in email.body
+    assert email.body.endswith(f"\n\n{INFORMATION}")
 
 
 def test_nothing_is_sent_before_the_commit(service, reason, citizen, desk_agent):
