@@ -13,13 +13,18 @@ from typing import Annotated, Literal
 import phonenumbers
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from pydantic import AfterValidator, AwareDatetime, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
-from stdnum.be import nn
 
+from booking import citizen_rules
 from core.inputs import text_error
 from staffing.availability import PARTS_OF_DAY
 
@@ -35,6 +40,15 @@ LANGUAGES = ("fr", "nl", "de", "en")
 
 def _invalid(code: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(code, message)
+
+
+def _rule(check, value):
+    """``check`` of ``booking.citizen_rules`` (the wizard's and phone
+    booking's rules), its refusal as the API's error with the same message."""
+    try:
+        return check(value)
+    except DjangoValidationError as error:
+        raise _invalid(error.code or "invalid", str(error.messages[0])) from None
 
 
 def _clean_text(value: str) -> str:
@@ -76,6 +90,7 @@ def _clean_phone(value: str) -> str:
         raise _invalid("invalid_phone", message) from None
     if not phonenumbers.is_valid_number(number):
         raise _invalid("invalid_phone", message)
+    number = _rule(citizen_rules.mobile_phone, number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -86,12 +101,7 @@ def _clean_national_number(value: str | None) -> str | None:
     value = _clean_text(value)
     if not value:
         return None
-    if not nn.is_valid(value):
-        raise _invalid(
-            "invalid_national_number",
-            _("This is not a valid Belgian national register number."),
-        )
-    return nn.compact(value)
+    return _rule(citizen_rules.national_number, value)
 
 
 def _in_range_years(value: date) -> date:
@@ -105,9 +115,14 @@ def _in_range_years(value: date) -> date:
 
 
 def _birth_date(value: date | None) -> date | None:
-    if value is not None and not (date(1900, 1, 1) <= value <= timezone.localdate()):
-        raise _invalid("invalid_birth_date", _("Enter a valid date of birth."))
-    return value
+    return value if value is None else _rule(citizen_rules.birth_date, value)
+
+
+def _csv_pattern(item: str) -> str:
+    """The pattern of a comma-separated list of ``item`` (spaces and empty
+    items allowed, as :func:`_csv` reads it), for the OpenAPI schema to state
+    what the validators accept."""
+    return rf"^ *(, *)*({item} *(, *)+)*({item} *)?$"
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -120,7 +135,18 @@ def _csv(value: str | None) -> list[str] | None:
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Slug = Annotated[str, Field(max_length=60), AfterValidator(_required_text)]
-Name = Annotated[str, Field(max_length=100), AfterValidator(_required_text)]
+# A name holds something besides spaces: the schema says so too, so that a
+# request it accepts is not refused for an empty name (the validators keep
+# their own messages: the schema's constraints are stated, not duplicated).
+Name = Annotated[
+    str,
+    Field(
+        max_length=100,
+        # stated, and checked by _required_text with its own message
+        json_schema_extra={"minLength": 1, "pattern": r"[^ \t\n\r]"},
+    ),
+    AfterValidator(_required_text),
+]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_clean_email)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_clean_phone)]
 NationalNumber = (
@@ -242,11 +268,13 @@ class SlotQuery(Schema):
     part: str | None = Field(
         None,
         max_length=40,
+        json_schema_extra={"pattern": _csv_pattern("(morning|afternoon|evening)")},
         description="Comma-separated parts of the day: morning, afternoon, evening.",
     )
     weekdays: str | None = Field(
         None,
         max_length=40,
+        json_schema_extra={"pattern": _csv_pattern("[0-6]")},
         description="Comma-separated weekdays, 0 = Monday … 6 = Sunday.",
     )
 
@@ -319,6 +347,14 @@ class CitizenIn(Schema):
     address: Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] = Field(
         "", description="Required when the service requires it."
     )
+
+    @model_validator(mode="after")
+    def _birth_date_matches(self) -> "CitizenIn":
+        _rule(
+            lambda pair: citizen_rules.birth_date_matches(*pair),
+            (self.national_number, self.birth_date),
+        )
+        return self
 
 
 def _idempotency_key(value: str | None) -> str | None:

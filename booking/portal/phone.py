@@ -40,6 +40,7 @@ from stdnum.be import nn
 
 from audit.models import AccessRecord
 from audit.services import access_record, looks_like_national_number
+from booking import citizen_rules
 from booking.models import Appointment, Citizen, VisitReason, validate_national_number
 from booking.selectors import required_details, visible_citizen_details
 from booking.services import BookingError, appointment_mark, citizen_book
@@ -493,6 +494,11 @@ def phone_appointment_book(
                 for name in missing
             }
         )
+    # The citizen rules the wizard and the API apply (booking.citizen_rules).
+    try:
+        citizen_rules.birth_date_matches(citizen.national_number, citizen.birth_date)
+    except ValidationError as error:
+        raise ValidationError({"birth_date": error}) from None
     with transaction.atomic():
         appointment = citizen_book(
             citizen=citizen,

@@ -5,16 +5,15 @@ whether the booking can be made. Every message goes through gettext, so a
 citizen reads it in his or her language.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import phonenumbers
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
-from stdnum import exceptions as stdnum_errors
-from stdnum.be import nn
 
+from booking import citizen_rules
 from core.inputs import InvalidInput, parse_datetime_value
 from staffing.availability import PARTS_OF_DAY
 
@@ -221,50 +220,24 @@ class IdentityForm(forms.Form):
     def clean_email(self):
         return self.cleaned_data["email"].strip()
 
+    # The rules: booking.citizen_rules, the same for the API and phone booking.
     def clean_phone(self):
-        number = self.cleaned_data["phone"]
-        kind = phonenumbers.number_type(number)
-        # Metadata tells landlines apart in Belgium and most countries; where
-        # it cannot tell (FIXED_LINE_OR_MOBILE, UNKNOWN), the number is kept.
-        if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
-            raise forms.ValidationError(
-                _("Enter a mobile number: a landline cannot receive text messages.")
-            )
-        return number
+        return citizen_rules.mobile_phone(self.cleaned_data["phone"])
 
     def clean_national_number(self):
-        value = self.cleaned_data["national_number"]
-        try:
-            return nn.validate(value)
-        except stdnum_errors.ValidationError:
-            raise forms.ValidationError(
-                _(
-                    "This is not a valid Belgian national register number: "
-                    "check the 11 digits."
-                ),
-                code="invalid_national_number",
-            ) from None
+        return citizen_rules.national_number(self.cleaned_data["national_number"])
 
     def clean_birth_date(self):
-        value = self.cleaned_data["birth_date"]
-        today = timezone.localdate()
-        if value > today or value < date(1900, 1, 1):
-            raise forms.ValidationError(_("Enter your real date of birth."))
-        return value
+        return citizen_rules.birth_date(self.cleaned_data["birth_date"])
 
     def clean(self):
         data = super().clean()
-        number, birth = data.get("national_number"), data.get("birth_date")
-        if number and birth:
-            try:
-                encoded = nn.get_birth_date(number)
-            except stdnum_errors.ValidationError:
-                encoded = None  # numbers with an unknown birth date encode none
-            if encoded is not None and encoded != birth:
-                self.add_error(
-                    "birth_date",
-                    _("This date does not match your national register number."),
-                )
+        try:
+            citizen_rules.birth_date_matches(
+                data.get("national_number"), data.get("birth_date")
+            )
+        except ValidationError as error:
+            self.add_error("birth_date", error)
         return data
 
     def to_state(self) -> dict:

@@ -431,7 +431,9 @@ def test_booking_a_slot_just_taken_answers_409_with_alternatives(
         (
             {"national_number": "85073003329"},
             "national_number",
-            "This is not a valid Belgian national register number.",
+            # the wizard's message (booking.citizen_rules, issue 16)
+            "This is not a valid Belgian national register number: "
+            "check the 11 digits.",
         ),
     ],
 )
