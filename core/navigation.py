@@ -203,6 +203,12 @@ NAVIGATION = [
                 "core.roles.is_administrator_request",
             ),
             _item(
+                _("SMS and budget"),
+                "sms",
+                "admin:messaging_sms",
+                "core.roles.is_administrator_request",
+            ),
+            _item(
                 _("Scheduled jobs"),
                 "schedule",
                 "admin:django_q_schedule_changelist",

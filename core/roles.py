@@ -94,6 +94,21 @@ def is_administrator(user) -> bool:
     return user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists()
 
 
+def administrators():
+    """The active logins that administer the commune (superusers and the
+    Administrator group), e.g. to tell them of the SMS budget."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=ADMINISTRATOR))
+        .distinct()
+        .order_by("pk")
+    )
+
+
 # Permission callbacks for the admin sidebar (unfold calls them with the request).
 
 
@@ -131,5 +146,8 @@ def can_view_citizens(request) -> bool:
 
 
 def is_administrator_request(request) -> bool:
-    """Sidebar callback for the administrator-only entries."""
-    return is_administrator(request.user)
+    """Sidebar callback for the administrator-only entries: asked once per
+    request, however many entries there are."""
+    if not hasattr(request, "_is_administrator"):
+        request._is_administrator = is_administrator(request.user)
+    return request._is_administrator

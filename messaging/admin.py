@@ -17,22 +17,33 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminNullBooleanSelectWidget
 
 from core.admin_base import BoundedDateLookupsMixin, HistoryAdmin
 from core.admin_filters import DateRangeFilter
 from core.roles import is_administrator
+from staffing.admin import add_service_inline
 
 from . import services
 from .answer import answer_request
 from .forms import MessageTemplateForm, ScheduleForm, render_sample
-from .models import ChannelRule, Message, MessageTemplate, MessagingSettings
+from .models import (
+    NOT_PER_SERVICE,
+    ChannelRule,
+    Event,
+    Message,
+    MessageTemplate,
+    MessagingSettings,
+    ServiceChannelRule,
+    ServiceMessaging,
+)
 from .rendering import CONTEXT_HELP, Texts
 from .selectors import may_view_messages, messages_visible_to
 from .sms import sms_segments
-from .views import inbox
+from .views import inbox, sms_budget
 
 for model, base in [
     (Success, q_admin.TaskAdmin),
@@ -56,6 +67,7 @@ if admin.site.is_registered(Schedule):
 admin.site.register(Schedule, ScheduleAdmin)
 
 admin.site.register_view("messaging/inbox/", inbox, name="messaging_inbox")
+admin.site.register_view("messaging/sms/", sms_budget, name="messaging_sms")
 # The page a pending request's e-mail opens, without a session: the link's
 # token is the key (messaging/answer.py).
 admin.site.register_open_view(
@@ -118,6 +130,7 @@ class MessageAdmin(BoundedDateLookupsMixin, ModelAdmin):
                     "channel",
                     "recipient",
                     "country",
+                    "segments",
                     "instead_of_sms",
                     "language",
                     "show_appointment",
@@ -147,6 +160,7 @@ class MessageAdmin(BoundedDateLookupsMixin, ModelAdmin):
         "channel",
         "recipient",
         "country",
+        "segments",
         "instead_of_sms",
         "language",
         "show_appointment",
@@ -432,7 +446,30 @@ class ChannelRuleAdmin(HistoryAdmin):
 
 @admin.register(MessagingSettings)
 class MessagingSettingsAdmin(HistoryAdmin):
-    list_display = ["__str__", "reminder_recipients", "remind_pending"]
+    list_display = [
+        "__str__",
+        "reminder_recipients",
+        "remind_pending",
+        "sms_segment_price",
+        "sms_monthly_budget",
+    ]
+    fieldsets = [
+        (
+            _("Day-before reminders"),
+            {"fields": ["reminder_recipients", "remind_pending"]},
+        ),
+        (
+            _("SMS budget"),
+            {
+                "fields": ["sms_segment_price", "sms_monthly_budget"],
+                "description": _(
+                    "Each service may choose its own reminders and channels on "
+                    "its page. The SMS sent, their cost and the budget: "
+                    "“SMS and budget”."
+                ),
+            },
+        ),
+    ]
 
     def has_add_permission(self, request):
         return not MessagingSettings.objects.exists() and super().has_add_permission(
@@ -441,3 +478,66 @@ class MessagingSettingsAdmin(HistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- A service's own rules (issue 24, point 4) ----------------------------------------
+
+
+class CommuneChoiceSelect(UnfoldAdminNullBooleanSelectWidget):
+    """Yes, no, or (empty) as the commune chose."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("as the commune chose")),
+            ("true", _("yes")),
+            ("false", _("no")),
+        ]
+
+
+class ServiceMessagingInline(StackedInline):
+    """Who gets the day-before reminders of this service's appointments."""
+
+    model = ServiceMessaging
+    extra = 1
+    max_num = 1
+    can_delete = False
+    verbose_name = _("Reminders of this service")
+    verbose_name_plural = _("Reminders of this service")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "remind_pending":
+            kwargs["widget"] = CommuneChoiceSelect()
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "reminder_recipients" and field is not None:
+            field.choices = [("", gettext("as the commune chose"))] + [
+                choice for choice in field.choices if choice[0]
+            ]
+        return field
+
+
+class ServiceChannelRuleInline(TabularInline):
+    """The channels of this service's messages, event by event, where they
+    differ from the commune's."""
+
+    model = ServiceChannelRule
+    extra = 0
+    verbose_name = _("channel rule of this service")
+    verbose_name_plural = _(
+        "Channels of this service's messages (other events: as the commune chose)"
+    )
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "event":
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in Event.choices
+                if value not in NOT_PER_SERVICE
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+
+# Shown on each service's page, to those who may change these rules
+# (administrators: the inlines follow the models' permissions).
+add_service_inline(ServiceMessagingInline)
+add_service_inline(ServiceChannelRuleInline)

@@ -5,7 +5,9 @@ page, never imports messaging.
 It adds to ``summary`` the failed messages and the requests waiting too long
 (R10, see ``selectors.dashboard_figures``), and, for administrators,
 ``sms_by_country`` (this month's SMS per destination country),
-``sms_abroad_today`` and ``sms_daily_cap_abroad`` (the SMS budget abroad).
+``sms_abroad_today`` and ``sms_daily_cap_abroad`` (the SMS budget abroad),
+and ``sms_budget`` (this month's SMS against the monthly budget, issue 24,
+point 5: its card turns red, with the alert, at 80 %).
 """
 
 from babel import Locale, UnknownLocaleError
@@ -15,7 +17,12 @@ from django.utils.translation import gettext as _
 
 from core.roles import is_administrator
 
-from .selectors import dashboard_figures, sms_abroad_today, sms_month_by_country
+from .selectors import (
+    dashboard_figures,
+    sms_abroad_today,
+    sms_budget,
+    sms_month_by_country,
+)
 
 
 def dashboard_block(request, context: dict) -> None:
@@ -29,6 +36,7 @@ def dashboard_block(request, context: dict) -> None:
         ]
         context["sms_abroad_today"] = sms_abroad_today()
         context["sms_daily_cap_abroad"] = settings.SMS_DAILY_CAP_ABROAD
+        context["sms_budget"] = sms_budget()
 
 
 def country_name(code: str) -> str:

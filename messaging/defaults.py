@@ -874,6 +874,67 @@ def _request_late_texts(lang: str) -> tuple[DefaultText, DefaultText]:
     return DefaultText(subject, body), DefaultText("", sms)
 
 
+# --- The administrators' SMS budget alert (issue 24, point 5) --------------------
+# Sent once a month, when the SMS sent that month reach 80 % of the budget.
+
+_SMS_BUDGET = {
+    "fr": (
+        "Budget SMS : {{ budget.percent }} % atteint en {{ budget.month }}",
+        "Les SMS envoyés en {{ budget.month }} ont atteint {{ budget.percent }} % "
+        "du budget mensuel : {{ budget.cost }} sur {{ budget.amount }} "
+        "({{ budget.sms }} SMS, {{ budget.segments }} segments).",
+        "Les SMS continuent de partir. Le détail par service et par message, "
+        "et le budget : {{ sms_page_url }}\n"
+        "Ce message n’est envoyé qu’une fois par mois.",
+        "{{ commune.name }}: budget SMS à {{ budget.percent }} % en "
+        "{{ budget.month }} ({{ budget.cost }} sur {{ budget.amount }}). "
+        "{{ sms_page_url }}",
+    ),
+    "nl": (
+        "Sms-budget: {{ budget.percent }} % bereikt in {{ budget.month }}",
+        "De sms'en verstuurd in {{ budget.month }} hebben {{ budget.percent }} % "
+        "van het maandbudget bereikt: {{ budget.cost }} van {{ budget.amount }} "
+        "({{ budget.sms }} sms'en, {{ budget.segments }} segmenten).",
+        "De sms'en worden verder verstuurd. Details per dienst en per bericht, "
+        "en het budget: {{ sms_page_url }}\n"
+        "Dit bericht wordt maar één keer per maand verstuurd.",
+        "{{ commune.name }}: sms-budget op {{ budget.percent }} % in "
+        "{{ budget.month }} ({{ budget.cost }} van {{ budget.amount }}). "
+        "{{ sms_page_url }}",
+    ),
+    "de": (
+        "SMS-Budget: {{ budget.percent }} % erreicht im {{ budget.month }}",
+        "Die im {{ budget.month }} versandten SMS haben {{ budget.percent }} % "
+        "des Monatsbudgets erreicht: {{ budget.cost }} von {{ budget.amount }} "
+        "({{ budget.sms }} SMS, {{ budget.segments }} Segmente).",
+        "Die SMS werden weiter versandt. Einzelheiten nach Dienst und "
+        "Nachricht, und das Budget: {{ sms_page_url }}\n"
+        "Diese Nachricht wird nur einmal im Monat versandt.",
+        "{{ commune.name }}: SMS-Budget bei {{ budget.percent }} % im "
+        "{{ budget.month }} ({{ budget.cost }} von {{ budget.amount }}). "
+        "{{ sms_page_url }}",
+    ),
+    "en": (
+        "SMS budget: {{ budget.percent }} % reached in {{ budget.month }}",
+        "The SMS sent in {{ budget.month }} have reached {{ budget.percent }} % "
+        "of the monthly budget: {{ budget.cost }} of {{ budget.amount }} "
+        "({{ budget.sms }} SMS, {{ budget.segments }} segments).",
+        "SMS are still sent. The details per service and per message, and the "
+        "budget: {{ sms_page_url }}\n"
+        "This message is sent only once a month.",
+        "{{ commune.name }}: SMS budget at {{ budget.percent }} % in "
+        "{{ budget.month }} ({{ budget.cost }} of {{ budget.amount }}). "
+        "{{ sms_page_url }}",
+    ),
+}
+
+
+def _sms_budget_texts(lang: str) -> tuple[DefaultText, DefaultText]:
+    """The e-mail and the SMS that tell the administrators of the SMS budget."""
+    subject, intro, after, sms = _SMS_BUDGET[lang]
+    return DefaultText(subject, _agent_mail(lang, intro, after)), DefaultText("", sms)
+
+
 def _build() -> dict[tuple[str, str, str], DefaultText]:
     texts: dict[tuple[str, str, str], DefaultText] = {}
     for language in ("fr", "nl", "de", "en"):
@@ -890,6 +951,10 @@ def _build() -> dict[tuple[str, str, str], DefaultText]:
         request_late = str(Event.AGENT_REQUEST_LATE)
         texts[(request_late, Channel.EMAIL.value, language)] = email
         texts[(request_late, Channel.SMS.value, language)] = sms
+        email, sms = _sms_budget_texts(language)
+        sms_budget = str(Event.ADMIN_SMS_BUDGET)
+        texts[(sms_budget, Channel.EMAIL.value, language)] = email
+        texts[(sms_budget, Channel.SMS.value, language)] = sms
     return texts
 
 
@@ -913,6 +978,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Event.AGENT_DAY_LIST: "email",
     Event.AGENT_FEED_ADDRESS: "email",
     Event.AGENT_REQUEST_LATE: "email",
+    Event.ADMIN_SMS_BUDGET: "email",
 }
 
 

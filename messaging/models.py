@@ -4,7 +4,10 @@
 - ``MessageTemplate``: the text of one event on one channel in one language,
   in Django template syntax (``messaging/rendering.py`` documents its context).
 - ``ChannelRule``: per event, e-mail, SMS, both or none.
-- ``MessagingSettings``: the commune's other choices (who gets reminders).
+- ``MessagingSettings``: the commune's other choices (who gets reminders,
+  the price of an SMS and the monthly SMS budget).
+- ``ServiceMessaging``, ``ServiceChannelRule``: a service's own choices, where
+  it has some (issue 24, point 4); otherwise the commune's apply.
 - ``Message``: the outbox. One row per recipient, channel and occurrence of an
   event, written in the transaction that changes the appointment; the texts
   are rendered when the row is written, so the row shows exactly what was sent.
@@ -12,6 +15,10 @@
 Only ``messaging/services.py`` writes messages.
 """
 
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +28,8 @@ from core.models import Language  # the one list (core.languages)
 
 
 class Event(models.TextChoices):
-    """What a message tells. ``AGENT_*`` go to agents, the others to citizens."""
+    """What a message tells. ``AGENT_*`` go to agents, ``ADMIN_*`` to the
+    administrators, the others to citizens."""
 
     BOOKED = "booked", _("Appointment booked")
     PENDING = "pending", _("Request received (awaiting confirmation)")
@@ -37,6 +45,7 @@ class Event(models.TextChoices):
     AGENT_DAY_LIST = "agent_day_list", _("Agent: the next day's appointments")
     AGENT_FEED_ADDRESS = "agent_feed_address", _("Agent: new agenda feed address")
     AGENT_REQUEST_LATE = "agent_request_late", _("Manager: a request is unanswered")
+    ADMIN_SMS_BUDGET = "admin_sms_budget", _("Administrators: SMS budget at 80 %")
 
 
 AGENT_EVENTS = frozenset(
@@ -46,6 +55,7 @@ AGENT_EVENTS = frozenset(
         Event.AGENT_DAY_LIST,
         Event.AGENT_FEED_ADDRESS,
         Event.AGENT_REQUEST_LATE,
+        Event.ADMIN_SMS_BUDGET,
     }
 )
 
@@ -171,6 +181,40 @@ class MessagingSettings(models.Model):
         default=False,
         help_text=_("Agents' lists always show them."),
     )
+    # SMS in budget (issue 24, point 5): messaging/selectors.py sums, the
+    # page "SMS and budget" shows, messaging/services.py alerts.
+    sms_segment_price = models.DecimalField(
+        _("price of an SMS segment (€)"),
+        max_digits=7,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "What the SMS provider charges per segment (up to 160 characters, "
+            "or 70 with a character outside the GSM alphabet). Empty: costs "
+            "are not shown."
+        ),
+    )
+    sms_monthly_budget = models.DecimalField(
+        _("monthly SMS budget (€)"),
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_(
+            "The administrators are told by e-mail, once a month, when the SMS "
+            "sent that month reach 80 %. Empty: no budget."
+        ),
+    )
+    # The first day of the last month whose alert was written: once a month.
+    sms_budget_alerted = models.DateField(
+        _("SMS budget alert sent for the month of"),
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     objects = MessagingSettingsManager()
     history = HistoricalRecords()
@@ -181,6 +225,17 @@ class MessagingSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Messaging settings"))
+
+    def clean(self) -> None:
+        if self.sms_monthly_budget is not None and self.sms_segment_price is None:
+            raise ValidationError(
+                {
+                    "sms_segment_price": _(
+                        "Give the price of a segment: the budget is compared "
+                        "with the SMS sent times their price."
+                    )
+                }
+            )
 
     @property
     def reminds_citizens(self) -> bool:
@@ -195,6 +250,87 @@ class MessagingSettings(models.Model):
             self.ReminderRecipients.AGENTS,
             self.ReminderRecipients.BOTH,
         )
+
+
+# Events that belong to no one service: an agent's list of the day spans his or
+# her services, a feed address and the SMS budget concern nobody's service.
+# They follow the commune's channel rules only.
+NOT_PER_SERVICE = frozenset(
+    {Event.AGENT_DAY_LIST, Event.AGENT_FEED_ADDRESS, Event.ADMIN_SMS_BUDGET}
+)
+
+
+class ServiceMessaging(models.Model):
+    """A service's own choice of who gets the day-before reminders (issue 24,
+    point 4); each empty field follows the commune's ``MessagingSettings``."""
+
+    service = models.OneToOneField(
+        "staffing.Service",
+        on_delete=models.CASCADE,
+        related_name="messaging",
+        verbose_name=_("service"),
+    )
+    reminder_recipients = models.CharField(
+        _("day-before reminders go to"),
+        max_length=10,
+        choices=MessagingSettings.ReminderRecipients.choices,
+        blank=True,
+        help_text=_("Empty: as the commune chose."),
+    )
+    remind_pending = models.BooleanField(
+        _("remind citizens of requests still awaiting confirmation"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: as the commune chose."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reminders of the service")
+        verbose_name_plural = _("reminders of the service")
+
+    def __str__(self) -> str:
+        return str(self.service)
+
+
+class ServiceChannelRule(models.Model):
+    """Which channels carry one event of one service's messages, instead of
+    the commune's ``ChannelRule`` (issue 24, point 4)."""
+
+    service = models.ForeignKey(
+        "staffing.Service",
+        on_delete=models.CASCADE,
+        related_name="channel_rules",
+        verbose_name=_("service"),
+    )
+    event = models.CharField(_("event"), max_length=24, choices=Event.choices)
+    channels = models.CharField(
+        _("channels"),
+        max_length=5,
+        choices=ChannelRule.Channels.choices,
+        help_text=_(
+            "Someone without a mobile number receives the e-mail instead of the SMS."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("channel rule of the service")
+        verbose_name_plural = _("channel rules of the service")
+        ordering = ["service", "event"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "event"], name="servicechannelrule_once_per_event"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.get_event_display()}"
+
+    def channel_list(self) -> list[str]:
+        return ChannelRule(channels=self.channels).channel_list()
 
 
 class MessageQuerySet(models.QuerySet):
@@ -250,6 +386,9 @@ class Message(models.Model):
         ),
     )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    # SMS only: the parts the network sends the text in, as last rendered
+    # (issue 24, point 5: what an SMS costs).
+    segments = models.PositiveSmallIntegerField(_("SMS segments"), default=0)
     # What makes two messages of one event to one recipient different: empty
     # for events that happen once per appointment, the change's time for moves
     # and reassignments, the day for reminders and day lists.

@@ -34,12 +34,16 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
   ``is_pending``
 - an agent's new agenda feed address: ``feed_url`` (the new private address),
   ``feed_page_url`` (the portal page that shows and renews it)
+- the administrators' SMS budget alert: ``budget`` (``month``, ``percent``,
+  ``sms``, ``segments``, ``cost``, ``amount``: the budget) and
+  ``sms_page_url``
 """
 
 import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache, wraps
 
 from django.conf import settings
@@ -354,6 +358,41 @@ def feed_address_context(agent, *, language: str) -> dict:
     }
 
 
+def format_month(value: date, language: str) -> str:
+    """A month as in a letter: "décembre 2026", "December 2026"."""
+    with translation.override(language):
+        text = formats.date_format(value, "F Y")
+    return text.lower() if language in LOWER_CASE_DATES else text
+
+
+def _money(amount, language: str) -> str:
+    """``amount`` in euros as the language writes it: "42,10 €", "€42.10"."""
+    from babel.numbers import format_currency
+
+    if amount is None:
+        return ""
+    return format_currency(amount, "EUR", locale=language)
+
+
+@in_language
+def sms_budget_context(budget, *, language: str, recipient_name: str = "") -> dict:
+    """The context of the administrators' SMS budget alert (issue 24, point 5):
+    ``budget`` is a ``messaging.selectors.SmsBudget``."""
+    return {
+        "recipient": {"name": recipient_name},
+        "budget": {
+            "month": format_month(budget.month, language),
+            "percent": budget.percent,
+            "sms": budget.sms,
+            "segments": budget.segments,
+            "cost": _money(budget.cost, language),
+            "amount": _money(budget.budget, language),
+        },
+        "sms_page_url": _reverse_or_empty("admin:messaging_sms"),
+        "commune": commune_context(),
+    }
+
+
 # --- The sample appointment of the template editor -------------------------------
 
 
@@ -438,6 +477,15 @@ def sample_context(language: str) -> dict:
                 "decided_at": format_date(start, language) + f" {start:%H:%M}",
                 "decision": _("refused"),
             },
+            "budget": {
+                "month": format_month(day, language),
+                "percent": 81,
+                "sms": 1234,
+                "segments": 1480,
+                "cost": _money(Decimal("103.60"), language),
+                "amount": _money(Decimal("125"), language),
+            },
+            "sms_page_url": _reverse_or_empty("admin:messaging_sms"),
             "day": format_date(day, language),
             "appointments": [
                 {
@@ -512,6 +560,15 @@ CONTEXT_HELP = [
     (
         "feed_url, feed_page_url",
         gettext_lazy("an agent's new agenda feed address; the page that shows it"),
+    ),
+    (
+        "budget.month, budget.percent, budget.sms, budget.segments, budget.cost, "
+        "budget.amount, sms_page_url",
+        gettext_lazy(
+            "the administrators' SMS budget alert: the month, the part of the "
+            "budget spent, the SMS sent and their segments, their cost, the "
+            "budget; the page that shows them"
+        ),
     ),
     (
         "request.age_hours, request.decided_at, request.decision",

@@ -1,18 +1,23 @@
 """Reads of messaging: what each member of staff may see, dashboard figures,
-and the SMS budget abroad."""
+the SMS budget abroad, and the SMS sent and their cost against the monthly
+budget."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from booking.models import Appointment
 from booking.selectors import pending_requests_for
 from core.roles import is_administrator
+from staffing.models import Service
 from staffing.scopes import managed_service_ids
 
-from .models import Channel, Message
+from .models import Channel, Event, Message, MessagingSettings
 
 
 def may_view_messages(user) -> bool:
@@ -182,3 +187,182 @@ def citizen_messages_export(*, citizen, appointment_ids: list[int]) -> list[dict
         }
         for message in messages
     ]
+
+
+# --- SMS in budget (issue 24, point 5) --------------------------------------------
+#
+# What the commune's SMS cost: the SMS *sent* (a failed one costs nothing) in
+# each local month, by the month they were sent in, each counted in the
+# segments the network sends it in (``Message.segments``), times the price of
+# a segment (``MessagingSettings.sms_segment_price``, the current one). At 80 %
+# of the monthly budget the administrators are told (``services.
+# sms_budget_watch``), once that month.
+
+ALERT_SHARE = Decimal("0.8")
+CENTS = Decimal("0.01")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def sent_sms_between(first: date, end: date) -> QuerySet:
+    """The SMS sent from local day ``first`` (included) to ``end`` (excluded)."""
+    return Message.objects.filter(
+        channel=Channel.SMS,
+        status=Message.Status.SENT,
+        sent_at__gte=_local_midnight(first),
+        sent_at__lt=_local_midnight(end),
+    )
+
+
+def _cost(segments: int, price: Decimal | None) -> Decimal | None:
+    if price is None:
+        return None
+    return (price * segments).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class SmsFigures:
+    """SMS sent, their segments and what they cost (None: no price set)."""
+
+    label: str
+    sms: int
+    segments: int
+    cost: Decimal | None
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class SmsBudget:
+    """One month's SMS against the monthly budget."""
+
+    month: date
+    sms: int
+    segments: int
+    price: Decimal | None
+    budget: Decimal | None
+    alerted: bool
+
+    @property
+    def cost(self) -> Decimal | None:
+        return _cost(self.segments, self.price)
+
+    @property
+    def share(self) -> Decimal | None:
+        """The part of the budget spent (1 = all of it), or None."""
+        if self.cost is None or not self.budget:
+            return None
+        return self.cost / self.budget
+
+    @property
+    def percent(self) -> int | None:
+        share = self.share
+        return None if share is None else int(share * 100)
+
+    @property
+    def alert_reached(self) -> bool:
+        share = self.share
+        return share is not None and share >= ALERT_SHARE
+
+    @property
+    def alert_percent(self) -> int:
+        return int(ALERT_SHARE * 100)
+
+
+def sms_budget(*, now: datetime | None = None, month: date | None = None) -> SmsBudget:
+    """The SMS sent in ``month`` (default: this month) against the budget."""
+    choices = MessagingSettings.objects.get_solo()
+    first = month_start(month or timezone.localdate(now or timezone.now()))
+    totals = sent_sms_between(first, next_month(first)).aggregate(
+        sms=Count("pk"), segments=Sum("segments")
+    )
+    return SmsBudget(
+        month=first,
+        sms=totals["sms"] or 0,
+        segments=totals["segments"] or 0,
+        price=choices.sms_segment_price,
+        budget=choices.sms_monthly_budget,
+        alerted=choices.sms_budget_alerted == first,
+    )
+
+
+def sms_months(*, now: datetime | None = None, count: int = 12) -> list[SmsBudget]:
+    """The last ``count`` months, this one first, each against the budget (one
+    query for all)."""
+    choices = MessagingSettings.objects.get_solo()
+    this_month = month_start(timezone.localdate(now or timezone.now()))
+    months = [this_month]
+    for _step in range(count - 1):
+        months.append(month_start(months[-1] - timedelta(days=1)))
+    zone = timezone.get_default_timezone()
+    totals = {
+        timezone.localdate(row["month"], zone)
+        if isinstance(row["month"], datetime)
+        else row["month"]: row
+        for row in sent_sms_between(months[-1], next_month(this_month))
+        .annotate(month=TruncMonth("sent_at", tzinfo=zone))
+        .values("month")
+        .annotate(sms=Count("pk"), segments=Sum("segments"))
+        .order_by()
+    }
+    return [
+        SmsBudget(
+            month=month,
+            sms=(totals.get(month) or {}).get("sms") or 0,
+            segments=(totals.get(month) or {}).get("segments") or 0,
+            price=choices.sms_segment_price,
+            budget=choices.sms_monthly_budget,
+            alerted=choices.sms_budget_alerted == month,
+        )
+        for month in months
+    ]
+
+
+def sms_month_breakdown(month: date) -> dict[str, list[SmsFigures]]:
+    """One month's SMS sent per service and per event, most first."""
+    price = MessagingSettings.objects.get_solo().sms_segment_price
+    sent = sent_sms_between(month_start(month), next_month(month_start(month)))
+    per_service = list(
+        sent.values("appointment__service_id")
+        .annotate(sms=Count("pk"), segments=Sum("segments"))
+        .order_by()
+    )
+    services = Service.objects.in_bulk(
+        [row["appointment__service_id"] for row in per_service]
+    )
+    by_service = [
+        SmsFigures(
+            label=str(services[row["appointment__service_id"]])
+            if row["appointment__service_id"] in services
+            else "",
+            sms=row["sms"],
+            segments=row["segments"] or 0,
+            cost=_cost(row["segments"] or 0, price),
+            key=str(row["appointment__service_id"] or ""),
+        )
+        for row in per_service
+    ]
+    by_event = [
+        SmsFigures(
+            label=str(Event(row["event"]).label)
+            if row["event"] in Event.values
+            else row["event"],
+            sms=row["sms"],
+            segments=row["segments"] or 0,
+            cost=_cost(row["segments"] or 0, price),
+            key=row["event"],
+        )
+        for row in sent.values("event")
+        .annotate(sms=Count("pk"), segments=Sum("segments"))
+        .order_by()
+    ]
+    order = {"key": lambda figures: (-figures.segments, -figures.sms, figures.label)}
+    return {
+        "services": sorted(by_service, **order),
+        "events": sorted(by_event, **order),
+    }

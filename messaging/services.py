@@ -66,19 +66,22 @@ from booking.services import BookingError, appointment_confirm, appointment_refu
 from core.errors import UserFacingError
 from core.languages import staff_language
 from core.localtime import day_bounds
-from core.roles import is_administrator
+from core.roles import administrators, is_administrator
 from staffing.models import Agent, Membership, RetiredFeedToken
 from staffing.scopes import managed_service_ids
 
 from .answer import answer_url
 from .defaults import AUTOMATIC_REFUSAL, DEFAULT_TEMPLATES
 from .models import (
+    NOT_PER_SERVICE,
     Channel,
     ChannelRule,
     Event,
     Message,
     MessageTemplate,
     MessagingSettings,
+    ServiceChannelRule,
+    ServiceMessaging,
 )
 from .rendering import (
     REFERENCE_QR_CID,
@@ -88,9 +91,18 @@ from .rendering import (
     feed_address_context,
     format_date,
     render_texts,
+    sms_budget_context,
 )
-from .selectors import made_without_login, sms_budget_spent
-from .sms import Sms, SmsError, get_backend, is_mobile, normalise_phone, phone_country
+from .selectors import made_without_login, sms_budget, sms_budget_spent
+from .sms import (
+    Sms,
+    SmsError,
+    get_backend,
+    is_mobile,
+    normalise_phone,
+    phone_country,
+    sms_segments,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -134,14 +146,26 @@ def shipped_texts(event: str, channel: str, language: str) -> Texts:
     return Texts(default.subject, default.body)
 
 
-def channels_for(event: str) -> list[str]:
-    """The channels the commune chose for ``event`` (R30)."""
+def channels_for(event: str, *, service_id: int | None = None) -> list[str]:
+    """The channels ``event`` goes by (R30): the service's own rule for it
+    where the service has one (issue 24, point 4), else the commune's."""
+    if service_id is not None and event not in NOT_PER_SERVICE:
+        own = ServiceChannelRule.objects.filter(
+            service_id=service_id, event=event
+        ).first()
+        if own is not None:
+            return own.channel_list()
     rule = ChannelRule.objects.filter(event=event).first()
     if rule is None:
         from .defaults import DEFAULT_CHANNELS
 
         rule = ChannelRule(event=event, channels=DEFAULT_CHANNELS[event])
     return rule.channel_list()
+
+
+def sms_segment_count(channel: str, body: str) -> int:
+    """The segments an SMS of ``body`` takes (0 for an e-mail)."""
+    return sms_segments(body)[2] if channel == Channel.SMS else 0
 
 
 def _targets(wanted: list[str], *, email: str, phone) -> list[tuple[str, str]]:
@@ -284,18 +308,30 @@ def _lease(now: datetime) -> datetime:
 
 
 def _write(
-    planned: _Planned, *, appointment: Appointment | None, language: str
+    planned: _Planned,
+    *,
+    appointment: Appointment | None,
+    language: str,
+    contact: tuple[str, str] | None = None,
 ) -> list[Message]:
-    """Render and write the rows of one planned message, one per channel."""
-    if planned.agent is not None:
+    """Render and write the rows of one planned message, one per channel.
+
+    ``contact``: the (e-mail, phone) of a recipient who is neither the
+    appointment's citizen nor an agent (an administrator)."""
+    if contact is not None:
+        email, phone = contact
+    elif planned.agent is not None:
         email, phone = planned.agent.user.email, planned.agent.phone
     else:
         # The details this appointment's booking gave, not the stored
         # citizen's: an anonymous booking never redirects another one's messages.
         email, phone = appointment.recipient_email, appointment.recipient_phone
-    targets = _targets(channels_for(planned.event), email=email, phone=phone)
+    service_id = appointment.service_id if appointment is not None else None
+    targets = _targets(
+        channels_for(planned.event, service_id=service_id), email=email, phone=phone
+    )
     instead_of_sms = False
-    if planned.agent is None and made_without_login(appointment):
+    if planned.agent is None and contact is None and made_without_login(appointment):
         targets, instead_of_sms = _within_sms_budget(targets, email=email)
     if not targets:
         return []
@@ -340,6 +376,7 @@ def _write(
                 subject=rendered.subject[:255],
                 body=rendered.body,
                 html_body=rendered.html_body,
+                segments=sms_segment_count(channel, rendered.body),
                 ics=ics_text if channel == Channel.EMAIL else "",
                 next_attempt_at=_lease(now),
             )
@@ -483,7 +520,7 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
     """
     now = now or timezone.now()
     day = day or timezone.localdate(now) + timedelta(days=1)
-    choices = MessagingSettings.objects.get_solo()
+    rules = ReminderRules()
     appointments = list(
         Appointment.objects.open()
         .on_local_day(day)
@@ -493,7 +530,7 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
     occurrence = day.isoformat()
     written: list[Message] = []
     for appointment in appointments:
-        if reminds_citizens_of(appointment, choices=choices):
+        if reminds_citizens_of(appointment, rules=rules):
             language = appointment.recipient_language or settings.LANGUAGE_CODE
             planned = _Planned(
                 Event.REMINDER,
@@ -501,10 +538,11 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
                 context=appointment_context(appointment, language=language),
             )
             written += _write(planned, appointment=appointment, language=language)
-    if choices.reminds_agents:
+    if rules.reminds_some_agents:
         by_agent: dict[int, list[Appointment]] = {}
         for appointment in appointments:
-            by_agent.setdefault(appointment.agent_id, []).append(appointment)
+            if reminds_agents_of(appointment, rules=rules):
+                by_agent.setdefault(appointment.agent_id, []).append(appointment)
         for agent_appointments in by_agent.values():
             agent = agent_appointments[0].agent
             if not agent.is_active:
@@ -783,7 +821,8 @@ def _texts_when_sent(message: Message) -> Texts | None:
 
     A reminder applies while its appointment is active, still on the day it
     was written for, and its service still reminds citizens; an agent's list
-    while the agent is active and has appointments that day. Other messages
+    while the agent is active and has appointments that day in services that
+    remind agents. Other messages
     keep the texts they were written with (they tell a change, which stays
     true).
     """
@@ -810,13 +849,16 @@ def _texts_when_sent(message: Message) -> Texts | None:
         agent = message.agent
         if agent is None or not agent.is_active:
             return None
-        appointments = list(
-            Appointment.objects.filter(
+        rules = ReminderRules()
+        appointments = [
+            appointment
+            for appointment in Appointment.objects.filter(
                 agent=agent, start__gte=first, start__lt=last, status__in=_ACTIVE
             )
             .select_related("citizen", "service", "reason")
             .order_by("start", "pk")
-        )
+            if reminds_agents_of(appointment, rules=rules)
+        ]
         if not appointments:
             return None
         context = day_list_context(agent, day, appointments, language=message.language)
@@ -824,14 +866,62 @@ def _texts_when_sent(message: Message) -> Texts | None:
     return Texts(rendered.subject[:255], rendered.body, rendered.html_body)
 
 
+class ReminderRules:
+    """Who gets the day-before reminders of each service's appointments: the
+    service's own choices (``ServiceMessaging``) where it made some, the
+    commune's (``MessagingSettings``) otherwise (issue 24, point 4). Reads
+    them once (two queries) for a whole run."""
+
+    def __init__(self) -> None:
+        self.commune = MessagingSettings.objects.get_solo()
+        self._own = {row.service_id: row for row in ServiceMessaging.objects.all()}
+
+    def recipients(self, service_id: int) -> str:
+        own = self._own.get(service_id)
+        return (own and own.reminder_recipients) or self.commune.reminder_recipients
+
+    def remind_pending(self, service_id: int) -> bool:
+        own = self._own.get(service_id)
+        if own is None or own.remind_pending is None:
+            return self.commune.remind_pending
+        return own.remind_pending
+
+    @property
+    def reminds_some_agents(self) -> bool:
+        return any(
+            recipients in REMINDS_AGENTS
+            for recipients in [
+                self.commune.reminder_recipients,
+                *(own.reminder_recipients for own in self._own.values()),
+            ]
+        )
+
+
+Recipients = MessagingSettings.ReminderRecipients
+REMINDS_CITIZENS = frozenset({Recipients.CITIZENS, Recipients.BOTH})
+REMINDS_AGENTS = frozenset({Recipients.AGENTS, Recipients.BOTH})
+
+
 def reminds_citizens_of(
-    appointment: Appointment, *, choices: MessagingSettings | None = None
+    appointment: Appointment, *, rules: ReminderRules | None = None
 ) -> bool:
-    """Whether the citizen of ``appointment`` gets the day-before reminder."""
-    choices = choices or MessagingSettings.objects.get_solo()
-    if not choices.reminds_citizens:
+    """Whether the citizen of ``appointment`` gets the day-before reminder:
+    as its service chose, or the commune."""
+    rules = rules or ReminderRules()
+    if rules.recipients(appointment.service_id) not in REMINDS_CITIZENS:
         return False
-    return appointment.status != Appointment.Status.PENDING or choices.remind_pending
+    return appointment.status != Appointment.Status.PENDING or rules.remind_pending(
+        appointment.service_id
+    )
+
+
+def reminds_agents_of(
+    appointment: Appointment, *, rules: ReminderRules | None = None
+) -> bool:
+    """Whether ``appointment`` is on its agent's list of the next day: as its
+    service chose, or the commune."""
+    rules = rules or ReminderRules()
+    return rules.recipients(appointment.service_id) in REMINDS_AGENTS
 
 
 def _refresh(message: Message) -> bool:
@@ -854,8 +944,12 @@ def _refresh(message: Message) -> bool:
     ):
         message.subject, message.body = texts.subject, texts.body
         message.html_body = texts.html_body
+        message.segments = sms_segment_count(message.channel, message.body)
         Message.objects.filter(pk=message.pk).update(
-            subject=message.subject, body=message.body, html_body=message.html_body
+            subject=message.subject,
+            body=message.body,
+            html_body=message.html_body,
+            segments=message.segments,
         )
     return True
 
@@ -894,7 +988,63 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
         next_attempt_at=None,
         last_error="",
     )
+    if message.channel == Channel.SMS:
+        _watch_sms_budget()
     return Status.SENT
+
+
+def _watch_sms_budget() -> None:
+    """After an SMS is sent: the budget alert, never at the cost of sending."""
+    try:
+        sms_budget_watch()
+    except Exception:
+        logger.exception("the SMS budget could not be checked")
+
+
+# --- SMS in budget (issue 24, point 5) -------------------------------------------
+
+
+@transaction.atomic
+def sms_budget_watch(*, now: datetime | None = None) -> int:
+    """Tell the administrators, by e-mail, when the SMS sent this month reach
+    80 % of the monthly budget: once a month. Returns the messages written.
+
+    Run after every SMS sent. The month is claimed with one conditional
+    UPDATE of ``MessagingSettings.sms_budget_alerted``, so that of two
+    workers crossing the line together one writes; each administrator's row
+    is also unique for (event, address, month).
+    """
+    now = now or timezone.now()
+    budget = sms_budget(now=now)
+    if budget.alerted or not budget.alert_reached:
+        return 0
+    claimed = (
+        MessagingSettings.objects.filter(pk=MessagingSettings.objects.get_solo().pk)
+        .exclude(sms_budget_alerted=budget.month)
+        .update(sms_budget_alerted=budget.month)
+    )
+    if not claimed:
+        return 0
+    written: list[Message] = []
+    for user in administrators().exclude(email=""):
+        # Each administrator reads his or her own language (issue 19, point 4).
+        language = staff_language(user)
+        planned = _Planned(
+            Event.ADMIN_SMS_BUDGET,
+            f"{budget.month:%Y-%m}",
+            context=sms_budget_context(
+                budget,
+                language=language,
+                recipient_name=user.get_full_name() or user.get_username(),
+            ),
+        )
+        written += _write(
+            planned, appointment=None, language=language, contact=(user.email, "")
+        )
+    if not written:
+        logger.warning("SMS budget at %s %%: no administrator to tell", budget.percent)
+    _enqueue_after_commit(written)
+    return len(written)
 
 
 def _record_failure(message: Message, error: Exception, now: datetime) -> str:
@@ -981,6 +1131,7 @@ def message_resend(*, message: Message, actor) -> Message:
                 subject=message.subject,
                 body=message.body,
                 html_body=message.html_body,
+                segments=message.segments,
                 ics=message.ics,
                 next_attempt_at=_lease(now),
             )

@@ -1,4 +1,5 @@
-"""The inbox of requests awaiting an agent's answer (R10), an admin page.
+"""The inbox of requests awaiting an agent's answer (R10), an admin page; and
+the administrators' page of SMS and budget (issue 24, point 5).
 
 Agents and managers see the pending requests of their services, oldest first,
 each with Confirm and Refuse (a reason is required: the citizen reads it).
@@ -8,6 +9,7 @@ the domain event like any other.
 
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,9 +17,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from booking.services import BookingError, appointment_confirm, appointment_refuse
+from core.roles import is_administrator
 
 from .forms import RefuseForm
-from .selectors import overdue_cutoff, pending_requests_for
+from .models import MessagingSettings
+from .selectors import (
+    overdue_cutoff,
+    pending_requests_for,
+    sms_month_breakdown,
+    sms_months,
+)
 from .services import request_decision_at
 
 
@@ -85,3 +94,30 @@ def inbox(request):
     }
     status = 400 if refuse_errors else 200
     return TemplateResponse(request, "messaging/inbox.html", context, status=status)
+
+
+def sms_budget(request):
+    """SMS and budget (issue 24, point 5), the administrators' page: the SMS
+    sent each of the last twelve months with their segments and cost against
+    the monthly budget, and one month's per service and per event
+    (``?month=2027-01``; default: this month)."""
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    months = sms_months()
+    wanted = request.GET.get("month", "")
+    chosen = next(
+        (month for month in months if f"{month.month:%Y-%m}" == wanted), months[0]
+    )
+    settings_row = MessagingSettings.objects.get_solo()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("SMS and budget"),
+        "current": months[0],
+        "months": months,
+        "chosen": chosen,
+        "breakdown": sms_month_breakdown(chosen.month),
+        "settings_url": reverse(
+            "admin:messaging_messagingsettings_change", args=[settings_row.pk]
+        ),
+    }
+    return TemplateResponse(request, "messaging/sms_budget.html", context)

@@ -31,12 +31,57 @@ STAFF = [
     ("phone-booking", "agent", "/admin/phone/"),
     ("availability-editor", "manager", "/admin/availability/"),
     ("statistics", "admin", "/admin/statistics/"),
+    # Closures that repeat (issue 24): the add form, the French Community's day
+    # chosen among the presets.
+    (
+        "closure-presets",
+        "admin",
+        "/admin/staffing/closure/add/?preset=french_community",
+    ),
+    # SMS in budget (issue 24): the month's SMS against the budget (SMS_FIGURES).
+    ("sms-budget", "admin", "/admin/messaging/sms/"),
 ]
+# The demo sends no message: for the SMS page, the messages of its first
+# appointments and of a week of reminders are sent (to memory), spread over the
+# last months, at 0.075 € a segment, with a budget this month has spent 86 % of.
+SMS_FIGURES = """
+import random
+from datetime import timedelta
+from decimal import Decimal
+from django.utils import timezone
+from booking.models import Appointment
+from messaging.models import Message, MessagingSettings
+from messaging.selectors import sms_budget
+from messaging.services import (
+    message_send, outbox_write_for_change, reminders_create, sms_budget_watch,
+)
+random.seed(24)
+now = timezone.now()
+for appointment in Appointment.objects.order_by("start")[:160]:
+    outbox_write_for_change(change="booked", appointment=appointment)
+for days in range(1, 8):
+    reminders_create(day=timezone.localdate(now) + timedelta(days=days))
+for pk in Message.objects.filter(status="pending").values_list("pk", flat=True):
+    message_send(message_id=pk)
+for pk in Message.objects.filter(channel="sms").values_list("pk", flat=True):
+    back = random.choice([0, 0, 0, 1, 1, 2, 3, 4, 5])
+    Message.objects.filter(pk=pk).update(
+        sent_at=now - timedelta(days=31 * back + random.randint(0, 3))
+    )
+price = Decimal("0.075")
+budget = (sms_budget().segments * price / Decimal("0.86")).quantize(Decimal("1"))
+MessagingSettings.objects.filter(pk=1).update(
+    sms_segment_price=price, sms_monthly_budget=budget, sms_budget_alerted=None
+)
+sms_budget_watch()
+"""
 # The citizen's tour in the commune's other languages: a booking with
 # Population, photographed on its first page, its reason step and its end.
 TOUR_LANGUAGES = ("nl", "de")
 TOUR_PAGES = ("home", "reason", "done")
 # What a page shows once it is ready: (selector to wait for, to scroll to top).
+# Photographed whole, not only the first screen.
+FULL_PAGE = {"sms-budget"}
 READY = {
     "agenda-service": (".rdv-event", None),
     # The key figures and the first chart, drawn once the page has loaded.
@@ -113,6 +158,19 @@ def main() -> None:
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "-v0"], ["seed_demo"]):
         subprocess.run([*manage, *command], cwd=ROOT, env=env, check=True)  # noqa: S603
+    if wanted("sms-budget"):
+        subprocess.run(  # noqa: S603
+            [*manage, "shell", "-c", SMS_FIGURES],
+            cwd=ROOT,
+            env={
+                **env,
+                "SMS_BACKEND": "messaging.sms.LocmemBackend",
+                "EMAIL_URL": "memorymail://",
+                "Q_SYNC": "1",
+            },
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
         [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env
@@ -127,7 +185,9 @@ def main() -> None:
                 args=["--no-sandbox", "--disable-background-networking"],
             )
             context = browser.new_context(
-                viewport={"width": 1280, "height": 860}, locale="fr-BE"
+                viewport={"width": 1280, "height": 860},
+                locale="fr-BE",
+                timezone_id="Europe/Brussels",
             )
             page = context.new_page()
             for name, path in PUBLIC:
@@ -154,7 +214,7 @@ def main() -> None:
                 if selector:
                     page.wait_for_selector(selector)
                     page.wait_for_timeout(300)  # plotly's last frame
-                page.screenshot(path=OUT / f"{name}.png")
+                page.screenshot(path=OUT / f"{name}.png", full_page=name in FULL_PAGE)
             browser.close()
     finally:
         server.terminate()

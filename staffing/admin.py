@@ -195,6 +195,10 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    # What apps above staffing show on a service's page (messaging: the
+    # service's own reminders and channels, issue 24, point 4), added by
+    # ``add_service_inline``: staffing knows nothing of them.
+    extra_inlines: list = []
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "is_active", "order"]}),
         (_("Contact"), {"fields": ["address", "email", "phone"]}),
@@ -232,6 +236,9 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
         ),
     ]
 
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *self.extra_inlines]
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_agent_count=Count("memberships"))
 
@@ -242,6 +249,12 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
     def may_write(self, user, obj) -> bool:
         # A manager changes only the services he or she manages.
         return may_manage_service(user, obj.pk)
+
+
+def add_service_inline(inline) -> None:
+    """Show ``inline`` on every service's page, after the memberships."""
+    if inline not in ServiceAdmin.extra_inlines:
+        ServiceAdmin.extra_inlines.append(inline)
 
 
 _UPDATE_LOGINS_LABEL = _("Update the names and e-mail of existing logins")

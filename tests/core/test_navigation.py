@@ -46,6 +46,7 @@ VISIBLE = {
         "/admin/messaging/messagetemplate/",
         "/admin/messaging/channelrule/",
         "/admin/messaging/messagingsettings/",
+        "/admin/messaging/sms/",
         "/admin/django_q/schedule/",
         "/admin/django_q/failure/",
         "/admin/django_q/success/",

@@ -83,6 +83,8 @@ MATRIX: dict[str, tuple] = {
     "sso_start": (404, 404, 404, 404, 404),
     # The portal's own pages (agendas, phone booking, availability, statistics…).
     "messaging_inbox": (200, 200, 200, 403, LOGIN),
+    # SMS and budget (issue 24, point 5): the administrators' alone.
+    "messaging_sms": (200, 403, 403, 403, LOGIN),
     "portal_agenda": (302, 200, 200, 403, LOGIN),
     "portal_agenda_events": (200, 200, 200, 403, LOGIN),
     "portal_availability": (200, 200, 200, 403, LOGIN),

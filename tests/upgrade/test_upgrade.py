@@ -117,6 +117,12 @@ def _snapshot(path: Path) -> dict:
                 )
             ),
             "service_names": set(db.execute("SELECT id, name FROM staffing_service")),
+            # Issue 24, point 5: the SMS written so far, counted in segments.
+            "sms_bodies": dict(
+                db.execute(
+                    "SELECT id, body FROM messaging_message WHERE channel = 'sms'"
+                )
+            ),
             "reason_history_names": set(
                 db.execute("SELECT history_id, name FROM booking_historicalvisitreason")
             ),
@@ -587,3 +593,74 @@ def test_the_staff_read_the_main_language_until_they_choose(upgraded):
     assert staff_language(first.user) == "de"
     assert all(staff_language(agent.user) == main_language() for agent in others)
     forget_main_language()
+
+
+def test_every_sms_written_before_counts_its_segments(upgraded):
+    """messaging 0008 (issue 24, point 5): the SMS the release wrote are
+    counted in the segments the network sends them in, so this month's cost
+    includes them; e-mails count none. The budget alert has its texts."""
+    from messaging.models import Message, MessageTemplate
+    from messaging.sms import sms_segments
+
+    bodies = upgraded.before["sms_bodies"]
+    assert bodies
+    segments = dict(Message.objects.filter(channel="sms").values_list("pk", "segments"))
+    assert segments == {pk: sms_segments(body)[2] for pk, body in bodies.items()}
+    assert all(count >= 1 for count in segments.values())
+    assert not Message.objects.filter(channel="email").exclude(segments=0).exists()
+    alert = MessageTemplate.objects.filter(event="admin_sms_budget")
+    assert {row.language for row in alert.filter(channel="email")} == {
+        "fr",
+        "nl",
+        "de",
+        "en",
+    }
+
+
+def test_the_sms_budget_migration_reverses_and_applies_again(release, tmp_path):
+    """messaging 0008 back to 0007 drops the segments and the alert's texts;
+    forward again counts the segments and installs the texts as before."""
+    path = tmp_path / "sms-budget.sqlite3"
+    shutil.copyfile(release.path, path)
+    env = {**os.environ, **environment(f"sqlite:///{path}")}
+
+    def migrate(*target):
+        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+            [sys.executable, "manage.py", "migrate", "--no-input", *target],
+            cwd=BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    def read(query: str):
+        db = sqlite3.connect(path)
+        try:
+            return db.execute(query).fetchall()
+        finally:
+            db.close()
+
+    def state():
+        columns = [row[1] for row in read("PRAGMA table_info(messaging_message)")]
+        return (
+            read(
+                "SELECT id, segments FROM messaging_message "
+                "WHERE channel = 'sms' ORDER BY id"
+            )
+            if "segments" in columns
+            else None,
+            read(
+                "SELECT COUNT(*) FROM messaging_messagetemplate "
+                "WHERE event = 'admin_sms_budget'"
+            ),
+        )
+
+    before = state()
+    assert before[0] and before[1] == [(8,)]
+    migrate("messaging", "0007")
+    assert state() == (None, [(0,)])
+    migrate()
+    assert state() == before
