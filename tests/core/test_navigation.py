@@ -87,7 +87,7 @@ def test_the_settings_name_the_sidebar_by_its_dotted_path(settings):
 
 def test_every_link_resolves_and_every_permission_callback_imports():
     items = [item for group in NAVIGATION for item in group["items"]]
-    assert len(items) == 31
+    assert len(items) == 32
     for item in items:
         assert str(item["link"]).startswith("/admin/")
         if "permission" in item:
