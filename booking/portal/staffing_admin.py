@@ -483,7 +483,8 @@ class ClosureRepeatsAdminMixin:
     @admin.display(description=_("years ahead"))
     def years_ahead(self, obj) -> str:
         return format_html(
-            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            '<a class="text-primary-600 dark:text-primary-400 underline" '
+            'href="{}">{}</a>',
             reverse("admin:staffing_closure_years", args=[obj.pk]),
             _("When each year is written, and the appointments it concerns"),
         )

@@ -57,6 +57,11 @@ PAGES = [
     ("admin", "/admin/staffing/typicalweek/"),
     ("admin", "/admin/staffing/availabilityexception/"),
     ("admin", "/admin/staffing/closure/"),
+    # Issue 24: the presets, the years ahead of the demo's yearly local feast,
+    # SMS and budget.
+    ("admin", "/admin/staffing/closure/add/?preset=french_community"),
+    ("admin", "/admin/staffing/closure/1/years/"),
+    ("admin", "/admin/messaging/sms/"),
     ("admin", "/admin/messaging/message/"),
 ]
 
