@@ -866,6 +866,11 @@ def _texts_when_sent(message: Message) -> Texts | None:
     return Texts(rendered.subject[:255], rendered.body, rendered.html_body)
 
 
+Recipients = MessagingSettings.ReminderRecipients
+REMINDS_CITIZENS = frozenset({Recipients.CITIZENS, Recipients.BOTH})
+REMINDS_AGENTS = frozenset({Recipients.AGENTS, Recipients.BOTH})
+
+
 class ReminderRules:
     """Who gets the day-before reminders of each service's appointments: the
     service's own choices (``ServiceMessaging``) where it made some, the
@@ -895,11 +900,6 @@ class ReminderRules:
                 *(own.reminder_recipients for own in self._own.values()),
             ]
         )
-
-
-Recipients = MessagingSettings.ReminderRecipients
-REMINDS_CITIZENS = frozenset({Recipients.CITIZENS, Recipients.BOTH})
-REMINDS_AGENTS = frozenset({Recipients.AGENTS, Recipients.BOTH})
 
 
 def reminds_citizens_of(
