@@ -361,8 +361,11 @@ def sms_month_breakdown(month: date) -> dict[str, list[SmsFigures]]:
         .annotate(sms=Count("pk"), segments=Sum("segments"))
         .order_by()
     ]
-    order = {"key": lambda figures: (-figures.segments, -figures.sms, figures.label)}
+
+    def most_first(figures: SmsFigures) -> tuple[int, int, str]:
+        return (-figures.segments, -figures.sms, figures.label)
+
     return {
-        "services": sorted(by_service, **order),
-        "events": sorted(by_event, **order),
+        "services": sorted(by_service, key=most_first),
+        "events": sorted(by_event, key=most_first),
     }
