@@ -33,7 +33,7 @@ from staffing.scopes import managed_service_ids
 from . import events, references, slot_cache
 from .models import Appointment, Citizen, VisitReason
 from .selectors import least_loaded_agent_id
-from .slots import available_agent_ids, known_taken
+from .slots import available_agent_ids, kept_free, known_taken
 
 Status = Appointment.Status
 
@@ -281,6 +281,8 @@ def appointment_book(
             raise DuplicateBooking
         free = available_agent_ids(service, reason, start, agent_ids=candidates)
         if not free:
+            if kept_free(service, reason, start, agent_id=agent.pk if agent else None):
+                slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
         chosen = agent.pk if agent else _least_loaded(free, start)
         needs_answer = online and reason.requires_confirmation()

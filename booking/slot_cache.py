@@ -20,11 +20,12 @@ A search's slots depend on two things, each with a *version* in the cache:
   ``BookingConfig.ready``).
 
 A cached result keeps the versions it was computed from, read *before* its
-rows were read; it is used only while every one of them still holds. So a
-change committed after the rows were read always invalidates the result, and
-one committed before is in it. A version is a random token, never a counter:
-a version lost from the cache (evicted, flushed) comes back as a new token,
-never as one a stored result could match.
+rows were read (the calendars version even before the memberships that say
+which agents' versions to read); it is used only while every one of them
+still holds. So a change committed after the rows were read always
+invalidates the result, and one committed before is in it. A version is a
+random token, never a counter: a version lost from the cache (evicted,
+flushed) comes back as a new token, never as one a stored result could match.
 
 The re-check under lock in ``booking.services`` stays the guarantee: a result
 that is stale for any reason (a version change lost with Redis down) offers
@@ -85,6 +86,17 @@ def appointments_changed(agent_ids: Iterable[int | None]) -> None:
         transaction.on_commit(partial(_bump, keys))
 
 
+def stale(agent_ids: Iterable[int]) -> None:
+    """A kept search offered a time these agents' re-check under lock found
+    gone: a change reached the rows without changing a version (written
+    around the services and the signals, or its version change lost). New
+    versions at once, so that the first refused booking ends it."""
+    keys = sorted({_agent(agent_id) for agent_id in agent_ids})
+    if keys and enabled():
+        logger.warning("slot cache: a kept search offered a time gone (%s)", keys)
+        _bump(keys)
+
+
 def calendars_changed(**_signal) -> None:
     """A calendar row changes: a new calendars version once committed."""
     if enabled():
@@ -116,12 +128,24 @@ def connect() -> None:
     post_delete.connect(calendars_changed, sender=get_user_model(), weak=False)
 
 
-def versions(agent_ids: Iterable[int]) -> dict[str, str] | None:
+def calendars_version() -> str | None:
+    """The current calendars version: read it before the memberships that say
+    which agents a search holds, then give it to :func:`versions`."""
+    found = versions(())
+    return None if found is None else found[CALENDARS]
+
+
+def versions(
+    agent_ids: Iterable[int], *, calendars: str | None = None
+) -> dict[str, str] | None:
     """The current versions of the calendars and of these agents' appointments.
 
     Read them *before* reading the rows a result is computed from. A version
     not in the cache yet (a fresh or emptied cache) is created, as a new token.
-    None when the cache does not answer: that result is not kept.
+    ``calendars``: the calendars version read earlier still (before the
+    memberships); the result holds that one. None when the cache does not
+    answer, or when the calendars changed since ``calendars`` was read: that
+    result is not kept.
     """
     keys = [CALENDARS, *(_agent(agent_id) for agent_id in agent_ids)]
     try:
@@ -135,7 +159,11 @@ def versions(agent_ids: Iterable[int]) -> dict[str, str] | None:
     except Exception:
         logger.exception("slot cache: versions not read")
         return None
-    return found if len(found) == len(keys) else None
+    if len(found) < len(keys):
+        return None
+    if calendars is not None and found[CALENDARS] != calendars:
+        return None  # a calendar changed while the memberships were read
+    return found
 
 
 def get_many(keys: list[str]) -> dict:

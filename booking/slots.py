@@ -8,6 +8,7 @@ database. The busy appointments, the bulk of the data, are read as integers
 (UTC epoch seconds), which the engine uses as they are.
 """
 
+import sqlite3
 from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, replace
@@ -15,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 
 from django.db import NotSupportedError, connections
-from django.db.models import BigIntegerField, ExpressionWrapper, F, Func
 from django.utils import timezone
 
 from core.localtime import (
@@ -60,49 +60,69 @@ _tz = local_tz
 _local_midnight = local_midnight
 
 
-class EpochSeconds(Func):
-    """A datetime column as UTC epoch seconds, an integer computed by the
-    database: rounded down, or ``up`` (a busy time's end: never shorter).
+def _busy_rows(
+    agents: list[int], window: Interval, ignore_appointment_id: int | None
+) -> list[tuple[int, int, int]]:
+    """(agent id, start, end plus the reason's buffer) of the active
+    appointments of ``agents`` that may hold them in ``window``, by agent and
+    start, the instants in epoch seconds (computed by the database). One query.
 
-    The busy times are the bulk of a search's data (thousands of rows over a
-    few weeks): read as integers they go to the engine as they are, with no
-    datetime made per value (``availability.EpochIntervals``).
+    An appointment in *any* service holds the agent, with its reason's buffer;
+    no buffer is longer than the reasons' maximum. The SQL is written here
+    rather than built by the ORM: this is the one query whose cost grows with
+    the bookings, and building it costs a search as much as reading a few
+    hundred rows.
     """
-
-    output_field = BigIntegerField()
-
-    def __init__(self, expression, *, up: bool = False) -> None:
-        super().__init__(expression)
-        self.up = up
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("EpochSeconds supports SQLite and PostgreSQL only.")
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        # Django stores UTC text: "YYYY-MM-DD HH:MM:SS", plus ".ffffff" when
-        # there is a fraction of a second, which both functions drop.
-        column, params = compiler.compile(self.source_expressions[0])
-        if connection.Database.sqlite_version_info >= (3, 38):
-            sql = f"unixepoch({column})"  # the faster one
-        else:
-            sql = f"CAST(strftime('%%s', {column}) AS INTEGER)"
-        if not self.up:
-            return sql, params
-        return f"({sql} + (length({column}) > 19))", (*params, *params)
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        column, params = compiler.compile(self.source_expressions[0])
-        rounding = "CEIL" if self.up else "FLOOR"
-        return f"{rounding}(EXTRACT(EPOCH FROM {column}))::bigint", params
-
-
-def _raw_rows(queryset) -> list[tuple]:
-    """Fetch a values_list queryset's rows without Django's per-value converters
-    (on SQLite they cost as much as the whole engine)."""
-    sql, params = queryset.query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
+    connection = connections[Appointment.objects.db]
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    if connection.vendor not in _EPOCH_SQL:
+        raise NotSupportedError("The slot search supports SQLite and PostgreSQL.")
+    epoch = _EPOCH_SQL[connection.vendor]
+    statuses = Appointment.ACTIVE_STATUSES
+    sql = (
+        f"SELECT a.agent_id, {epoch['start']}, {epoch['end']} + r.buffer_minutes * 60"  # noqa: S608 - placeholders and names only
+        f" FROM {quote(Appointment._meta.db_table)} a"
+        f" INNER JOIN {quote(VisitReason._meta.db_table)} r ON r.id = a.reason_id"
+        f" WHERE a.agent_id IN ({', '.join(['%s'] * len(agents))})"
+        f" AND a.status IN ({', '.join(['%s'] * len(statuses))})"
+        ' AND a.start < %s AND a."end" > %s'
+        + (" AND a.id <> %s" if ignore_appointment_id is not None else "")
+        # The (agent, start) index serves this order without a sort; each
+        # agent's busy times are then one run of rows, in order.
+        + " ORDER BY a.agent_id, a.start"
+    )
+    params = [
+        *agents,
+        *map(str, statuses),
+        adapt(window.end),
+        adapt(window.start - timedelta(minutes=MAX_BUFFER_MINUTES)),
+    ]
+    if ignore_appointment_id is not None:
+        params.append(ignore_appointment_id)
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# A datetime column as UTC epoch seconds, computed by the database: the start
+# rounded down, the end rounded up (a busy time is never shortened). Django
+# stores UTC text on SQLite, "YYYY-MM-DD HH:MM:SS" plus ".ffffff" when there is
+# a fraction of a second, which unixepoch drops (unixepoch: SQLite 3.38).
+_EPOCH_SQL = {
+    "sqlite": {
+        "start": "unixepoch(a.start)",
+        "end": 'unixepoch(a."end") + (length(a."end") > 19)',
+    }
+    if sqlite3.sqlite_version_info >= (3, 38)
+    else {
+        "start": "CAST(strftime('%%s', a.start) AS INTEGER)",
+        "end": 'CAST(strftime(\'%%s\', a."end") AS INTEGER) + (length(a."end") > 19)',
+    },
+    "postgresql": {
+        "start": "FLOOR(EXTRACT(EPOCH FROM a.start))::bigint",
+        "end": 'CEIL(EXTRACT(EPOCH FROM a."end"))::bigint',
+    },
+}
 
 
 def load_service_calendars(
@@ -151,27 +171,7 @@ def _load_calendars(
         [(agent_id, service.pk) for agent_id in agents], window
     )
 
-    # An appointment in *any* service holds the agent, with its reason's buffer,
-    # read as epoch seconds. No buffer is longer than the reasons' maximum.
-    longest_buffer = timedelta(minutes=MAX_BUFFER_MINUTES)
-    appointments = Appointment.objects.active().filter(
-        agent_id__in=agents,
-        start__lt=window.end,
-        end__gt=window.start - longest_buffer,
-    )
-    if ignore_appointment_id is not None:
-        appointments = appointments.exclude(pk=ignore_appointment_id)
-    held_until = ExpressionWrapper(
-        EpochSeconds("end", up=True) + F("reason__buffer_minutes") * 60,
-        output_field=BigIntegerField(),
-    )
-    # By agent and start: the (agent, start) index serves the query without a
-    # sort, and each agent's busy times are one run of rows, in order.
-    rows = _raw_rows(
-        appointments.order_by("agent_id", "start").values_list(
-            "agent_id", EpochSeconds("start"), held_until
-        )
-    )
+    rows = _busy_rows(agents, window, ignore_appointment_id)
     start_and_end = itemgetter(1, 2)
 
     def busy(agent_id: int) -> EpochIntervals:
@@ -415,11 +415,17 @@ class _CachedDays:
         """Compute days ``first`` to ``last``, keep them, return them by key."""
         tz = _tz()
         if self._loaded is None:
+            # The versions before the rows they cover, the calendars' before
+            # the memberships: a change committed after is never missed.
+            calendars_version = slot_cache.calendars_version()
             agents = _active_agents(
                 self.service, None if self.agent_id is None else [self.agent_id]
             )
-            # Before the rows: a change committed after this is not missed.
-            self._versions = slot_cache.versions(agents)
+            self._versions = (
+                None
+                if calendars_version is None
+                else slot_cache.versions(agents, calendars=calendars_version)
+            )
             period = Interval(
                 _local_midnight(first, tz),
                 _local_midnight(self.last_day + timedelta(days=1), tz),
@@ -479,15 +485,24 @@ def known_taken(
     searched the day since its last change): the booking goes on to the
     re-check under lock, which alone ever accepts one.
     """
+    return kept_free(service, reason, start, agent_id=agent_id) is False
+
+
+def kept_free(
+    service: Service, reason: VisitReason, start: datetime, *, agent_id: int | None
+) -> bool | None:
+    """What a citizen's search of that day kept in the shared cache says of
+    ``start``: free (for ``agent_id``, if given) or not; None when no kept
+    search answers."""
     if not slot_cache.enabled():
-        return False
+        return None
     key = _day_key(service, reason, None, start.astimezone(_tz()).date())
     kept = slot_cache.get_many([key])
     if key not in kept:
-        return False
+        return None
     starts, agent_ids = kept[key]
     moment = int(start.timestamp())
     index = bisect_left(starts, moment)
     if index == len(starts) or starts[index] != moment:
-        return True
-    return agent_id is not None and agent_id not in agent_ids[index]
+        return False
+    return agent_id is None or agent_id in agent_ids[index]

@@ -33,7 +33,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import operator
-from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -192,10 +191,16 @@ class _Merged:
             ends = list(map(_second, ordered))
         return cls(ordered, starts, ends)
 
+    def span(self, low: int, high: int) -> tuple[int, int]:
+        """The indexes ``[first, last)`` of the pairs that end after ``low``
+        and start before ``high``."""
+        first = bisect.bisect_right(self.ends, low)
+        return first, bisect.bisect_left(self.starts, high, first)
+
     def around(self, low: int, high: int) -> list[_Pair]:
         """The pairs that end after ``low`` and start before ``high``."""
-        first = bisect.bisect_right(self.ends, low)
-        return self.pairs[first : bisect.bisect_left(self.starts, high, first)]
+        first, last = self.span(low, high)
+        return self.pairs[first:last]
 
 
 class EpochIntervals(Sequence[Interval]):
@@ -564,44 +569,30 @@ def expand_typical_weeks(
     return [_interval_of(pair) for pair in pairs]
 
 
-def _openings_and_blocked(
+def _openings(
     calendar: AgentCalendar,
     low: int,
     high: int,
     days: _LocalDays,
     closures: Sequence[_Pair],
-    busy: Sequence[_Pair],
-) -> tuple[list[_Pair], Sequence[_Pair]]:
-    """The agent's openings within ``[low, high)`` and what blocks them.
+) -> list[_Pair]:
+    """The agent's openings within ``[low, high)`` but its unavailable periods
+    and the ``closures`` (sorted, merged): sorted, disjoint pairs.
 
-    Both sorted and without overlaps; ``closures`` and ``busy`` are so already
-    (``busy`` may be limited to the pairs around the window).
+    Busy times are left out: a handful of closures and unavailable periods are
+    cut here, the thousands of busy times by the walks that follow.
     """
     openings = _expand(
         calendar.typical_weeks, days, days.index(low), days.index(high - 1)
     )
     if calendar.extra_openings:
         openings += _opening_pairs(calendar.extra_openings)
-    blocked = busy
-    if calendar.unavailable or closures:
-        blocked = _merge_pairs(
-            [*busy, *closures, *_blocked_pairs(calendar.unavailable)]
-        )
-    return _clip_pairs(_merge_pairs(openings), low, high), blocked
-
-
-def _free_pairs(
-    calendar: AgentCalendar,
-    low: int,
-    high: int,
-    days: _LocalDays,
-    closures: Sequence[_Pair],
-    busy: Sequence[_Pair],
-) -> list[_Pair]:
-    """The agent's free time within ``[low, high)``: sorted, disjoint pairs."""
-    return _subtract_pairs(
-        *_openings_and_blocked(calendar, low, high, days, closures, busy)
-    )
+    openings = _clip_pairs(_merge_pairs(openings), low, high)
+    if calendar.unavailable:
+        closures = _merge_pairs([*closures, *_blocked_pairs(calendar.unavailable)])
+    if closures:
+        openings = _subtract_pairs(openings, closures)
+    return openings
 
 
 def _clip_pairs(pairs: list[_Pair], low: int, high: int) -> list[_Pair]:
@@ -637,9 +628,10 @@ def free_intervals(
     # Every typical-week opening lies within one local day, so the local dates
     # touched by the window are enough.
     days = _days_between(low, high, tz)
-    busy = _busy_index(calendar.busy).around(low, high)
-    pairs = _free_pairs(
-        calendar, low, high, days, _merge_pairs(_blocked_pairs(closures)), busy
+    closed = _merge_pairs(_blocked_pairs(closures))
+    pairs = _subtract_pairs(
+        _openings(calendar, low, high, days, closed),
+        _busy_index(calendar.busy).around(low, high),
     )
     return [_interval_of(pair) for pair in pairs]
 
@@ -688,89 +680,137 @@ def compute_slots(
 
     grid = grid_minutes * 60
     length = _duration_seconds(duration)
-    tail = _duration_seconds(buffer) if buffer else 0
+    reach = length + (_duration_seconds(buffer) if buffer else 0)
     days = _days_between(low, high, tz)
-    blocked_closures = _merge_pairs(_blocked_pairs(closures))
-    # Agents are visited by id, so each start's list of agents comes out sorted.
-    agents_by_start: defaultdict[int, list[int]] = defaultdict(list)
+    closed = _merge_pairs(_blocked_pairs(closures))
+    # Agents sharing their typical weeks, extra openings and unavailable
+    # periods (a team working the service's hours) share their openings: the
+    # grid starts these offer are computed once for them all.
+    teams: dict[tuple, list[AgentCalendar]] = {}
     for calendar in sorted(calendars, key=lambda calendar: calendar.agent_id):
-        busy = _busy_index(calendar.busy)
-        openings, blocked = _openings_and_blocked(
-            calendar, low, high, days, blocked_closures, busy.around(low, high + tail)
-        )
-        agent_id = calendar.agent_id
-        for start in _free_starts(
-            openings, blocked, busy.starts, earliest, length, tail, grid, days
-        ):
-            agents_by_start[start].append(agent_id)
+        teams.setdefault(_team_key(calendar), []).append(calendar)
+    agents_by_start: dict[int, list[int]] = {}
+    for team in teams.values():
+        openings = _openings(team[0], low, high, days, closed)
+        offered = _opening_starts(openings, earliest, length, grid, days)
+        agents_at = _team_agents(team, offered, low, high, reach)
+        for start, agents in zip(offered, agents_at, strict=True):
+            if not agents:
+                continue
+            if start in agents_by_start:
+                agents_by_start[start] += agents
+            else:
+                agents_by_start[start] = agents
+    several = len(teams) > 1  # then a start's agents come from several teams
     slots = []
     for start in sorted(agents_by_start):
-        begin = _instant(start)
-        slots.append(Slot(begin, begin + duration, tuple(agents_by_start[start])))
+        agents = agents_by_start[start]
+        begin = datetime.fromtimestamp(start, UTC)
+        slots.append(
+            Slot(begin, begin + duration, tuple(sorted(agents) if several else agents))
+        )
     return slots
 
 
-def _free_starts(
-    openings: Sequence[_Pair],
-    blocked: Sequence[_Pair],
-    busy_starts: Sequence[int],
-    earliest: int,
-    length: int,
-    tail: int,
-    grid: int,
-    days: _LocalDays,
-) -> list[int]:
-    """The grid starts of one agent's slots, in order: one walk of the openings
-    minus what blocks them (the walk of :func:`_subtract_pairs`), each free
-    stretch turned into grid starts as soon as it is found.
+# Busy times per member and offered start above which _team_agents walks each
+# member's starts (about where the two ways cost the same).
+_MANY_BUSY = 0.2
 
-    A slot of ``length`` seconds from ``s`` fits if it lies in a free stretch,
-    starts at or after ``earliest``, and its ``tail`` (the buffer) runs into
-    no busy time: since nothing busy lies inside a free stretch, only the
-    first busy time starting at or after the stretch's end can be hit.
+
+def _team_agents(
+    team: Sequence[AgentCalendar], offered: list[int], low: int, high: int, reach: int
+) -> list[list[int]]:
+    """For each of the starts ``offered`` to a team (sorted), its members free
+    then, by id: those none of whose busy times it hits. A busy time
+    [b0, b1) hits a start s when the slot and its buffer, [s, s + reach),
+    meet it: b0 - reach < s < b1.
+
+    Two ways, the same answer (a property test holds them to it). Few busy
+    times (an opening day: most starts free): every member is put at every
+    start, then taken away from the few starts each busy time hits, found by
+    bisection. Many (a week fully booked): one walk of the starts and the busy
+    times together puts each member where it is free.
     """
-    starts: list[int] = []
-    append, extend = starts.append, starts.extend
-    midnights, steady = days.midnights, days.steady
-    # The local day of the stretch being turned into starts, which only grows.
-    day, midnight, next_midnight = 0, midnights[0], midnights[1]
-    first_cut, cuts = 0, len(blocked)
-    for start, end in openings:
-        while first_cut < cuts and blocked[first_cut][1] <= start:
-            first_cut += 1
-        index = first_cut
-        while start < end:
-            if index < cuts and blocked[index][0] < end:
-                stretch_end, resume = blocked[index]
+    bisect_right, bisect_left = bisect.bisect_right, bisect.bisect_left
+    members = [calendar.agent_id for calendar in team]
+    busy = [_busy_index(calendar.busy) for calendar in team]
+    spans = [each.span(low, high + reach) for each in busy]
+    many = sum(last - first for first, last in spans) > (
+        _MANY_BUSY * len(offered) * len(team)
+    )
+    if many:
+        agents_at: list[list[int]] = [[] for _ in offered]
+    else:
+        agents_at = [members.copy() for _ in offered]
+    count = len(offered)
+    for agent_id, each, (first, last) in zip(members, busy, spans, strict=True):
+        pairs = zip(each.starts[first:last], each.ends[first:last], strict=True)
+        if many:
+            # Walk the starts and the busy times together: every start is
+            # looked at once, each busy time once.
+            index = 0
+            for busy_start, busy_end in pairs:
+                hit = busy_start - reach
+                while index < count and offered[index] <= hit:
+                    agents_at[index].append(agent_id)
+                    index += 1
+                while index < count and offered[index] < busy_end:
+                    index += 1
+            while index < count:
+                agents_at[index].append(agent_id)
                 index += 1
-            else:
-                stretch_end = resume = end
-            latest = stretch_end - length
-            if tail and stretch_end > start:
-                following = bisect.bisect_left(busy_starts, stretch_end)
-                if following < len(busy_starts):
-                    latest = min(latest, busy_starts[following] - tail - length)
-            first = start if start > earliest else earliest
-            if first <= latest:
-                # Grid points are local wall-clock times that are multiples of
-                # the grid from each local midnight (the grid restarts at
-                # midnight even if it does not divide 24 h). Within a day that
-                # keeps its UTC offset they are its midnight plus multiples of
-                # the grid.
-                while next_midnight <= first:
-                    day += 1
-                    midnight, next_midnight = next_midnight, midnights[day + 1]
-                if latest < next_midnight and steady[day]:
-                    first += (midnight - first) % grid
-                    if latest - first < grid:  # at most one: the usual gap
-                        if first <= latest:
-                            append(first)
-                    else:
-                        extend(range(first, latest + 1, grid))
-                else:
-                    extend(_grid_starts(first, latest, grid, days))
-            if resume > start:
-                start = resume
+        else:
+            # Take the agent away from the few starts each busy time hits.
+            done = 0  # the starts before this index are settled
+            for busy_start, busy_end in pairs:
+                hit = bisect_right(offered, busy_start - reach, done)
+                done = bisect_left(offered, busy_end, hit)
+                for index in range(hit, done):
+                    agents_at[index].remove(agent_id)
+    return agents_at
+
+
+def _team_key(calendar: AgentCalendar) -> tuple:
+    """What an agent's openings are made of, equal for agents whose openings
+    are the same (the ranges of a week in any order)."""
+    weeks = tuple(
+        (
+            week.valid_from,
+            week.valid_until,
+            week.repeat_every,
+            tuple(sorted((each.weekday, each.start, each.end) for each in week.ranges)),
+        )
+        for week in calendar.typical_weeks
+    )
+    return weeks, calendar.extra_openings, calendar.unavailable
+
+
+def _opening_starts(
+    openings: Sequence[_Pair], earliest: int, length: int, grid: int, days: _LocalDays
+) -> list[int]:
+    """The grid starts, in order, of the slots of ``length`` seconds that fit
+    in sorted, disjoint ``openings`` and start at or after ``earliest``."""
+    starts: list[int] = []
+    extend = starts.extend
+    midnights, steady = days.midnights, days.steady
+    # The local day of the opening being turned into starts, which only grows.
+    day, midnight, next_midnight = 0, midnights[0], midnights[1]
+    for start, end in openings:
+        first = start if start > earliest else earliest
+        latest = end - length
+        if first > latest:
+            continue
+        # Grid points are local wall-clock times that are multiples of the
+        # grid from each local midnight (the grid restarts at midnight even if
+        # it does not divide 24 h). Within a day that keeps its UTC offset
+        # they are its midnight plus multiples of the grid.
+        while next_midnight <= first:
+            day += 1
+            midnight, next_midnight = next_midnight, midnights[day + 1]
+        if latest < next_midnight and steady[day]:
+            extend(range(first + (midnight - first) % grid, latest + 1, grid))
+        else:
+            extend(_grid_starts(first, latest, grid, days))
     return starts
 
 

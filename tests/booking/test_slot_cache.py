@@ -17,7 +17,13 @@ from booking.services import (
     appointment_reassign,
 )
 from booking.slots import SearchCriteria, first_free_slots, search_slots
-from staffing.models import Closure
+from staffing.models import AvailabilityException, Closure, Membership, TypicalWeek
+from staffing.services import (
+    exception_create,
+    exception_delete,
+    typical_week_delete,
+    typical_week_save,
+)
 from tests.factories import (
     AppointmentFactory,
     AvailabilityExceptionFactory,
@@ -236,6 +242,118 @@ def test_a_calendar_change_reaches_the_cached_searches_whoever_writes_it(
     assert "14:30" in tuesday(service, reason)
 
 
+# Each change of availability, made as the screens and imports make it
+# (staffing.services), takes the times it removes out of the cached searches.
+
+
+def test_a_typical_week_edited_or_deleted_takes_its_times_out(
+    service, reason, django_capture_on_commit_callbacks
+):
+    agent = open_agent(service, start=time(13), end=time(16))
+    week = TypicalWeek.objects.get(agent=agent, service=service)
+    assert "13:00" in tuesday(service, reason)
+    with django_capture_on_commit_callbacks(execute=True):
+        typical_week_save(
+            agent=agent,
+            service=service,
+            valid_from=week.valid_from,
+            valid_until=None,
+            repeat_every=1,
+            ranges=[(1, time(14), time(16))],  # Tuesdays from 14:00 only
+            week=week,
+            actor=None,
+        )
+    assert min(tuesday(service, reason)) == "14:00"
+    with django_capture_on_commit_callbacks(execute=True):
+        typical_week_delete(week=week, actor=None)
+    assert tuesday(service, reason) == {}
+
+
+def test_an_extra_opening_withdrawn_takes_its_times_out(
+    service, reason, django_capture_on_commit_callbacks
+):
+    agent = open_agent(service, start=time(13), end=time(16))
+    with django_capture_on_commit_callbacks(execute=True):
+        extra = exception_create(
+            agent=agent,
+            kind=AvailabilityException.Kind.EXTRA_OPENING,
+            start=local(TUESDAY, 17),
+            end=local(TUESDAY, 18),
+            service=service,
+            actor=None,
+        )
+    assert "17:00" in tuesday(service, reason)
+    with django_capture_on_commit_callbacks(execute=True):
+        exception_delete(exception=extra, actor=None)
+    assert "17:00" not in tuesday(service, reason)
+    assert "13:00" in tuesday(service, reason)
+
+
+def test_an_unavailability_takes_its_times_out(
+    service, reason, django_capture_on_commit_callbacks
+):
+    agent = open_agent(service, start=time(13), end=time(16))
+    assert "13:00" in tuesday(service, reason)
+    with django_capture_on_commit_callbacks(execute=True):
+        exception_create(
+            agent=agent,
+            kind=AvailabilityException.Kind.UNAVAILABLE,
+            start=local(TUESDAY, 13),
+            end=local(TUESDAY, 14),
+            actor=None,
+        )
+    assert min(tuesday(service, reason)) == "14:00"
+
+
+def test_a_closure_takes_its_days_out(
+    service, reason, django_capture_on_commit_callbacks
+):
+    open_agent(service, start=time(13), end=time(16))
+    assert tuesday(service, reason)
+    with django_capture_on_commit_callbacks(execute=True):
+        Closure.objects.create(
+            label="Fête", service=service, start_date=TUESDAY, end_date=TUESDAY
+        )
+    assert tuesday(service, reason) == {}
+
+
+def test_an_agent_leaving_the_service_or_deactivated_takes_its_times_out(
+    service, reason, django_capture_on_commit_callbacks
+):
+    first = open_agent(service, start=time(13), end=time(16))
+    second = open_agent(service, start=time(13), end=time(16))
+    third = open_agent(service, start=time(13), end=time(16))
+    assert tuesday(service, reason)["13:00"] == (first.pk, second.pk, third.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        Membership.objects.get(agent=first, service=service).delete()
+    assert tuesday(service, reason)["13:00"] == (second.pk, third.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        second.is_active = False
+        second.save()
+    assert tuesday(service, reason)["13:00"] == (third.pk,)
+
+
+def test_a_membership_change_committed_while_a_search_reads_is_not_kept(
+    service, reason, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The calendars version is read before the memberships: an agent
+    leaving right after they were read makes the result stale once kept."""
+    leaving = open_agent(service, start=time(13), end=time(16))
+    staying = open_agent(service, start=time(13), end=time(16))
+    read = slot_search._active_agents
+
+    def read_then_an_agent_leaves(*args, **kwargs):
+        agents = read(*args, **kwargs)
+        monkeypatch.setattr(slot_search, "_active_agents", read)
+        with django_capture_on_commit_callbacks(execute=True):
+            Membership.objects.get(agent=leaving, service=service).delete()
+        return agents
+
+    monkeypatch.setattr(slot_search, "_active_agents", read_then_an_agent_leaves)
+    assert tuesday(service, reason)["13:00"] == (leaving.pk, staying.pk)
+    assert tuesday(service, reason)["13:00"] == (staying.pk,)
+
+
 def test_a_login_keeps_the_cached_searches(
     service, reason, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
@@ -288,6 +406,9 @@ def test_a_stale_cached_time_is_refused_by_the_booking_re_check(service, reason)
     assert "13:00" in tuesday(service, reason)  # stale, on purpose
     with pytest.raises(SlotTaken):
         book(service, reason, 13)
+    # The refusal ends it: the cached searches offer that time no more.
+    assert "13:00" not in tuesday(service, reason)
+    assert "13:15" in tuesday(service, reason)
 
 
 def test_searches_work_when_the_cache_does_not_answer(service, reason, monkeypatch):

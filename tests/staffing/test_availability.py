@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from staffing import availability
 from staffing.availability import (
     PARTS_OF_DAY,
     AgentCalendar,
@@ -766,6 +769,19 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         )
         for agent_id in agent_ids
     )
+    # Teammates: the same openings and unavailable periods as the first agent,
+    # their own busy times (the engine computes a team's openings once).
+    calendars = calendars[:1] + tuple(
+        replace(
+            calendar,
+            typical_weeks=calendars[0].typical_weeks,
+            extra_openings=calendars[0].extra_openings,
+            unavailable=calendars[0].unavailable,
+        )
+        if draw(st.booleans())
+        else calendar
+        for calendar in calendars[1:]
+    )
     window_start = at(first_day, "00:00")
     notice = draw(st.none() | st.integers(0, days * 24 * 12))
     return Scenario(
@@ -937,6 +953,20 @@ def _shuffled(items: tuple, rng: random.Random) -> tuple:
     shuffled = list(items)
     rng.shuffle(shuffled)
     return tuple(shuffled)
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_property_both_ways_of_placing_a_team_agree_with_brute_force(
+    scenario: Scenario,
+) -> None:
+    """Teammates are put at every start and taken away where busy, or put
+    where free by a walk (availability._MANY_BUSY chooses): the same slots."""
+    expected = _brute_force(scenario)
+    for many_busy in (-1.0, math.inf):  # always walk, never walk
+        with mock.patch.object(availability, "_MANY_BUSY", many_busy):
+            slots = scenario.slots()
+        assert {slot.start: slot.agent_ids for slot in slots} == expected
 
 
 @PROPERTY_SETTINGS
