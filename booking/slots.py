@@ -75,16 +75,16 @@ def _busy_rows(
     """
     connection = connections[Appointment.objects.db]
     quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
-    if connection.vendor not in _EPOCH_SQL:
+    if connection.vendor not in _BUSY_SQL:
         raise NotSupportedError("The slot search supports SQLite and PostgreSQL.")
-    epoch = _EPOCH_SQL[connection.vendor]
+    column = _BUSY_SQL[connection.vendor]
     statuses = Appointment.ACTIVE_STATUSES
     sql = (
-        f"SELECT a.agent_id, {epoch['start']}, {epoch['end']} + r.buffer_minutes * 60"  # noqa: S608 - placeholders and names only
+        f"SELECT a.agent_id, {column['start']}, {column['end']} + r.buffer_minutes * 60"  # noqa: S608 - placeholders and names only
         f" FROM {quote(Appointment._meta.db_table)} a"
         f" INNER JOIN {quote(VisitReason._meta.db_table)} r ON r.id = a.reason_id"
         f" WHERE a.agent_id IN ({', '.join(['%s'] * len(agents))})"
-        f" AND a.status IN ({', '.join(['%s'] * len(statuses))})"
+        f" AND {column['status']} IN ({', '.join(['%s'] * len(statuses))})"
         ' AND a.start < %s AND a."end" > %s'
         + (" AND a.id <> %s" if ignore_appointment_id is not None else "")
         # The (agent, start) index serves this order without a sort; each
@@ -104,23 +104,30 @@ def _busy_rows(
         return cursor.fetchall()
 
 
-# A datetime column as UTC epoch seconds, computed by the database: the start
-# rounded down, the end rounded up (a busy time is never shortened). Django
-# stores UTC text on SQLite, "YYYY-MM-DD HH:MM:SS" plus ".ffffff" when there is
-# a fraction of a second, which unixepoch drops (unixepoch: SQLite 3.38).
-_EPOCH_SQL = {
+# Per database: the start and end as UTC epoch seconds, computed by the
+# database, the start rounded down and the end up (a busy time is never
+# shortened); and the status column. Django stores UTC text on SQLite,
+# "YYYY-MM-DD HH:MM:SS" plus ".ffffff" when there is a fraction of a second,
+# which unixepoch (SQLite 3.38) and strftime drop. On SQLite the status is
+# written "+a.status", which keeps the planner off the (status, start) index:
+# without statistics it takes it, then sorts every row; the (agent, start)
+# index gives the rows in order (80 agents x 26 weeks: a third faster).
+_BUSY_SQL = {
     "sqlite": {
         "start": "unixepoch(a.start)",
         "end": 'unixepoch(a."end") + (length(a."end") > 19)',
+        "status": "+a.status",
     }
     if sqlite3.sqlite_version_info >= (3, 38)
     else {
         "start": "CAST(strftime('%%s', a.start) AS INTEGER)",
         "end": 'CAST(strftime(\'%%s\', a."end") AS INTEGER) + (length(a."end") > 19)',
+        "status": "+a.status",
     },
     "postgresql": {
         "start": "FLOOR(EXTRACT(EPOCH FROM a.start))::bigint",
         "end": 'CEIL(EXTRACT(EPOCH FROM a."end"))::bigint',
+        "status": "a.status",
     },
 }
 

@@ -149,7 +149,9 @@ def near_limit(database, agent_ids, window, weekdays):
     sql = (
         f"SELECT {columns} FROM booking_appointment"  # noqa: S608 - no user input
         f" WHERE agent_id IN ({', '.join('?' * len(agent_ids))})"
-        f" AND status IN ({', '.join('?' * len(statuses))})"
+        # "+status": the planner keeps to the (agent, start) index, as the
+        # search's own query does (booking.slots._BUSY_SQL).
+        f" AND +status IN ({', '.join('?' * len(statuses))})"
         ' AND start < ? AND "end" > ?'
         " ORDER BY agent_id, start"  # the (agent, start) index: no sort
     )
