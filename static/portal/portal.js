@@ -11,6 +11,17 @@
         }
     });
 
+    // A field marked autofocus gets the focus even where the browser skips
+    // the attribute (a page loaded while the window was busy or after a
+    // history move): the desk's reference field waits for a scanner that types.
+    document.addEventListener("DOMContentLoaded", function () {
+        var field = document.querySelector("main [autofocus]");
+        var active = document.activeElement;
+        if (field && (!active || active === document.body)) {
+            field.focus();
+        }
+    });
+
     // Buttons that destroy something ask first (data-confirm="question").
     document.addEventListener("click", function (event) {
         var button = event.target.closest && event.target.closest("[data-confirm]");
