@@ -259,19 +259,20 @@ def appointment_book(
             raise BookingError(_("This service does not let you choose an agent."))
     if online:
         check_booking_rules(service=service, reason=reason, start=start, now=now)
-    if citizen.pk is None:
-        citizen.full_clean()
-        citizen.save()
-    check_citizen_limit(citizen=citizen, service=service)
+    check_citizen_limit(citizen=citizen, service=service)  # a new one has none
     if online and known_taken(
         service, reason, start, agent_id=agent.pk if agent else None
     ):
         # A citizen's search kept in the shared cache says the time is gone:
-        # refuse now rather than queue for the agents' locks behind whoever
-        # took it (on an opening day, most bookings are such collisions).
+        # refuse now, before writing anything, rather than queue for the
+        # agents' locks behind whoever took it (on an opening day, most
+        # bookings are such collisions).
         if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
             raise DuplicateBooking
         raise SlotTaken
+    if citizen.pk is None:
+        citizen.full_clean()
+        citizen.save()
 
     candidates = [agent.pk] if agent else _service_agent_ids(service)
     with _atomic_booking():
