@@ -68,7 +68,15 @@ def test_visible_to_and_the_requests_inbox_read():
     agent = AgentFactory()
     MembershipFactory(agent=agent, service=mine)
     request = AppointmentFactory(service=mine, agent=agent, status=Status.PENDING)
-    AppointmentFactory(service=mine, agent=agent, status=Status.CONFIRMED)
+    # Another time: PostgreSQL refuses one agent's overlapping appointments.
+    later = request.start + timedelta(hours=2)
+    AppointmentFactory(
+        service=mine,
+        agent=agent,
+        status=Status.CONFIRMED,
+        start=later,
+        end=later + timedelta(minutes=15),
+    )
     AppointmentFactory(service=other, status=Status.PENDING)
     assert set(Appointment.objects.visible_to(agent.user)) == set(
         Appointment.objects.filter(service=mine)
