@@ -17,7 +17,7 @@ from core.roles import is_administrator
 from staffing.models import Service
 from staffing.scopes import managed_service_ids
 
-from .models import Channel, Event, Message, MessagingSettings
+from .models import Channel, Event, Message, MessageQuerySet, MessagingSettings
 
 
 def may_view_messages(user) -> bool:
@@ -25,7 +25,7 @@ def may_view_messages(user) -> bool:
     return is_administrator(user) or bool(managed_service_ids(user))
 
 
-def messages_visible_to(user) -> QuerySet:
+def messages_visible_to(user) -> MessageQuerySet:
     """Every message for administrators; managers see their services' ones."""
     messages = Message.objects.all()
     if is_administrator(user):

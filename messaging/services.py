@@ -175,16 +175,16 @@ def _targets(wanted: list[str], *, email: str, phone) -> list[tuple[str, str]]:
     someone without an e-mail address the SMS instead of the e-mail, so that
     nobody is left uninformed by a channel choice.
     """
-    wanted = set(wanted)
+    channels = set(wanted)
     mobile = normalise_phone(phone) if phone and is_mobile(phone) else ""
-    if Channel.SMS in wanted and not mobile:
-        wanted = (wanted - {Channel.SMS}) | {Channel.EMAIL}
-    if Channel.EMAIL in wanted and not email and mobile:
-        wanted = (wanted - {Channel.EMAIL}) | {Channel.SMS}
+    if Channel.SMS in channels and not mobile:
+        channels = (channels - {Channel.SMS}) | {Channel.EMAIL}
+    if Channel.EMAIL in channels and not email and mobile:
+        channels = (channels - {Channel.EMAIL}) | {Channel.SMS}
     targets = []
-    if Channel.EMAIL in wanted and email:
+    if Channel.EMAIL in channels and email:
         targets.append((Channel.EMAIL.value, email.strip()))
-    if Channel.SMS in wanted and mobile:
+    if Channel.SMS in channels and mobile:
         targets.append((Channel.SMS.value, mobile))
     return targets
 
@@ -322,10 +322,12 @@ def _write(
         email, phone = contact
     elif planned.agent is not None:
         email, phone = planned.agent.user.email, planned.agent.phone
-    else:
+    elif appointment is not None:
         # The details this appointment's booking gave, not the stored
         # citizen's: an anonymous booking never redirects another one's messages.
         email, phone = appointment.recipient_email, appointment.recipient_phone
+    else:
+        raise ValueError("a message without an appointment needs its contact")
     service_id = appointment.service_id if appointment is not None else None
     targets = _targets(
         channels_for(planned.event, service_id=service_id), email=email, phone=phone
@@ -398,15 +400,15 @@ def _acted_by(actor, agent: Agent) -> bool:
     return bool(actor and getattr(actor, "pk", None) == agent.user_id)
 
 
-def _answer_url(planned: _Planned, appointment: Appointment) -> str:
+def _answer_url(planned: _Planned, agent: Agent, appointment: Appointment) -> str:
     """A pending request's agent gets a link to answer it from the e-mail."""
     if (
         planned.event != Event.AGENT_NEW
         or appointment.status != Appointment.Status.PENDING
-        or appointment.agent_id != planned.agent.pk
+        or appointment.agent_id != agent.pk
     ):
         return ""
-    return answer_url(planned.agent.user, appointment)
+    return answer_url(agent.user, appointment)
 
 
 def outbox_write_for_change(
@@ -489,14 +491,15 @@ def outbox_write_for_change(
         planned.context = context(language=language)
         written += _write(planned, appointment=appointment, language=language)
     for planned in agents:
-        if _acted_by(actor, planned.agent):
+        recipient = planned.agent
+        if recipient is None or _acted_by(actor, recipient):
             continue
         # Each agent reads his or her own language (issue 19, point 4).
-        agent_language = staff_language(planned.agent.user)
+        agent_language = staff_language(recipient.user)
         planned.context = context(
             language=agent_language,
-            recipient_name=str(planned.agent),
-            answer_url=_answer_url(planned, appointment),
+            recipient_name=str(recipient),
+            answer_url=_answer_url(planned, recipient, appointment),
         )
         written += _write(planned, appointment=appointment, language=agent_language)
     _enqueue_after_commit(written)
@@ -617,8 +620,8 @@ def requests_escalate(*, now: datetime | None = None) -> int:
     late = [
         appointment
         for appointment in waiting
-        if appointment.created_at
-        <= now - timedelta(hours=appointment.service.request_escalation_hours)
+        if (hours := appointment.service.request_escalation_hours) is not None
+        and appointment.created_at <= now - timedelta(hours=hours)
     ]
     managers: dict[int, list[Agent]] = {}
     for agent in (
@@ -664,7 +667,8 @@ def requests_decide_overdue(*, now: datetime | None = None) -> int:
     ).select_related("service")
     decided = 0
     for appointment in candidates:
-        if request_decision_at(appointment) > now:
+        decision_at = request_decision_at(appointment)
+        if decision_at is None or decision_at > now:
             continue
         try:
             if appointment.service.request_deadline_decision == "confirm":
@@ -764,19 +768,19 @@ def _deliver(message: Message) -> str:
         email.attach_alternative(message.html_body, "text/html")
     if message.ics:
         email.attach(ics_attachment(message.ics))
-    if f"cid:{REFERENCE_QR_CID}" in message.html_body and message.appointment_id:
-        email.attach(_reference_qr_image(message))
+    if f"cid:{REFERENCE_QR_CID}" in message.html_body and message.appointment:
+        email.attach(_reference_qr_image(message.appointment.reference))
     email.send(fail_silently=False)
     return email.extra_headers.get("Message-ID", "") or f"email-{message.pk}"
 
 
-def _reference_qr_image(message: Message):
+def _reference_qr_image(reference: str):
     """The booking reference's QR code, the inline image its HTML shows."""
     from email.mime.image import MIMEImage
 
     from booking.references import qr_png
 
-    part = MIMEImage(qr_png(message.appointment.reference), "png")
+    part = MIMEImage(qr_png(reference), "png")
     part.add_header("Content-ID", f"<{REFERENCE_QR_CID}>")
     part.add_header("Content-Disposition", "inline", filename="reference.png")
     return part
@@ -834,6 +838,8 @@ def _texts_when_sent(message: Message) -> Texts | None:
         return texts
     first, last = _local_day_bounds(day)
     if message.event == Event.REMINDER:
+        if message.appointment_id is None:
+            return None
         appointment = (
             Appointment.objects.select_related(
                 "citizen", "service", "reason", "agent__user"
@@ -1095,9 +1101,10 @@ def may_resend(user, message: Message) -> bool:
     """Administrators, and managers of the message's service."""
     if is_administrator(user):
         return True
-    if message.appointment_id is None:
+    appointment = message.appointment
+    if appointment is None:
         return False
-    return message.appointment.service_id in managed_service_ids(user)
+    return appointment.service_id in managed_service_ids(user)
 
 
 def message_resend(*, message: Message, actor) -> Message:
