@@ -256,6 +256,29 @@ def _service_field(slug: str, source: str) -> Service:
     return service
 
 
+def _service_and_reason_fields(
+    slug: str, reason_id: int, source: str
+) -> tuple[Service, VisitReason]:
+    """The active service and its reason bookable online, in one query when
+    both are right (every search and booking asks); otherwise the 422 of the
+    first wrong field."""
+    reason = (
+        VisitReason.objects.select_related("service")
+        .filter(
+            pk=reason_id,
+            is_active=True,
+            online_bookable=True,
+            service__slug=slug,
+            service__is_active=True,
+        )
+        .first()
+    )
+    if reason is not None:
+        return reason.service, reason
+    service = _service_field(slug, source)
+    return service, _reason_field(service, reason_id, source)
+
+
 def _reason_field(service: Service, reason_id: int, source: str) -> VisitReason:
     """The service's active reason, bookable online, or a 422 on ``reason``."""
     reason = VisitReason.objects.filter(
@@ -367,8 +390,7 @@ def list_agents(request, slug: str):
 def list_slots(request, query: Query[SlotQuery]):
     """Free slots between two local days, within the service's notice and
     horizon; ``capacity`` is how many citizens can still book each."""
-    service = _service_field(query.service, "query")
-    reason = _reason_field(service, query.reason, "query")
+    service, reason = _service_and_reason_fields(query.service, query.reason, "query")
     agent = _agent_field(service, query.agent, "query")
     window = booking_window(service, now=timezone.now(), from_date=query.start)
     if window is None:
@@ -500,8 +522,9 @@ def book_appointment(
     person already holds this appointment (``code`` duplicate: no link, it was
     sent by e-mail); 415: the body is not declared JSON; 422: invalid input or
     refused by the service's rules (notice, horizon, per-citizen limit)."""
-    service = _service_field(payload.service, "body")
-    reason = _reason_field(service, payload.reason, "body")
+    service, reason = _service_and_reason_fields(
+        payload.service, payload.reason, "body"
+    )
     agent = _agent_field(service, payload.agent, "body")
     _check_required_fields(service, payload.citizen)
     content_hash = idempotency.fingerprint(payload.model_dump(mode="json"))

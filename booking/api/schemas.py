@@ -18,6 +18,7 @@ from ninja import Field, Schema
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BaseModel,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -210,13 +211,17 @@ class AgentOut(Schema):
     name: str
 
 
-class SlotOut(Schema):
+# The slot lists are plain pydantic models, not ninja Schemas: a Schema runs
+# its Django-object validator on every item, which cost a search as much time
+# as finding the slots (issue 17, the opening-day rush). Nothing here is read
+# from a Django object.
+class SlotOut(BaseModel):
     start: datetime
     end: datetime
     capacity: int = Field(..., description="How many citizens can still book it.")
 
 
-class SlotsOut(Schema):
+class SlotsOut(BaseModel):
     slots: list[SlotOut]
 
 
