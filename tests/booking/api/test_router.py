@@ -323,6 +323,48 @@ def test_slots_refuse_a_reason_of_another_service(client, service, agents):
     }
 
 
+NO_SERVICE = "There is no such service."
+NOT_ITS_REASON = "This visit reason does not belong to this service."
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ("unknown_service", "service", NO_SERVICE),
+        ("inactive_service", "service", NO_SERVICE),
+        ("inactive_reason", "reason", NOT_ITS_REASON),
+        ("offline_reason", "reason", "This visit reason cannot be booked online."),
+    ],
+)
+def test_slots_name_the_wrong_field_of_service_and_reason(
+    client, service, reason, agents, change, field, message
+):
+    slug = "inconnu" if change == "unknown_service" else service.slug
+    if change == "inactive_service":
+        service.is_active = False
+        service.save()
+    if change == "inactive_reason":
+        reason.is_active = False
+        reason.save()
+    if change == "offline_reason":
+        reason.online_bookable = False
+        reason.save()
+    url = slots_url(service, reason, "2026-12-01", "2026-12-02", service=slug)
+    assert errors_at(client.get(url, HTTP_ACCEPT_LANGUAGE="en")) == {field: message}
+
+
+def test_a_right_service_and_reason_take_one_query(
+    client, service, reason, agents, django_assert_num_queries
+):
+    """Every search and booking asks: the service comes with its reason."""
+    from booking.api.router import _service_and_reason_fields
+
+    with django_assert_num_queries(1):
+        found = _service_and_reason_fields(service.slug, reason.pk, "query")
+        assert found == (service, reason)
+        assert found[1].service.slug == service.slug
+
+
 def test_bounds_are_explained_in_the_request_language(client, service, reason):
     url = slots_url(service, reason, "2026-12-01", "2026-12-02", agent=0)
     with translation.override("nl"):
