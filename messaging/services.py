@@ -287,15 +287,25 @@ def _enqueue_after_commit(messages: list[Message]) -> None:
 
 
 def enqueue(message_ids: list[int]) -> None:
-    """Hand messages to the task queue; a failure here only delays them."""
+    """Hand messages to the task queue; a failure here only delays them.
+
+    One broker for them all: django-q opens a new connection to Redis for each
+    task otherwise (a booking's three messages cost three)."""
+    from django_q.brokers import get_broker
     from django_q.tasks import async_task
 
+    try:
+        broker = get_broker()
+    except Exception:
+        logger.exception("could not reach the task queue for %s", message_ids)
+        return
     for message_id in message_ids:
         try:
             async_task(
                 "messaging.tasks.send_message",
                 message_id,
                 task_name=f"message-{message_id}",
+                broker=broker,
             )
         except Exception:
             # The every-minute job finds the row by its next_attempt_at.
