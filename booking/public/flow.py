@@ -30,6 +30,9 @@ What we chose, and why:
   booking. The personal-link pages' token in the URL plays the same part.
 - **Expiry**: a flow unused for ``BOOKING_FLOW_SECONDS`` is gone (the session
   engine's expiry, purged with the sessions); the citizen starts again.
+- Messages shown after a redirect ("this time was just taken", "your
+  appointment is cancelled") go in the flow too where no cookie carries them
+  (``FlowMessageStorage``), on the personal-link pages as well.
 - Where a browser still refuses (an ``Origin: null``, a CSRF failure), the
   page says so in the citizen's language and offers to open the booking in a
   new tab instead of an error page (``refused``).
@@ -38,11 +41,15 @@ Rate limits count per client address (``core/ratelimit.py``), not per cookie:
 they hold without cookies.
 """
 
+import contextlib
 import hashlib
 from importlib import import_module
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.messages.storage.base import Message
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.base import UpdateError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.csrf import csrf_failure as django_csrf_failure
@@ -54,6 +61,8 @@ FLOW_GRACE_SECONDS = 60
 _MOVED = "_moved_to"
 _POSTED = "_posted"
 _NO_FLOW_YET = "none"
+# The flow's own messages ("this time was just taken"), where no cookie can.
+_NOTICES = "notices"
 _FOLLOW_AT_MOST = 3
 _STAFF_PREFIXES = ("/admin/", "/api/")
 
@@ -143,13 +152,17 @@ class Flow:
         old[_MOVED] = new.session_key
         old[_POSTED] = _fingerprint(self.request)
         old.set_expiry(FLOW_GRACE_SECONDS)
-        old.save()
+        with contextlib.suppress(UpdateError):  # ended meanwhile (done page)
+            old.save()
         self._store, self.key = new, new.session_key
 
     # --- the dict the wizard uses --------------------------------------------
 
     def get(self, key, default=None):
         return self.data.get(key, default)
+
+    def __getitem__(self, key):
+        return self.data[key]
 
     def __setitem__(self, key, value) -> None:
         self.data[key] = value
@@ -239,6 +252,41 @@ def key_in_form(request) -> str:
     return flow._ensure_key()
 
 
+# --- messages without cookies ---------------------------------------------------
+
+
+class FlowMessageStorage(FallbackStorage):
+    """``MESSAGE_STORAGE``: Django's (a cookie, else the session), except on
+    the public pages where our cookie does not come back (a cross-site frame):
+    there, the message waits in the flow, whose key the redirect carries."""
+
+    def _flow(self, *, create: bool) -> Flow | None:
+        request = self.request
+        if not hasattr(request, "embed"):  # not a public page (the admin)
+            return None
+        flow = getattr(request, "booking_flow", None)
+        if flow is None and (create or request.method == "GET"):
+            flow = flow_of(request)  # never here for a refused POST
+        return flow
+
+    def add(self, level, message, extra_tags="") -> None:
+        flow = self._flow(create=True)
+        if flow is None or flow.cookie_confirmed or int(level) < self.level:
+            super().add(level, message, extra_tags)
+            return
+        if message:
+            flow[_NOTICES] = [*flow.get(_NOTICES, []), [int(level), str(message)]]
+
+    def _get(self, *args, **kwargs):
+        messages, all_retrieved = super()._get(*args, **kwargs)
+        flow = self._flow(create=False)
+        if flow is not None and flow.get(_NOTICES):
+            notices = [Message(level, text) for level, text in flow[_NOTICES]]
+            flow[_NOTICES] = []
+            messages = [*(messages or []), *notices]
+        return messages, all_retrieved
+
+
 # --- the check that replaces the CSRF cookie -----------------------------------
 
 
@@ -293,6 +341,7 @@ def csrf_failure(request, reason: str = ""):
     citizen's language; on the staff pages, Django's."""
     if request.path.startswith(_STAFF_PREFIXES):
         return django_csrf_failure(request, reason=reason)
-    from .embed import allow_framing
+    from .embed import allow_framing, is_embedded
 
+    request.embed = is_embedded(request)
     return allow_framing(refused(request))
