@@ -458,6 +458,16 @@ MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
     "MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN", default=3
 )
 
+# A citizen's booking in progress is kept on the server this long after its
+# last step (booking/public/flow.py), then the citizen starts again.
+BOOKING_FLOW_SECONDS = env.int("BOOKING_FLOW_SECONDS", default=2 * 3600)
+# The public pages take no CSRF cookie (a cross-site frame would not send it):
+# a refused post there offers a new tab; the staff pages keep Django's page.
+CSRF_FAILURE_VIEW = "booking.public.flow.csrf_failure"
+# Messages after a redirect: a cookie, else the session, else (a cross-site
+# frame, no cookie) the public flow's server-side state.
+MESSAGE_STORAGE = "booking.public.flow.FlowMessageStorage"
+
 # Against bots on the public confirm step: a form posted sooner than this after
 # it was shown is refused (people read it first). Tests set it to 0.
 BOOKING_MIN_CONFIRM_SECONDS = 2

@@ -4,6 +4,11 @@
 footer. Every public response says who may frame it with the CSP
 ``frame-ancestors`` directive (the module itself and ``EMBED_ALLOWED_ORIGINS``);
 the admin keeps ``X-Frame-Options: DENY``.
+
+Framed by another site, the pages get no cookie: the booking's state is kept
+on the server under a key the pages carry (``booking/public/flow.py`` says
+why), and a POST is checked against the module's own origin instead of
+Django's CSRF cookie (``public_page``).
 """
 
 from functools import wraps
@@ -11,8 +16,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from core.typography import french_spacing_response
+
+from . import flow
 
 EMBED_NAMESPACE = "embed"
 
@@ -46,7 +54,21 @@ def carried_parameters(request) -> list[tuple[str, str]]:
     language = getattr(request, "lang_in_url", "")
     if language:
         carried.append(("lang", language))
+    key = flow.key_in_url(request)
+    if key:  # no cookie carries the booking's key here (issue 20, point 6)
+        carried.append((flow.FIELD, key))
     return carried
+
+
+def top_level_url(request) -> str:
+    """This page outside the frame (no ``/embed/``, no ``embed=1``), in the
+    citizen's language: where cookies work, for a new tab."""
+    path = request.path
+    prefix = reverse("embed:home")
+    if path.startswith(prefix):
+        path = "/" + path[len(prefix) :]
+    language = getattr(request, "lang_in_url", "")
+    return f"{path}?{urlencode({'lang': language})}" if language else path
 
 
 def public_reverse(request, name: str, *args, query: str = "", **kwargs) -> str:
@@ -84,14 +106,27 @@ def allow_framing(response):
     return response
 
 
+UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
 def public_page(view):
     """Mark a view as a public page: embed mode known, framing allowed, French
-    typography on French pages (``core.typography``)."""
+    typography on French pages (``core.typography``).
 
+    No CSRF cookie (a cross-site frame would not send it): a POST must come
+    from the module's own origin, else nothing is done and the citizen is
+    offered a new tab (``flow.from_own_origin``, ``flow.refused``). The
+    booking's state is written once the view has answered (``flow.commit``).
+    """
+
+    @csrf_exempt
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         request.embed = is_embedded(request)
+        if request.method in UNSAFE_METHODS and not flow.from_own_origin(request):
+            return allow_framing(french_spacing_response(flow.refused(request)))
         response = french_spacing_response(view(request, *args, **kwargs))
+        flow.commit(request, response)
         return allow_framing(response)
 
     return wrapper

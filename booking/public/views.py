@@ -48,6 +48,7 @@ from staffing.models import Agent, Service
 
 from . import forms
 from .embed import public_page, public_reverse
+from .flow import FIELD as FLOW_FIELD
 from .wizard import ANY_AGENT, Wizard
 
 # Slots proposed per page (R5); "Later times" shows the next ones.
@@ -113,7 +114,7 @@ def _raw(post) -> dict:
     return {
         key: values
         for key, values in post.lists()
-        if key not in {"csrfmiddlewaretoken", "back"}
+        if key not in {"csrfmiddlewaretoken", "back", FLOW_FIELD}
     }
 
 

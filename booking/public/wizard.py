@@ -1,4 +1,7 @@
-"""The state of one citizen's booking, kept in the session between the steps.
+"""The state of one citizen's booking, kept on the server between the steps.
+
+In the flow's store (``booking/public/flow.py``), not Django's session: its key
+travels with the pages, so that the flow works in a cross-site frame too.
 
 One small dict per service (``booking:<slug>``): what the citizen chose and
 typed so far, plus *drafts*, the raw text of a step left with "Back" before it
@@ -14,6 +17,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from booking.models import VisitReason
 from booking.slots import SearchCriteria
 from staffing.models import Agent, Service
+
+from .flow import flow_of
 
 ANY_AGENT = "any"
 
@@ -37,10 +42,10 @@ STEPS = (
 
 
 class Wizard:
-    """Read and write one service's booking state in the session."""
+    """Read and write one service's booking state in the flow's store."""
 
     def __init__(self, request, service: Service):
-        self.session = request.session
+        self.session = flow_of(request)
         self.service = service
         self.key = f"booking:{service.slug}"
         self.data: dict = dict(self.session.get(self.key, {}))

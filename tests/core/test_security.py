@@ -515,7 +515,7 @@ def test_a_personal_link_expires_a_day_after_the_appointment(appointment, client
         assert response.status_code == status, ended_ago
 
 
-def test_a_personal_link_acts_only_on_a_post_with_a_csrf_token(appointment):
+def test_a_personal_link_acts_only_on_a_post_from_the_module_itself(appointment):
     token = make_token(appointment)
     browser = Client(enforce_csrf_checks=True)
     cancel = reverse("booking:manage_cancel", args=[token])
@@ -523,8 +523,17 @@ def test_a_personal_link_acts_only_on_a_post_with_a_csrf_token(appointment):
     # Mail scanners and prefetchers only GET, whatever the query says.
     assert browser.get(cancel + "?reason=scanner").status_code == 200
     assert browser.get(move + "?slot=" + appointment.start.isoformat()).status_code
-    # A cross-site form has no CSRF token.
-    assert browser.post(cancel, {"reason": "forged"}).status_code == 403
+    # A cross-site form: the browser says where it comes from (issue 20: no
+    # CSRF cookie on the public pages, which a cross-site frame would not send).
+    forged = browser.post(
+        cancel, {"reason": "forged"}, HTTP_ORIGIN="https://evil.example"
+    )
+    assert forged.status_code == 403
+    assert "data-new-tab" in forged.content.decode()
+    hidden = browser.post(
+        cancel, {"reason": "forged"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert hidden.status_code == 403
     appointment.refresh_from_db()
     assert appointment.status == Appointment.Status.CONFIRMED
     assert appointment.history.count() == 1

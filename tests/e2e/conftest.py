@@ -4,7 +4,9 @@ live server (a real HTTP server in a thread, on a transactional test database).
 Skipped, with the reason, where Chromium or axe-core is not installed.
 """
 
+import threading
 from datetime import time, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -141,3 +143,32 @@ def assert_accessible():
 
     check.pages = checked
     return check
+
+
+@pytest.fixture
+def commune_site():
+    """The commune's own website: a page on ``localhost`` (another site than
+    the module's ``127.0.0.1``) holding the embed snippet, served by a plain
+    HTTP server (a page Playwright made up would count as a public address,
+    which Chromium forbids to load from the loopback)."""
+    pages = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path, "").encode()
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("localhost", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.pages = pages
+    server.origin = f"http://localhost:{server.server_address[1]}"
+    yield server
+    server.shutdown()
+    server.server_close()

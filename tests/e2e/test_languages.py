@@ -8,8 +8,6 @@ for French (Accept-Language) throughout: only the URL carries the language.
 
 import os
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
@@ -142,35 +140,6 @@ def test_the_accessibility_statement_is_linked_from_the_footer(
     assert_accessible(page)
 
 
-@pytest.fixture
-def commune_site():
-    """The commune's own website: a page on ``localhost`` (another site than
-    the module's ``127.0.0.1``) holding the embed snippet, served by a plain
-    HTTP server (a page Playwright made up would count as a public address,
-    which Chromium forbids to load from the loopback)."""
-    pages = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = pages.get(self.path, "").encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("localhost", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    server.pages = pages
-    server.origin = f"http://localhost:{server.server_address[1]}"
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 def test_lang_in_a_cross_site_frame_keeps_dutch_from_step_to_step(
     new_page, demo, live_server, settings, commune_site
 ):
@@ -216,7 +185,4 @@ def test_lang_in_a_cross_site_frame_keeps_dutch_from_step_to_step(
     frame.locator("a.flow-change").click()
     module_frame.wait_for_url(re.compile(r"/embed/\?lang=de$"))
     assert CONTENT["de"]["service"] in frame.locator("main").inner_text()
-    # The booking's POST steps need the session and CSRF cookies, which a
-    # cross-site frame does not send: that is issue 20's (the module served
-    # from the commune's own site, README "Embedding"); the GET steps above
-    # are what this issue carries in the URL.
+    # The booking's POST steps in such a frame: tests/e2e/test_embed.py.

@@ -26,7 +26,16 @@ from locust import FastHttpUser, between, events, task
 SERVICE_WEIGHTS = {"population": 6, "etat-civil": 2, "etrangers": 1, "urbanisme": 1}
 FIRST_SLOTS = 3  # a citizen takes one of the first three slots proposed
 LANGUAGES = ("fr", "fr", "fr", "nl", "de", "en")
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The public forms carry the booking's key, not a CSRF token (issue 20).
+FLOW = re.compile(r'name="flow" value="([^"]+)"')
+
+
+def flow_field(page: str) -> dict:
+    """The hidden key of a public form, when the page has one."""
+    found = FLOW.search(page)
+    return {"flow": found[1]} if found else {}
+
+
 SLOT = re.compile(r'name="slot" id="slot-\d+" value="([^"]+)"')
 
 outcomes = {"booked": 0, "taken": 0, "nothing_free": 0}
@@ -92,7 +101,7 @@ class Citizen(FastHttpUser):
         ).text
         self.client.post(
             f"/{slug}/reason/",
-            data={"csrfmiddlewaretoken": CSRF.search(page)[1], "reason": reason["id"]},
+            data={**flow_field(page), "reason": reason["id"]},
             headers=headers,
             allow_redirects=False,
             name="Web reason step (post)",
@@ -102,7 +111,7 @@ class Citizen(FastHttpUser):
         ).text
         self.client.post(
             f"/{slug}/when/",
-            data={"csrfmiddlewaretoken": CSRF.search(page)[1]},
+            data=flow_field(page),
             headers=headers,
             allow_redirects=False,
             name="Web criteria step (post)",

@@ -5,6 +5,7 @@ from django.utils.html import format_html_join
 
 from core.colours import AA_TEXT, BLACK, WHITE, contrast_ratio, luminance, rgb
 
+from .. import flow
 from ..embed import carried_parameters, public_reverse
 from ..embed import embed_query as _embed_query
 
@@ -80,9 +81,23 @@ def query_fields(context, *excluded):
     The language switch sends the same page again with another ``lang``.
     """
     request = context["request"]
-    return _hidden_inputs(
+    pairs = [
         (key, value)
         for key, values in request.GET.lists()
-        if key not in excluded
+        if key not in (*excluded, flow.FIELD)
         for value in values
-    )
+    ]
+    key = flow.key_in_url(request)  # the current key, not the URL's (issue 20)
+    return _hidden_inputs([*pairs, (flow.FIELD, key)] if key else pairs)
+
+
+@register.simple_tag(takes_context=True)
+def flow_field(context):
+    """The hidden input every public POST form carries: the booking's key.
+
+    In place of ``{% csrf_token %}``: a cross-site frame sends no cookie
+    (``booking/public/flow.py``). Nothing on pages without a booking in hand.
+    """
+    request = context.get("request")
+    key = flow.key_in_form(request) if request is not None else ""
+    return _hidden_inputs([(flow.FIELD, key)] if key else [])
