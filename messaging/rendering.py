@@ -22,7 +22,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
 - ``cancellation_reason``: the words of the agent who refused or cancelled
 - ``reference``: the booking reference, as printed ("K7MP-4QX2"): not secret,
   it opens nothing; staff find the appointment by it at the desk
-- ``manage_url``: the citizen's personal link (R13); ``booking_url``: the
+- ``manage_url``: the citizen's personal link (R13), short (``/r/<code>``) and
+  lasting: a move keeps it (issue 20); ``booking_url``: the
   public booking module
 - ``commune``: ``name``, ``website``, ``email``, ``phone``
 - agents' messages: ``recipient.name``, ``admin_url`` (the appointment in the
@@ -396,15 +397,14 @@ def sms_budget_context(budget, *, language: str, recipient_name: str = "") -> di
 # --- The sample appointment of the template editor -------------------------------
 
 
-def _sample_manage_url(start: datetime) -> str:
+def _sample_manage_url() -> str:
     """A link as long as a real one, so that SMS lengths are counted right."""
-    from booking.links import make_token
+    from booking.link_codes import CODE_LENGTH
 
-    token = make_token(Appointment(pk=123456, start=start))
     try:
-        return _absolute(reverse("booking:manage", kwargs={"token": token}))
+        return _absolute(reverse("booking:short_link", args=["x" * CODE_LENGTH]))
     except NoReverseMatch:
-        return _absolute(f"/rendez-vous/{token}/")
+        return _absolute(f"/r/{'x' * CODE_LENGTH}")
 
 
 def sample_context(language: str) -> dict:
@@ -455,7 +455,7 @@ def sample_context(language: str) -> dict:
             },
             "cancellation_reason": _("The agent is absent that day."),
             "reference": "K7MP-4QX2",
-            "manage_url": _sample_manage_url(start),
+            "manage_url": _sample_manage_url(),
             "booking_url": _reverse_or_empty("booking:home"),
             "commune": commune,
             "recipient": {"name": "Jean Martin"},

@@ -35,11 +35,11 @@ def sent(appointment=None) -> set[tuple[str, str, str]]:
 def opens(text: str) -> set[int]:
     """The appointments that the personal links in ``text`` open (R13).
 
-    Compared by what they open: a token also signs the time it was made.
+    Compared by what they open: the short link's code (issue 20).
     """
     return {
         appointment.pk
-        for token in re.findall(r"http://127\.0\.0\.1:8000/manage/([^/\s]+)/", text)
+        for token in re.findall(r"http://127\.0\.0\.1:8000/r/(\w+)", text)
         if (appointment := appointment_for_token(token)) is not None
     }
 
