@@ -10,7 +10,8 @@ e-mails, one without for plain text (e-mail text and SMS).
 The context (``CONTEXT_HELP`` lists it for the template editor):
 
 - ``citizen``: ``first_name``, ``last_name``, ``full_name``, ``phone``
-- ``appointment``: ``date`` (written out in the message's language), ``time``,
+- ``appointment``: ``date`` (written out in the message's language),
+  ``short_date`` (weekday and day/month, "mer 15/09": SMS), ``time``,
   ``end_time``, ``start`` and ``end`` (aware datetimes, for the ``date``
   filter), ``duration`` (minutes), ``number``, ``remarks``, ``with_team``
   (booked with the service rather than a person), ``is_pending``,
@@ -210,6 +211,20 @@ def format_date(value: date | datetime, language: str) -> str:
     return text.lower() if language in LOWER_CASE_DATES else text
 
 
+# The date as an SMS writes it (issue 20, point 5): "mer 15/09", "Mi 15.09.".
+SHORT_DATE_FORMATS = {"de": "D d.m."}
+DEFAULT_SHORT_DATE_FORMAT = "D d/m"
+
+
+def format_short_date(value: date | datetime, language: str) -> str:
+    """``value`` in a few characters, for SMS: weekday and day/month."""
+    with translation.override(language):
+        text = formats.date_format(
+            value, SHORT_DATE_FORMATS.get(language, DEFAULT_SHORT_DATE_FORMAT)
+        )
+    return text.lower() if language in LOWER_CASE_DATES else text
+
+
 def _one_line(text: str) -> str:
     return ", ".join(line.strip() for line in text.splitlines() if line.strip())
 
@@ -279,6 +294,7 @@ def appointment_context(
         "appointment": {
             "number": appointment.pk,
             "date": format_date(start, language),
+            "short_date": format_short_date(start, language),
             "time": f"{start:%H:%M}",
             "end_time": f"{end:%H:%M}",
             "start": start,
@@ -427,6 +443,7 @@ def sample_context(language: str) -> dict:
             "appointment": {
                 "number": 123456,
                 "date": format_date(start, language),
+                "short_date": format_short_date(start, language),
                 "time": f"{start:%H:%M}",
                 "end_time": f"{end:%H:%M}",
                 "start": start,
@@ -511,6 +528,10 @@ CONTEXT_HELP = [
         gettext_lazy("date written out in the message's language; times as 14:30"),
     ),
     (
+        "appointment.short_date",
+        gettext_lazy("the date in a few characters, for SMS: Wed 15/09"),
+    ),
+    (
         "appointment.start, appointment.end",
         gettext_lazy('for the date filter: {{ appointment.start|date:"D j/m" }}'),
     ),
@@ -538,7 +559,10 @@ CONTEXT_HELP = [
     ),
     (
         "manage_url, booking_url",
-        gettext_lazy("the citizen's personal link; the booking module"),
+        gettext_lazy(
+            "the citizen's personal link (short, kept when the appointment "
+            "moves); the booking module"
+        ),
     ),
     ("commune.name, commune.website, commune.email, commune.phone", ""),
     (

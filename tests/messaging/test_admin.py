@@ -139,7 +139,7 @@ def test_the_editor_shows_the_preview_and_loads_the_live_counter(client, adminis
     assert "messaging/sms-counter.js" in page
     assert "data-sms-counter" in page
     assert 'data-max-segments="3"' in page
-    assert "Erinnerung an Ihren Termin am" in page  # the rendered sample
+    assert "Erinnerung: Termin am" in page  # the rendered sample
     assert reverse("admin:messaging_messagetemplate_preview") in page
     assert "<script>" not in page.split("sms-counter.js")[0].split("<body")[-1]
 
