@@ -67,7 +67,9 @@ def _move(appointment, hour: int) -> Appointment:
 def test_a_code_is_random_short_and_tells_nothing(appointment):
     codes = {new_link_code() for _ in range(200)}
     assert len(codes) == 200
-    assert all(len(code) == CODE_LENGTH and set(code) <= set(ALPHABET) for code in codes)
+    assert all(
+        len(code) == CODE_LENGTH and set(code) <= set(ALPHABET) for code in codes
+    )
     code = make_token(appointment)
     assert appointment.reference.lower() not in code
     assert manage_path(appointment) == f"/manage/{code}/"
@@ -130,9 +132,7 @@ def test_an_expired_link_stays_dead_when_the_appointment_is_moved_later(
     assert appointment_for_token(make_token(moved)) == moved
 
 
-def test_staff_revoke_the_link_and_the_old_ones_never_work_again(
-    appointment, client
-):
+def test_staff_revoke_the_link_and_the_old_ones_never_work_again(appointment, client):
     first = make_token(appointment)
     sent_before = legacy_token(appointment)  # a link of a message sent before
     assert client.get(reverse("booking:manage", args=[sent_before])).status_code == 200

@@ -747,9 +747,7 @@ def test_the_shipped_sms_are_shortened(upgraded):
     assert "{{ appointment.short_date }}" in booked.body
 
 
-def test_the_link_and_sms_migrations_keep_edited_texts_and_reverse(
-    release, tmp_path
-):
+def test_the_link_and_sms_migrations_keep_edited_texts_and_reverse(release, tmp_path):
     """Back to booking 0009 and messaging 0008: no link code, the old SMS
     texts; forward again: a unique code each, the new texts. A text the
     commune edited is never touched."""
@@ -778,7 +776,9 @@ def test_the_link_and_sms_migrations_keep_edited_texts_and_reverse(
         columns = [row[1] for row in read("PRAGMA table_info(booking_appointment)")]
         if "link_code" not in columns:
             return None
-        return read("SELECT COUNT(*), COUNT(DISTINCT link_code) FROM booking_appointment")
+        return read(
+            "SELECT COUNT(*), COUNT(DISTINCT link_code) FROM booking_appointment"
+        )
 
     read(
         "UPDATE messaging_messagetemplate SET body = ? WHERE channel = 'sms' "
