@@ -53,10 +53,13 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import format_html, linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking.models import Appointment
+from core.colours import BLACK, WHITE, contrast_ratio
 from core.models import Commune
 
 from .models import Channel
@@ -125,6 +128,53 @@ def _tidy(text: str) -> str:
 REFERENCE_QR_CID = "booking-reference-qr"
 
 
+def _button_colours() -> tuple[str, str]:
+    """The e-mail button's background (the commune's primary colour) and the
+    text that reads best on it (black or white)."""
+    background = Commune.objects.get_solo().primary_colour or "#1d4ed8"
+    try:
+        on_white = contrast_ratio(background, WHITE)
+        on_black = contrast_ratio(background, BLACK)
+    except ValueError:
+        return "#1d4ed8", WHITE
+    return background, WHITE if on_white >= on_black else BLACK
+
+
+def email_html_text(
+    body: str, buttons: dict[str, str], *, unbroken: str = ""
+) -> SafeString:
+    """The e-mail's text as HTML paragraphs (issue 20, point 5).
+
+    A link listed in ``buttons`` (the personal link) becomes a button with the
+    label given, so that no address stretches a phone's screen; the other
+    links stay links, and the e-mail's layout lets them wrap. ``unbroken`` (the
+    booking reference, "K7MP-4QX2") is never split across two lines.
+    """
+    links = sorted((url for url in buttons if url), key=len, reverse=True)
+    pieces = [re.escape(piece) for piece in [*links, unbroken] if piece]
+    parts = re.split("(" + "|".join(pieces) + ")", body) if pieces else [body]
+    background, colour = _button_colours() if links else ("", "")
+    html = []
+    for part in parts:
+        if unbroken and part == unbroken:
+            html.append(format_html('<span style="white-space:nowrap">{}</span>', part))
+        elif part in buttons:
+            html.append(
+                format_html(
+                    '<a href="{}" style="display:inline-block;margin:8px 0;'
+                    "padding:12px 20px;border-radius:6px;background:{};color:{};"
+                    'font-weight:bold;text-decoration:none;">{}</a>',
+                    part,
+                    background,
+                    colour,
+                    buttons[part],
+                )
+            )
+        else:
+            html.append(urlize(part, autoescape=True))
+    return mark_safe(linebreaks(mark_safe("".join(html))))  # noqa: S308 (escaped above)
+
+
 def render_texts(
     texts: Texts,
     *,
@@ -161,7 +211,11 @@ def render_texts(
                 "messaging/email.html",
                 {
                     "subject": subject,
-                    "body": body,
+                    "body": email_html_text(
+                        body,
+                        {context.get("manage_url", ""): _("Open my appointment")},
+                        unbroken=reference,
+                    ),
                     "commune": context.get("commune", {}),
                     "language": language,
                     "reference": reference,
