@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from booking.links import manage_path
 from booking.models import Appointment
 from booking.services import appointment_book
+from tests.e2e.sessions import staff_page
 from tests.factories import CitizenFactory
 
 pytestmark = pytest.mark.e2e
@@ -111,3 +114,35 @@ def test_the_email_shows_a_button_within_a_phone_screen(browser, booked):
     assert box["height"] >= 40 and box["x"] + box["width"] <= PHONE_WIDTH
     screenshot(page, "email-phone")
     context.close()
+
+
+def test_staff_revoke_the_link_from_the_appointment(
+    new_page, booked, browser, live_server, settings, assert_accessible
+):
+    """The appointment's button asks first, then revokes: the first link no
+    longer opens the appointment, in the citizen's browser."""
+    from django.contrib.auth import get_user_model
+
+    settings.TWO_FACTOR_REQUIRED = False  # two-factor sign-in has its own tests
+    appointment, first = booked
+    path = SHORT_LINK.search(first.body)[1]
+    get_user_model().objects.create_superuser("boss", "boss@example.be", "x")
+    staff = staff_page(browser, live_server, "boss")
+    staff.goto(reverse("admin:booking_appointment_change", args=[appointment.pk]))
+    with translation.override("fr"):
+        label = gettext("Revoke the personal link")
+        confirm = gettext("Revoke the link")
+    staff.get_by_role("link", name=label).click()
+    staff.get_by_role("button", name=confirm).wait_for()
+    assert_accessible(staff)
+    screenshot(staff, "revoke-link-dialog")
+    staff.get_by_role("button", name=confirm).click()
+    staff.wait_for_load_state("networkidle")
+    appointment.refresh_from_db()
+    assert appointment.link_revoked_at is not None
+    staff.context.close()
+
+    citizen = new_page(language="fr")
+    assert citizen.goto(path).status == 404
+    assert_accessible(citizen)
+    assert citizen.goto(manage_path(appointment)).status == 200
