@@ -28,7 +28,7 @@ from core.roles import is_administrator
 from staffing import scopes
 from staffing.models import Agent, Service
 
-from . import references
+from . import link_codes, references
 
 # The longest buffer a reason may have after its visits (four hours). The slot
 # search looks this far back for the appointments whose buffer still holds an
@@ -324,6 +324,23 @@ class Appointment(models.Model):
         editable=False,
         default=references.new_reference,
     )
+    # The secret of the citizen's personal link (``booking/links.py``, issue
+    # 20): kept across moves; replaced when staff revoke the link. Not in the
+    # history: an old code must not be read back from there.
+    link_code = models.CharField(
+        _("personal link code"),
+        max_length=link_codes.CODE_LENGTH,
+        unique=True,
+        editable=False,
+        default=link_codes.new_link_code,
+    )
+    link_revoked_at = models.DateTimeField(
+        _("personal link last revoked at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Links sent before are refused since."),
+    )
     # What the booking brought (issue 14): an anonymous booking never changes a
     # stored citizen, so its contact details and language stay here, and this
     # appointment's messages use them. Empty on rows made before (the migration
@@ -342,7 +359,7 @@ class Appointment(models.Model):
     contact_address = models.TextField(_("address given for this booking"), blank=True)
 
     objects = AppointmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["link_code"])
 
     class Meta:
         verbose_name = _("appointment")

@@ -31,6 +31,8 @@ from staffing.models import Agent, Membership, Service
 from staffing.scopes import managed_service_ids
 
 from . import events, references, slot_cache
+from .link_codes import new_link_code
+from .links import link_expired
 from .models import Appointment, Citizen, VisitReason
 from .selectors import least_loaded_agent_id
 from .slots import available_agent_ids, kept_free, known_taken
@@ -519,6 +521,11 @@ def appointment_move(
         if not free:
             raise SlotTaken
         previous_start, previous_agent_id = appointment.start, appointment.agent_id
+        if link_expired(appointment, now):
+            # An expired link never opens anything again, even once the
+            # appointment is moved to a later day: the messages of the move
+            # carry a new one.
+            _renew_link(appointment, now)
         if previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
         appointment.start, appointment.end = start, start + reason.duration
@@ -530,6 +537,33 @@ def appointment_move(
             previous_start=previous_start,
             previous_agent_id=previous_agent_id,
         )
+    return appointment
+
+
+def _renew_link(appointment: Appointment, now: datetime) -> None:
+    """Give the appointment a new link code; its links sent before stop working."""
+    appointment.link_code = new_link_code()
+    appointment.link_revoked_at = now
+
+
+def appointment_link_revoke(
+    *, appointment: Appointment, actor: Actor, now: datetime | None = None
+) -> Appointment:
+    """Revoke the citizen's personal links to ``appointment`` (issue 20).
+
+    Every link sent so far, the lasting one and those made before issue 20,
+    stops opening the appointment at once and never works again; the
+    appointment gets a new code, which the next message carries (reminder,
+    move, confirmation). No message is sent now: a link is revoked because it
+    reached someone it should not have, and the citizen's contact details may
+    be how; the staff member tells the citizen, who may call the service.
+    Works on any status (a cancelled appointment's page shows its details).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        _renew_link(appointment, now)
+        _save(appointment, actor=actor, reason="personal link revoked")
     return appointment
 
 

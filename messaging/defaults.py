@@ -575,164 +575,262 @@ def _agent_emails(lang: str) -> dict[str, DefaultText]:
 
 _SMS = {
     "fr": {
-        Event.BOOKED: "{{ commune.name }}: RDV confirmé le {{ appointment.date }} "
-        "à {{ appointment.time }} ({{ service.name }}). Voir, déplacer ou annuler: "
-        "{{ manage_url }}",
-        Event.PENDING: "{{ commune.name }}: demande de RDV enregistrée pour le "
-        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). Un "
-        "agent doit la confirmer, vous recevrez un message. {{ manage_url }}",
-        Event.CONFIRMED: "{{ commune.name }}: votre demande est acceptée. RDV le "
-        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
-        "Voir, déplacer ou annuler: {{ manage_url }}",
-        Event.REFUSED: "{{ commune.name }}: votre demande de RDV du "
-        "{{ appointment.date }} à {{ appointment.time }} n'a pas été acceptée."
-        "{% if cancellation_reason %} Motif: "
-        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Autre moment: "
-        "{{ booking_url }}",
-        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: votre RDV du "
-        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}) est "
-        "annulé, comme demandé.",
-        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: nous devons annuler votre "
-        "RDV du {{ appointment.date }} à {{ appointment.time }} "
-        "({{ service.name }}).{% if cancellation_reason %} Raison: "
-        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Veuillez nous "
-        "excuser. Autre moment: {{ booking_url }}",
-        Event.MOVED: "{{ commune.name }}: votre RDV est déplacé au "
-        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
-        "{{ manage_url }}",
-        Event.REASSIGNED: "{{ commune.name }}: votre RDV du {{ appointment.date }} "
-        "à {{ appointment.time }} aura lieu avec {{ agent.name }}. {{ manage_url }}",
-        Event.REMINDER: "{{ commune.name }}: rappel de votre RDV le "
-        "{{ appointment.date }} à {{ appointment.time }} ({{ service.name }}). "
-        "Vous ne pouvez pas venir? Annulez: {{ manage_url }}",
-        Event.AGENT_NEW: "Nouveau RDV le {{ appointment.date }} à "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
-        "{% if appointment.is_pending %} (à confirmer){% endif %}.",
-        Event.AGENT_CANCELLED: "RDV annulé le {{ appointment.date }} à "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
-        Event.AGENT_DAY_LIST: "Vos RDV du {{ day }}: {{ appointments|length }}, "
-        "le premier à {{ appointments.0.time }}.",
+        Event.BOOKED: (
+            "{{ commune.name }}: RDV confirmé le {{ appointment.short_date }} à "
+            "{{ appointment.time }} ({{ service.name }}). Voir, déplacer, annuler: "
+            "{{ manage_url }}"
+        ),
+        Event.PENDING: (
+            "{{ commune.name }}: demande de RDV le {{ appointment.short_date }} à "
+            "{{ appointment.time }} ({{ service.name }}), à confirmer par un agent. "
+            "{{ manage_url }}"
+        ),
+        Event.CONFIRMED: (
+            "{{ commune.name }}: demande acceptée: RDV le "
+            "{{ appointment.short_date }} à {{ appointment.time }} "
+            "({{ service.name }}). Déplacer, annuler: {{ manage_url }}"
+        ),
+        Event.REFUSED: (
+            "{{ commune.name }}: votre demande de RDV du "
+            "{{ appointment.short_date }} à {{ appointment.time }} n'a pas été "
+            "acceptée.{% if cancellation_reason %} Motif: "
+            "{{ cancellation_reason|truncatechars:100 }}{% endif %} Autre moment: "
+            "{{ booking_url }}"
+        ),
+        Event.CANCELLED_BY_CITIZEN: (
+            "{{ commune.name }}: votre RDV du {{ appointment.short_date }} à "
+            "{{ appointment.time }} ({{ service.name }}) est annulé, comme demandé."
+        ),
+        Event.CANCELLED_BY_COMMUNE: (
+            "{{ commune.name }}: nous devons annuler votre RDV du "
+            "{{ appointment.short_date }} à {{ appointment.time }} "
+            "({{ service.name }}).{% if cancellation_reason %} Raison: "
+            "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Veuillez nous "
+            "excuser. Autre moment: {{ booking_url }}"
+        ),
+        Event.MOVED: (
+            "{{ commune.name }}: votre RDV est déplacé au "
+            "{{ appointment.short_date }} à {{ appointment.time }} "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REASSIGNED: (
+            "{{ commune.name }}: votre RDV du {{ appointment.short_date }} à "
+            "{{ appointment.time }} ({{ service.name }}) aura lieu avec un autre "
+            "agent. {{ manage_url }}"
+        ),
+        Event.REMINDER: (
+            "{{ commune.name }}: rappel de votre RDV le {{ appointment.short_date }} "
+            "à {{ appointment.time }} ({{ service.name }}). Indisponible? Annulez: "
+            "{{ manage_url }}"
+        ),
+        Event.AGENT_NEW: (
+            "Nouveau RDV le {{ appointment.date }} à {{ appointment.time }}: "
+            "{{ citizen.full_name }}, "
+            "{{ reason.name }}{% if appointment.is_pending %} (à "
+            "confirmer){% endif %}."
+        ),
+        Event.AGENT_CANCELLED: (
+            "RDV annulé le {{ appointment.date }} à {{ appointment.time }}: "
+            "{{ citizen.full_name }}, {{ reason.name }}."
+        ),
+        Event.AGENT_DAY_LIST: (
+            "Vos RDV du {{ day }}: {{ appointments|length }}, le premier à "
+            "{{ appointments.0.time }}."
+        ),
     },
     "nl": {
-        Event.BOOKED: "{{ commune.name }}: afspraak bevestigd op "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
-        "Bekijken, verplaatsen of annuleren: {{ manage_url }}",
-        Event.PENDING: "{{ commune.name }}: aanvraag ontvangen voor "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). Een "
-        "medewerker moet ze bevestigen, u krijgt bericht. {{ manage_url }}",
-        Event.CONFIRMED: "{{ commune.name }}: uw aanvraag is aanvaard. Afspraak op "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
-        "Bekijken, verplaatsen of annuleren: {{ manage_url }}",
-        Event.REFUSED: "{{ commune.name }}: uw aanvraag voor "
-        "{{ appointment.date }} om {{ appointment.time }} kon niet worden aanvaard."
-        "{% if cancellation_reason %} Reden: "
-        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Ander tijdstip: "
-        "{{ booking_url }}",
-        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: uw afspraak op "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}) is "
-        "geannuleerd, zoals gevraagd.",
-        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: wij moeten uw afspraak op "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}) "
-        "annuleren.{% if cancellation_reason %} Reden: "
-        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Onze excuses. "
-        "Ander tijdstip: {{ booking_url }}",
-        Event.MOVED: "{{ commune.name }}: uw afspraak is verplaatst naar "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
-        "{{ manage_url }}",
-        Event.REASSIGNED: "{{ commune.name }}: uw afspraak op {{ appointment.date }} "
-        "om {{ appointment.time }} wordt afgehandeld door {{ agent.name }}. "
-        "{{ manage_url }}",
-        Event.REMINDER: "{{ commune.name }}: herinnering aan uw afspraak op "
-        "{{ appointment.date }} om {{ appointment.time }} ({{ service.name }}). "
-        "Kunt u niet komen? Annuleer: {{ manage_url }}",
-        Event.AGENT_NEW: "Nieuwe afspraak op {{ appointment.date }} om "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
-        "{% if appointment.is_pending %} (te bevestigen){% endif %}.",
-        Event.AGENT_CANCELLED: "Afspraak geannuleerd op {{ appointment.date }} om "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
-        Event.AGENT_DAY_LIST: "Uw afspraken van {{ day }}: "
-        "{{ appointments|length }}, de eerste om {{ appointments.0.time }}.",
+        Event.BOOKED: (
+            "{{ commune.name }}: afspraak bevestigd op {{ appointment.short_date }} "
+            "om {{ appointment.time }} ({{ service.name }}). Wijzigen/annuleren: "
+            "{{ manage_url }}"
+        ),
+        Event.PENDING: (
+            "{{ commune.name }}: aanvraag voor {{ appointment.short_date }} om "
+            "{{ appointment.time }} ({{ service.name }}) ontvangen, nog te "
+            "bevestigen. {{ manage_url }}"
+        ),
+        Event.CONFIRMED: (
+            "{{ commune.name }}: aanvraag aanvaard: {{ appointment.short_date }} om "
+            "{{ appointment.time }} ({{ service.name }}). Wijzigen/annuleren: "
+            "{{ manage_url }}"
+        ),
+        Event.REFUSED: (
+            "{{ commune.name }}: uw aanvraag voor {{ appointment.short_date }} om "
+            "{{ appointment.time }} kon niet worden "
+            "aanvaard.{% if cancellation_reason %} Reden: "
+            "{{ cancellation_reason|truncatechars:100 }}{% endif %} Ander tijdstip: "
+            "{{ booking_url }}"
+        ),
+        Event.CANCELLED_BY_CITIZEN: (
+            "{{ commune.name }}: uw afspraak op {{ appointment.short_date }} om "
+            "{{ appointment.time }} ({{ service.name }}) is geannuleerd, zoals "
+            "gevraagd."
+        ),
+        Event.CANCELLED_BY_COMMUNE: (
+            "{{ commune.name }}: wij moeten uw afspraak op "
+            "{{ appointment.short_date }} om {{ appointment.time }} "
+            "({{ service.name }}) annuleren.{% if cancellation_reason %} Reden: "
+            "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Onze excuses. "
+            "Ander tijdstip: {{ booking_url }}"
+        ),
+        Event.MOVED: (
+            "{{ commune.name }}: uw afspraak is verplaatst naar "
+            "{{ appointment.short_date }} om {{ appointment.time }} "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REASSIGNED: (
+            "{{ commune.name }}: andere medewerker voor uw afspraak op "
+            "{{ appointment.short_date }} om {{ appointment.time }} "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REMINDER: (
+            "{{ commune.name }}: herinnering: {{ appointment.short_date }} om "
+            "{{ appointment.time }} ({{ service.name }}). Verhinderd? Annuleer: "
+            "{{ manage_url }}"
+        ),
+        Event.AGENT_NEW: (
+            "Nieuwe afspraak op {{ appointment.date }} om {{ appointment.time }}: "
+            "{{ citizen.full_name }}, "
+            "{{ reason.name }}{% if appointment.is_pending %} (te "
+            "bevestigen){% endif %}."
+        ),
+        Event.AGENT_CANCELLED: (
+            "Afspraak geannuleerd op {{ appointment.date }} om "
+            "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}."
+        ),
+        Event.AGENT_DAY_LIST: (
+            "Uw afspraken van {{ day }}: {{ appointments|length }}, de eerste om "
+            "{{ appointments.0.time }}."
+        ),
     },
     "de": {
-        Event.BOOKED: "{{ commune.name }}: Termin bestätigt am "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
-        " Ansehen, verschieben oder absagen: {{ manage_url }}",
-        Event.PENDING: "{{ commune.name }}: Terminanfrage für den "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr erhalten "
-        "({{ service.name }}). Sie wird noch bestätigt, Sie erhalten eine "
-        "Nachricht. {{ manage_url }}",
-        Event.CONFIRMED: "{{ commune.name }}: Ihre Anfrage ist angenommen. Termin "
-        "am {{ appointment.date }} um {{ appointment.time }} Uhr "
-        "({{ service.name }}). Ansehen, verschieben oder absagen: {{ manage_url }}",
-        Event.REFUSED: "{{ commune.name }}: Ihre Terminanfrage für den "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr konnte nicht "
-        "angenommen werden.{% if cancellation_reason %} Grund: "
-        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Anderer Termin: "
-        "{{ booking_url }}",
-        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: Ihr Termin am "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }}) "
-        "ist wie gewünscht abgesagt.",
-        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: Wir müssen Ihren Termin am "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }}) "
-        "absagen.{% if cancellation_reason %} Grund: "
-        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Entschuldigung. "
-        "Anderer Termin: {{ booking_url }}",
-        Event.MOVED: "{{ commune.name }}: Ihr Termin ist verschoben auf "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
-        " {{ manage_url }}",
-        Event.REASSIGNED: "{{ commune.name }}: Ihr Termin am {{ appointment.date }} "
-        "um {{ appointment.time }} Uhr wird von {{ agent.name }} wahrgenommen. "
-        "{{ manage_url }}",
-        Event.REMINDER: "{{ commune.name }}: Erinnerung an Ihren Termin am "
-        "{{ appointment.date }} um {{ appointment.time }} Uhr ({{ service.name }})."
-        " Verhindert? Absagen: {{ manage_url }}",
-        Event.AGENT_NEW: "Neuer Termin am {{ appointment.date }} um "
-        "{{ appointment.time }} Uhr: {{ citizen.full_name }}, {{ reason.name }}"
-        "{% if appointment.is_pending %} (zu bestätigen){% endif %}.",
-        Event.AGENT_CANCELLED: "Termin abgesagt am {{ appointment.date }} um "
-        "{{ appointment.time }} Uhr: {{ citizen.full_name }}, {{ reason.name }}.",
-        Event.AGENT_DAY_LIST: "Ihre Termine am {{ day }}: "
-        "{{ appointments|length }}, der erste um {{ appointments.0.time }} Uhr.",
+        Event.BOOKED: (
+            "{{ commune.name }}: Termin am {{ appointment.short_date }} um "
+            "{{ appointment.time }} Uhr ({{ service.name }}) bestätigt. Ändern oder "
+            "absagen: {{ manage_url }}"
+        ),
+        Event.PENDING: (
+            "{{ commune.name }}: Terminanfrage für {{ appointment.short_date }} um "
+            "{{ appointment.time }} Uhr ({{ service.name }}) erhalten, wird noch "
+            "bestätigt. {{ manage_url }}"
+        ),
+        Event.CONFIRMED: (
+            "{{ commune.name }}: Anfrage angenommen: {{ appointment.short_date }} um "
+            "{{ appointment.time }} Uhr ({{ service.name }}). Ändern oder absagen: "
+            "{{ manage_url }}"
+        ),
+        Event.REFUSED: (
+            "{{ commune.name }}: Ihre Terminanfrage für {{ appointment.short_date }} "
+            "um {{ appointment.time }} Uhr konnte nicht angenommen "
+            "werden.{% if cancellation_reason %} Grund: "
+            "{{ cancellation_reason|truncatechars:100 }}{% endif %} Anderer Termin: "
+            "{{ booking_url }}"
+        ),
+        Event.CANCELLED_BY_CITIZEN: (
+            "{{ commune.name }}: Ihr Termin am {{ appointment.short_date }} um "
+            "{{ appointment.time }} Uhr ({{ service.name }}) ist abgesagt, wie "
+            "gewünscht."
+        ),
+        Event.CANCELLED_BY_COMMUNE: (
+            "{{ commune.name }}: wir müssen Ihren Termin am "
+            "{{ appointment.short_date }} um {{ appointment.time }} Uhr "
+            "({{ service.name }}) absagen.{% if cancellation_reason %} Grund: "
+            "{{ cancellation_reason|truncatechars:100 }}.{% endif %} Entschuldigung. "
+            "Anderer Termin: {{ booking_url }}"
+        ),
+        Event.MOVED: (
+            "{{ commune.name }}: Ihr Termin ist verschoben auf "
+            "{{ appointment.short_date }} um {{ appointment.time }} Uhr "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REASSIGNED: (
+            "{{ commune.name }}: anderer Mitarbeiter für Ihren Termin am "
+            "{{ appointment.short_date }} um {{ appointment.time }} Uhr "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REMINDER: (
+            "{{ commune.name }}: Erinnerung: Termin am {{ appointment.short_date }} "
+            "um {{ appointment.time }} Uhr ({{ service.name }}). Verhindert? "
+            "Absagen: {{ manage_url }}"
+        ),
+        Event.AGENT_NEW: (
+            "Neuer Termin am {{ appointment.date }} um {{ appointment.time }} Uhr: "
+            "{{ citizen.full_name }}, "
+            "{{ reason.name }}{% if appointment.is_pending %} (zu "
+            "bestätigen){% endif %}."
+        ),
+        Event.AGENT_CANCELLED: (
+            "Termin abgesagt am {{ appointment.date }} um {{ appointment.time }} "
+            "Uhr: {{ citizen.full_name }}, {{ reason.name }}."
+        ),
+        Event.AGENT_DAY_LIST: (
+            "Ihre Termine am {{ day }}: {{ appointments|length }}, der erste um "
+            "{{ appointments.0.time }} Uhr."
+        ),
     },
     "en": {
-        Event.BOOKED: "{{ commune.name }}: appointment confirmed on "
-        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
-        "See, move or cancel: {{ manage_url }}",
-        Event.PENDING: "{{ commune.name }}: appointment request received for "
-        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). An "
-        "agent will confirm it, you will get a message. {{ manage_url }}",
-        Event.CONFIRMED: "{{ commune.name }}: your request is accepted. Appointment "
-        "on {{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
-        "See, move or cancel: {{ manage_url }}",
-        Event.REFUSED: "{{ commune.name }}: your appointment request for "
-        "{{ appointment.date }} at {{ appointment.time }} could not be accepted."
-        "{% if cancellation_reason %} Reason: "
-        "{{ cancellation_reason|truncatechars:100 }}{% endif %} Another time: "
-        "{{ booking_url }}",
-        Event.CANCELLED_BY_CITIZEN: "{{ commune.name }}: your appointment on "
-        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}) is "
-        "cancelled, as you asked.",
-        Event.CANCELLED_BY_COMMUNE: "{{ commune.name }}: we have to cancel your "
-        "appointment on {{ appointment.date }} at {{ appointment.time }} "
-        "({{ service.name }}).{% if cancellation_reason %} Reason: "
-        "{{ cancellation_reason|truncatechars:100 }}.{% endif %} We apologise. "
-        "Another time: {{ booking_url }}",
-        Event.MOVED: "{{ commune.name }}: your appointment is moved to "
-        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
-        "{{ manage_url }}",
-        Event.REASSIGNED: "{{ commune.name }}: your appointment on "
-        "{{ appointment.date }} at {{ appointment.time }} will be with "
-        "{{ agent.name }}. {{ manage_url }}",
-        Event.REMINDER: "{{ commune.name }}: reminder of your appointment on "
-        "{{ appointment.date }} at {{ appointment.time }} ({{ service.name }}). "
-        "Cannot come? Cancel: {{ manage_url }}",
-        Event.AGENT_NEW: "New appointment on {{ appointment.date }} at "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}"
-        "{% if appointment.is_pending %} (to confirm){% endif %}.",
-        Event.AGENT_CANCELLED: "Appointment cancelled on {{ appointment.date }} at "
-        "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}.",
-        Event.AGENT_DAY_LIST: "Your appointments on {{ day }}: "
-        "{{ appointments|length }}, the first at {{ appointments.0.time }}.",
+        Event.BOOKED: (
+            "{{ commune.name }}: booked for {{ appointment.short_date }} at "
+            "{{ appointment.time }} ({{ service.name }}). Change or cancel: "
+            "{{ manage_url }}"
+        ),
+        Event.PENDING: (
+            "{{ commune.name }}: request for {{ appointment.short_date }} at "
+            "{{ appointment.time }} ({{ service.name }}) received, an agent will "
+            "confirm it. {{ manage_url }}"
+        ),
+        Event.CONFIRMED: (
+            "{{ commune.name }}: request accepted: {{ appointment.short_date }} at "
+            "{{ appointment.time }} ({{ service.name }}). Change/cancel: "
+            "{{ manage_url }}"
+        ),
+        Event.REFUSED: (
+            "{{ commune.name }}: your appointment request for "
+            "{{ appointment.short_date }} at {{ appointment.time }} could not be "
+            "accepted.{% if cancellation_reason %} Reason: "
+            "{{ cancellation_reason|truncatechars:100 }}{% endif %} Another time: "
+            "{{ booking_url }}"
+        ),
+        Event.CANCELLED_BY_CITIZEN: (
+            "{{ commune.name }}: your appointment on {{ appointment.short_date }} at "
+            "{{ appointment.time }} ({{ service.name }}) is cancelled, as you asked."
+        ),
+        Event.CANCELLED_BY_COMMUNE: (
+            "{{ commune.name }}: we have to cancel your appointment on "
+            "{{ appointment.short_date }} at {{ appointment.time }} "
+            "({{ service.name }}).{% if cancellation_reason %} Reason: "
+            "{{ cancellation_reason|truncatechars:100 }}.{% endif %} We apologise. "
+            "Another time: {{ booking_url }}"
+        ),
+        Event.MOVED: (
+            "{{ commune.name }}: your appointment is moved to "
+            "{{ appointment.short_date }} at {{ appointment.time }} "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REASSIGNED: (
+            "{{ commune.name }}: another agent will see you on "
+            "{{ appointment.short_date }} at {{ appointment.time }} "
+            "({{ service.name }}). {{ manage_url }}"
+        ),
+        Event.REMINDER: (
+            "{{ commune.name }}: reminder: {{ appointment.short_date }} at "
+            "{{ appointment.time }} ({{ service.name }}). Cannot come? Cancel: "
+            "{{ manage_url }}"
+        ),
+        Event.AGENT_NEW: (
+            "New appointment on {{ appointment.date }} at {{ appointment.time }}: "
+            "{{ citizen.full_name }}, "
+            "{{ reason.name }}{% if appointment.is_pending %} (to "
+            "confirm){% endif %}."
+        ),
+        Event.AGENT_CANCELLED: (
+            "Appointment cancelled on {{ appointment.date }} at "
+            "{{ appointment.time }}: {{ citizen.full_name }}, {{ reason.name }}."
+        ),
+        Event.AGENT_DAY_LIST: (
+            "Your appointments on {{ day }}: {{ appointments|length }}, the first at "
+            "{{ appointments.0.time }}."
+        ),
     },
 }
 

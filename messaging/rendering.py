@@ -10,7 +10,8 @@ e-mails, one without for plain text (e-mail text and SMS).
 The context (``CONTEXT_HELP`` lists it for the template editor):
 
 - ``citizen``: ``first_name``, ``last_name``, ``full_name``, ``phone``
-- ``appointment``: ``date`` (written out in the message's language), ``time``,
+- ``appointment``: ``date`` (written out in the message's language),
+  ``short_date`` (weekday and day/month, "mer 15/09": SMS), ``time``,
   ``end_time``, ``start`` and ``end`` (aware datetimes, for the ``date``
   filter), ``duration`` (minutes), ``number``, ``remarks``, ``with_team``
   (booked with the service rather than a person), ``is_pending``,
@@ -22,7 +23,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
 - ``cancellation_reason``: the words of the agent who refused or cancelled
 - ``reference``: the booking reference, as printed ("K7MP-4QX2"): not secret,
   it opens nothing; staff find the appointment by it at the desk
-- ``manage_url``: the citizen's personal link (R13); ``booking_url``: the
+- ``manage_url``: the citizen's personal link (R13), short (``/r/<code>``) and
+  lasting: a move keeps it (issue 20); ``booking_url``: the
   public booking module
 - ``commune``: ``name``, ``website``, ``email``, ``phone``
 - agents' messages: ``recipient.name``, ``admin_url`` (the appointment in the
@@ -51,10 +53,13 @@ from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
+from django.utils.html import format_html, linebreaks, urlize
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking.models import Appointment
+from core.colours import BLACK, WHITE, contrast_ratio
 from core.models import Commune
 
 from .models import Channel
@@ -123,6 +128,53 @@ def _tidy(text: str) -> str:
 REFERENCE_QR_CID = "booking-reference-qr"
 
 
+def _button_colours() -> tuple[str, str]:
+    """The e-mail button's background (the commune's primary colour) and the
+    text that reads best on it (black or white)."""
+    background = Commune.objects.get_solo().primary_colour or "#1d4ed8"
+    try:
+        on_white = contrast_ratio(background, WHITE)
+        on_black = contrast_ratio(background, BLACK)
+    except ValueError:
+        return "#1d4ed8", WHITE
+    return background, WHITE if on_white >= on_black else BLACK
+
+
+def email_html_text(
+    body: str, buttons: dict[str, str], *, unbroken: str = ""
+) -> SafeString:
+    """The e-mail's text as HTML paragraphs (issue 20, point 5).
+
+    A link listed in ``buttons`` (the personal link) becomes a button with the
+    label given, so that no address stretches a phone's screen; the other
+    links stay links, and the e-mail's layout lets them wrap. ``unbroken`` (the
+    booking reference, "K7MP-4QX2") is never split across two lines.
+    """
+    links = sorted((url for url in buttons if url), key=len, reverse=True)
+    pieces = [re.escape(piece) for piece in [*links, unbroken] if piece]
+    parts = re.split("(" + "|".join(pieces) + ")", body) if pieces else [body]
+    background, colour = _button_colours() if links else ("", "")
+    html = []
+    for part in parts:
+        if unbroken and part == unbroken:
+            html.append(format_html('<span style="white-space:nowrap">{}</span>', part))
+        elif part in buttons:
+            html.append(
+                format_html(
+                    '<a href="{}" style="display:inline-block;margin:8px 0;'
+                    "padding:12px 20px;border-radius:6px;background:{};color:{};"
+                    'font-weight:bold;text-decoration:none;">{}</a>',
+                    part,
+                    background,
+                    colour,
+                    buttons[part],
+                )
+            )
+        else:
+            html.append(urlize(part, autoescape=True))
+    return mark_safe(linebreaks(mark_safe("".join(html))))  # noqa: S308 (escaped above)
+
+
 def render_texts(
     texts: Texts,
     *,
@@ -159,7 +211,11 @@ def render_texts(
                 "messaging/email.html",
                 {
                     "subject": subject,
-                    "body": body,
+                    "body": email_html_text(
+                        body,
+                        {context.get("manage_url", ""): _("Open my appointment")},
+                        unbroken=reference,
+                    ),
                     "commune": context.get("commune", {}),
                     "language": language,
                     "reference": reference,
@@ -205,6 +261,20 @@ def format_date(value: date | datetime, language: str) -> str:
     with translation.override(language):
         text = formats.date_format(
             value, DATE_FORMATS.get(language, DEFAULT_DATE_FORMAT)
+        )
+    return text.lower() if language in LOWER_CASE_DATES else text
+
+
+# The date as an SMS writes it (issue 20, point 5): "mer 15/09", "Mi 15.09.".
+SHORT_DATE_FORMATS = {"de": "D d.m."}
+DEFAULT_SHORT_DATE_FORMAT = "D d/m"
+
+
+def format_short_date(value: date | datetime, language: str) -> str:
+    """``value`` in a few characters, for SMS: weekday and day/month."""
+    with translation.override(language):
+        text = formats.date_format(
+            value, SHORT_DATE_FORMATS.get(language, DEFAULT_SHORT_DATE_FORMAT)
         )
     return text.lower() if language in LOWER_CASE_DATES else text
 
@@ -278,6 +348,7 @@ def appointment_context(
         "appointment": {
             "number": appointment.pk,
             "date": format_date(start, language),
+            "short_date": format_short_date(start, language),
             "time": f"{start:%H:%M}",
             "end_time": f"{end:%H:%M}",
             "start": start,
@@ -396,15 +467,14 @@ def sms_budget_context(budget, *, language: str, recipient_name: str = "") -> di
 # --- The sample appointment of the template editor -------------------------------
 
 
-def _sample_manage_url(start: datetime) -> str:
+def _sample_manage_url() -> str:
     """A link as long as a real one, so that SMS lengths are counted right."""
-    from booking.links import make_token
+    from booking.link_codes import CODE_LENGTH
 
-    token = make_token(Appointment(pk=123456, start=start))
     try:
-        return _absolute(reverse("booking:manage", kwargs={"token": token}))
+        return _absolute(reverse("booking:short_link", args=["x" * CODE_LENGTH]))
     except NoReverseMatch:
-        return _absolute(f"/rendez-vous/{token}/")
+        return _absolute(f"/r/{'x' * CODE_LENGTH}")
 
 
 def sample_context(language: str) -> dict:
@@ -427,6 +497,7 @@ def sample_context(language: str) -> dict:
             "appointment": {
                 "number": 123456,
                 "date": format_date(start, language),
+                "short_date": format_short_date(start, language),
                 "time": f"{start:%H:%M}",
                 "end_time": f"{end:%H:%M}",
                 "start": start,
@@ -455,7 +526,7 @@ def sample_context(language: str) -> dict:
             },
             "cancellation_reason": _("The agent is absent that day."),
             "reference": "K7MP-4QX2",
-            "manage_url": _sample_manage_url(start),
+            "manage_url": _sample_manage_url(),
             "booking_url": _reverse_or_empty("booking:home"),
             "commune": commune,
             "recipient": {"name": "Jean Martin"},
@@ -511,6 +582,10 @@ CONTEXT_HELP = [
         gettext_lazy("date written out in the message's language; times as 14:30"),
     ),
     (
+        "appointment.short_date",
+        gettext_lazy("the date in a few characters, for SMS: Wed 15/09"),
+    ),
+    (
         "appointment.start, appointment.end",
         gettext_lazy('for the date filter: {{ appointment.start|date:"D j/m" }}'),
     ),
@@ -538,7 +613,10 @@ CONTEXT_HELP = [
     ),
     (
         "manage_url, booking_url",
-        gettext_lazy("the citizen's personal link; the booking module"),
+        gettext_lazy(
+            "the citizen's personal link (short, kept when the appointment "
+            "moves); the booking module"
+        ),
     ),
     ("commune.name, commune.website, commune.email, commune.phone", ""),
     (

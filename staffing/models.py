@@ -33,6 +33,7 @@ RESERVED_SLUGS = frozenset(
         "manage",
         "media",
         "privacy",
+        "r",  # the personal link's short form (issue 20)
         "static",
     }
 )

@@ -242,7 +242,11 @@ class AppointmentOut(Schema):
     start: datetime
     end: datetime
     manage_url: str = Field(
-        ..., description="The citizen's personal page: see, cancel, move, .ics."
+        ...,
+        description=(
+            "The citizen's personal link (short, kept when the appointment "
+            "moves): see, cancel, move, .ics."
+        ),
     )
     notices: list[str] = Field(
         [],

@@ -33,6 +33,7 @@ from booking.selectors import hidden_citizen_details
 from booking.services import (
     BookingError,
     appointment_cancel,
+    appointment_link_revoke,
     appointment_move,
     appointment_reassign,
     appointment_update_notes,
@@ -115,6 +116,7 @@ class AppointmentServiceAdminMixin:
         "cancel_appointment",
         "move_appointment",
         "reassign_appointment",
+        "revoke_link",
     ]
     fields = [
         "reference",  # the booking reference (issue 22), read at the desk
@@ -129,6 +131,7 @@ class AppointmentServiceAdminMixin:
         "cancellation_reason",
         "arrived_at",
         "called_at",
+        "link_revoked_at",  # the personal link's (issue 20); never the code
         "created_by",
         "created_at",
         "updated_at",
@@ -191,6 +194,13 @@ class AppointmentServiceAdminMixin:
 
     def has_move_permission(self, request, object_id=None) -> bool:
         return self.has_cancel_permission(request, object_id)
+
+    def has_revoke_link_permission(self, request, object_id=None) -> bool:
+        """Staff who change appointments, on any appointment of their services
+        (a cancelled one's page still shows its details)."""
+        if not self.has_change_permission(request):
+            return False
+        return object_id is None or self._in_scope(request, object_id).exists()
 
     def has_reassign_permission(self, request, object_id=None) -> bool:
         """The redistribution's rule (R21): managers and administrators, on an
@@ -299,5 +309,33 @@ class AppointmentServiceAdminMixin:
             ),
             lambda _appointment: (
                 _("The appointment is now with %(agent)s.") % {"agent": agent}
+            ),
+        )
+
+    @action(
+        description=_("Revoke the personal link"),
+        icon="link_off",
+        permissions=["revoke_link"],
+        url_path="revoke-link",
+        dialog={
+            "title": _("Revoke the citizen's personal link"),
+            "description": _(
+                "Every link sent to the citizen for this appointment stops "
+                "working at once, for good. The next message (reminder, "
+                "change) carries a new link; nothing is sent now. Tell the "
+                "citizen, who may also call the service."
+            ),
+            "form_submit_text": _("Revoke the link"),
+        },
+    )
+    def revoke_link(self, request, form, object_id):
+        return self._call_service(
+            request,
+            object_id,
+            lambda appointment: appointment_link_revoke(
+                appointment=appointment, actor=request.user
+            ),
+            lambda _appointment: _(
+                "The personal link is revoked; the next message carries a new one."
             ),
         )

@@ -21,6 +21,9 @@ urlpatterns = [
         accessibility_views.accessibility_statement,
         name="accessibility",
     ),
+    # The personal link's short form (issue 20): SMS and calendar files.
+    path("r/<str:code>", views.short_link, name="short_link"),
+    path("r/<str:code>/", views.short_link),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", views.manage_move, name="manage_move"),

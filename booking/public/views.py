@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from booking import events, idempotency
 from booking.ics import appointment_ics
+from booking.link_codes import normalise_code
 from booking.links import appointment_for_token, make_token
 from booking.models import Appointment, Citizen
 from booking.services import (
@@ -760,16 +761,20 @@ def _appointment_or_404(request, token: str):
     if appointment is not None:
         speak(request, appointment.recipient_language)
     if appointment is None:
-        return None, _not_found(
-            request,
-            title=_("This link no longer works"),
-            message=_(
-                "The link is incomplete, has expired, or the appointment was "
-                "moved since (each change sends a new link). Use the link of "
-                "your latest message, or book a new appointment."
-            ),
-        )
+        return None, _link_not_working(request)
     return appointment, None
+
+
+def _link_not_working(request):
+    return _not_found(
+        request,
+        title=_("This link no longer works"),
+        message=_(
+            "The link is incomplete or has expired, or the service replaced "
+            "it. Use the link of your latest message, or book a new "
+            "appointment."
+        ),
+    )
 
 
 def _can_change(appointment: Appointment) -> bool:
@@ -781,7 +786,10 @@ def _can_change(appointment: Appointment) -> bool:
     )
 
 
-def _manage_context(request, appointment: Appointment, token: str, **extra) -> dict:
+def _manage_context(request, appointment: Appointment, **extra) -> dict:
+    """The page's own links carry the appointment's lasting code, even when a
+    link sent before issue 20 opened it (``booking/links.py``)."""
+    token = make_token(appointment)
     return {
         "appointment": appointment,
         "service": appointment.service,
@@ -814,7 +822,7 @@ def manage(request, token):
         _render(
             request,
             "booking/manage.html",
-            _manage_context(request, appointment, token),
+            _manage_context(request, appointment),
         )
     )
 
@@ -840,12 +848,12 @@ def manage_cancel(request, token):
             messages.error(request, error.message)
         else:
             messages.success(request, _("Your appointment is cancelled."))
-        return _redirect(request, "booking:manage", token=token)
+        return _redirect(request, "booking:manage", token=make_token(appointment))
     return _private(
         _render(
             request,
             "booking/manage_cancel.html",
-            _manage_context(request, appointment, token, form=form),
+            _manage_context(request, appointment, form=form),
         )
     )
 
@@ -855,7 +863,7 @@ def manage_cancel(request, token):
 @never_cache
 @ratelimited("search")
 def manage_move(request, token):
-    """Choose a new time (GET searches, POST moves); a new link follows."""
+    """Choose a new time (GET searches, POST moves); the link stays the same."""
     appointment, response = _appointment_or_404(request, token)
     if response:
         return response
@@ -889,7 +897,7 @@ def manage_move(request, token):
         else:
             messages.success(
                 request,
-                _("Your appointment is moved. We have sent you a new link."),
+                _("Your appointment is moved. We have sent you a message."),
             )
             return _redirect(request, "booking:manage", token=make_token(moved))
     after = _parse_after(request)
@@ -912,17 +920,32 @@ def manage_move(request, token):
             _manage_context(
                 request,
                 appointment,
-                token,
                 form=form,
                 criteria_form=criteria_form,
                 days=_group_by_day(slots),
                 after=after.isoformat() if after else "",
                 **_slot_pages(
-                    request, "booking:manage_move", slots, after, token=token
+                    request,
+                    "booking:manage_move",
+                    slots,
+                    after,
+                    token=make_token(appointment),
                 ),
             ),
         )
     )
+
+
+@require_GET
+@public_page
+@never_cache
+def short_link(request, code):
+    """The short form of the personal link (``/r/<code>``, in SMS and calendar
+    files): on to the appointment's page, which checks the code."""
+    normalised = normalise_code(code)
+    if normalised is None:
+        return _link_not_working(request)
+    return _redirect(request, "booking:manage", token=normalised)
 
 
 @require_GET

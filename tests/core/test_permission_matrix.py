@@ -137,6 +137,8 @@ MATRIX: dict[str, tuple] = {
     "booking_appointment_history": (200, 200, 200, 404, LOGIN),
     "booking_appointment_move_appointment": (200, 200, 200, 403, LOGIN),
     "booking_appointment_reassign_appointment": (200, 200, 403, 403, LOGIN),
+    # Issue 20: staff of the appointment's service revoke the citizen's link.
+    "booking_appointment_revoke_link": (200, 200, 200, 403, LOGIN),
     "booking_appointment_simple_history": (200, 200, 200, 404, LOGIN),
     # booking.citizen
     "booking_citizen_add": (200, 302, 302, 403, LOGIN),

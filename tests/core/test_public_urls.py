@@ -12,7 +12,8 @@ reverse to the same path.
 import pytest
 from django.urls import Resolver404, get_resolver, resolve, reverse
 
-TOKEN = "eyJhIjoxMjN9:1uXyZw:AbC-dEf_123"
+TOKEN = "eyJhIjoxMjN9:1uXyZw:AbC-dEf_123"  # a signed token, sent before issue 20
+CODE = "k7mp4qx2abcd"  # a lasting link's code (issue 20)
 FEED_TOKEN = "Zm9vYmFyYmF6"
 SERVICE = "population"
 
@@ -25,6 +26,8 @@ PUBLIC_PATHS = [
     (f"/manage/{TOKEN}/cancel/", "booking:manage_cancel", {"token": TOKEN}),
     (f"/manage/{TOKEN}/move/", "booking:manage_move", {"token": TOKEN}),
     (f"/manage/{TOKEN}/appointment.ics", "booking:manage_ics", {"token": TOKEN}),
+    # The short form of the personal link (issue 20), in SMS and calendar files.
+    (f"/r/{CODE}", "booking:short_link", {"code": CODE}),
     (f"/{SERVICE}/", "booking:service", {"service": SERVICE}),
     (f"/{SERVICE}/agent/", "booking:agent", {"service": SERVICE}),
     (f"/{SERVICE}/reason/", "booking:reason", {"service": SERVICE}),
@@ -46,6 +49,7 @@ PUBLIC_PATHS = [
         "embed:manage_ics",
         {"token": TOKEN},
     ),
+    (f"/embed/r/{CODE}", "embed:short_link", {"code": CODE}),
     (f"/embed/{SERVICE}/", "embed:service", {"service": SERVICE}),
     (f"/embed/{SERVICE}/agent/", "embed:agent", {"service": SERVICE}),
     (f"/embed/{SERVICE}/reason/", "embed:reason", {"service": SERVICE}),
@@ -122,7 +126,7 @@ def test_the_list_covers_every_public_url_name():
             for name in resolver.reverse_dict
             if isinstance(name, str)
         }
-    assert len(served) == 40  # 16 pages, the same under /embed/, 8 of the API
+    assert len(served) == 42  # 17 pages, the same under /embed/, 8 of the API
     assert served <= listed
 
 

@@ -117,7 +117,7 @@ def test_a_booking_in_the_citizens_language_from_the_link_to_the_email(
 
     # The personal link of the e-mail opens in the citizen's language, whatever
     # the browser's (here French, then English).
-    link = re.search(r"https?://\S+?(/manage/[^/\s]+/)", body).group(1)
+    link = re.search(r"https?://\S+?(/r/\w+)", body).group(1)  # issue 20
     for browser_language in ("fr", "en"):
         other = new_page(language=browser_language)
         other.goto(link)

@@ -62,6 +62,27 @@ def test_the_generated_html_version_escapes_the_text_and_links_urls():
     assert '<html lang="fr">' in rendered.html_body
 
 
+@pytest.mark.django_db
+def test_the_html_version_shows_the_personal_link_as_a_button():
+    """Issue 20: the personal link is a button, not an address that widens a
+    phone's screen; the reference never breaks across lines."""
+    link = "https://rendez-vous.demo-sur-meuse.be/r/abcd1234efgh"
+    rendered = render_texts(
+        Texts("Sujet", "Pour voir votre rendez-vous : {{ manage_url }}"),
+        channel="email",
+        context={"manage_url": link},
+        language="en",
+        reference="K7MP-4QX2",
+    )
+
+    html = rendered.html_body
+    assert f'<a href="{link}" style="display:inline-block;' in html
+    assert ">Open my appointment</a>" in html
+    assert f">{link}<" not in html  # the address is not shown
+    assert '<span style="white-space:nowrap">K7MP-4QX2</span>' in html
+    assert link in rendered.body  # the text version keeps the address
+
+
 def test_dates_are_written_out_in_each_language():
     day = local(TUESDAY, 13)
 

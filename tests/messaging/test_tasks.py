@@ -92,7 +92,7 @@ def test_reminders_are_in_the_citizens_language_with_the_information(
     assert german.subject.startswith("Erinnerung: Ihr Termin am")
     assert "um 09:00 Uhr" in german.subject
     assert "Apportez vos cartes." in german.body
-    assert "/manage/" in german.body
+    assert "/r/" in german.body
 
 
 def test_cancelled_refused_and_pending_appointments_get_no_reminder(

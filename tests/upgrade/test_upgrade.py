@@ -664,3 +664,139 @@ def test_the_sms_budget_migration_reverses_and_applies_again(release, tmp_path):
     assert state() == (None, [(0,)])
     migrate()
     assert state() == before
+
+
+# --- Issue 20, point 5: lasting links, shorter SMS ----------------------------------
+
+
+def _migrate(path: Path, *target: str) -> None:
+    """``manage.py migrate`` on the database at ``path``, as a deployment would."""
+    result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "manage.py", "migrate", "--no-input", *target],
+        cwd=BASE_DIR,
+        env={**os.environ, **environment(f"sqlite:///{path}")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_appointment_made_before_opens_by_its_lasting_link(upgraded, client):
+    """booking 0010: each old appointment gets its own random link code; its
+    short link opens it, also the moved one whose first link died then."""
+    from booking.links import link_expired, make_token, short_path
+    from booking.models import Appointment
+
+    appointments = list(Appointment.objects.all())
+    codes = [make_token(appointment) for appointment in appointments]
+    assert len(set(codes)) == len(codes) == len(upgraded.before["citizen_contacts"])
+    moved = {
+        appointment_id
+        for _id, appointment_id, event, _body in upgraded.before["messages"]
+        if event == "moved"
+    }
+    assert moved
+    opened = set()
+    for appointment in appointments:
+        page = client.get(short_path(appointment), follow=True)
+        if link_expired(appointment):  # the demo's past: expired as before
+            assert page.status_code == 404
+        else:
+            assert page.status_code == 200
+            assert page.context["appointment"].pk == appointment.pk
+            opened.add(appointment.pk)
+    assert moved <= opened
+    assert len(opened) >= 20
+
+
+def test_a_link_sent_before_stops_when_staff_revoke_it(upgraded, client):
+    """A link of a message sent by the release opens its appointment until
+    staff revoke the appointment's links; the new code opens it then."""
+    from booking.links import appointment_for_token, manage_path
+    from booking.services import appointment_link_revoke
+
+    latest = {}
+    for _id, appointment_id, _event, body in upgraded.before["messages"]:
+        for link in _manage_links(body):
+            latest[appointment_id] = urlsplit(link).path
+    appointment_id, path = sorted(latest.items())[0]
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    appointment = appointment_for_token(token)
+    assert appointment is not None and appointment.pk == appointment_id
+    assert client.get(path).status_code == 200
+
+    revoked = appointment_link_revoke(appointment=appointment, actor=None)
+
+    assert client.get(path).status_code == 404
+    assert client.get(manage_path(revoked)).status_code == 200
+
+
+def test_the_shipped_sms_are_shortened(upgraded):
+    """messaging 0009: the citizens' SMS rows the commune never edited are
+    today's shipped texts, with the short date."""
+    from messaging.defaults import DEFAULT_TEMPLATES
+    from messaging.models import MessageTemplate
+
+    rows = MessageTemplate.objects.filter(channel="sms")
+    assert rows.count() >= 36
+    for row in rows:
+        assert row.body == DEFAULT_TEMPLATES[(row.event, "sms", row.language)].body
+    booked = rows.get(event="booked", language="fr")
+    assert "{{ appointment.short_date }}" in booked.body
+
+
+def test_the_link_and_sms_migrations_keep_edited_texts_and_reverse(release, tmp_path):
+    """Back to booking 0009 and messaging 0008: no link code, the old SMS
+    texts; forward again: a unique code each, the new texts. A text the
+    commune edited is never touched."""
+    path = tmp_path / "links.sqlite3"
+    shutil.copyfile(release.path, path)
+    edited = "{{ commune.name }}: RDV le {{ appointment.date }}. {{ manage_url }}"
+
+    def read(query: str, *args):
+        db = sqlite3.connect(path)
+        try:
+            with db:
+                return db.execute(query, args).fetchall()
+        finally:
+            db.close()
+
+    def sms(event: str, language: str) -> str:
+        [(body,)] = read(
+            "SELECT body FROM messaging_messagetemplate WHERE channel = 'sms' "
+            "AND event = ? AND language = ?",
+            event,
+            language,
+        )
+        return body
+
+    def codes():
+        columns = [row[1] for row in read("PRAGMA table_info(booking_appointment)")]
+        if "link_code" not in columns:
+            return None
+        return read(
+            "SELECT COUNT(*), COUNT(DISTINCT link_code) FROM booking_appointment"
+        )
+
+    read(
+        "UPDATE messaging_messagetemplate SET body = ? WHERE channel = 'sms' "
+        "AND event = 'booked' AND language = 'nl'",
+        edited,
+    )
+    shipped_now = sms("booked", "fr")
+    [(total,)] = read("SELECT COUNT(*) FROM booking_appointment")
+    assert codes() == [(total, total)]
+
+    _migrate(path, "booking", "0009")
+    _migrate(path, "messaging", "0008")
+    assert codes() is None
+    assert sms("booked", "fr") != shipped_now
+    assert "{{ appointment.date }}" in sms("booked", "fr")
+    assert sms("booked", "nl") == edited
+
+    _migrate(path)
+    assert codes() == [(total, total)]
+    assert sms("booked", "fr") == shipped_now
+    assert sms("booked", "nl") == edited

@@ -165,6 +165,38 @@ def test_cancel_action_cancels_through_the_service_and_tells_the_citizen(
     assert to_citizen and "Agent malade" in to_citizen[0].body
 
 
+def test_revoke_link_gives_a_new_code_through_the_service(
+    client, agent, appointment, foreigners
+):
+    """Issue 20: the button revokes the citizen's links; the old code opens
+    nothing; an agent of another service is refused."""
+    from booking.links import appointment_for_token
+
+    old = appointment.link_code
+    url = reverse("admin:booking_appointment_revoke_link", args=[appointment.pk])
+    client.force_login(agent.user)
+    assert url in client.get(change_url(appointment)).content.decode()
+    assert client.get(url).status_code == 200  # the dialog: are you sure?
+    appointment.refresh_from_db()
+    assert appointment.link_code == old  # a GET changes nothing
+    response = post_dialog(client, url)
+    assert response.status_code == 204
+    appointment.refresh_from_db()
+    assert appointment.link_code != old
+    assert appointment_for_token(old) is None
+    record = appointment.history.first()
+    assert (record.history_user, record.history_change_reason) == (
+        agent.user,
+        "personal link revoked",
+    )
+    stranger = open_agent(foreigners)
+    client.force_login(stranger.user)
+    code = appointment.link_code
+    assert post_dialog(client, url).status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.link_code == code
+
+
 def test_cancel_action_needs_the_reason_the_citizen_reads(client, agent, appointment):
     client.force_login(agent.user)
     response = post_dialog(client, action_url("cancel", appointment), {"reason": ""})

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from booking.links import make_token, manage_path
+from booking.links import legacy_token, make_token, manage_path
 from booking.models import Appointment, Citizen
 from booking.public.templatetags.booking_public import (
     contrast_ratio,
@@ -520,8 +520,9 @@ def test_cancel_inside_the_notice_is_refused_with_its_message(
     assert "too late to cancel online" in response.content.decode()
 
 
-def test_move_books_the_new_time_and_voids_the_old_link(client, appointment):
+def test_move_books_the_new_time_and_keeps_the_link(client, appointment):
     old_token = make_token(appointment)
+    legacy = legacy_token(appointment)  # a link sent before issue 20
     move = reverse("booking:manage_move", args=[old_token])
     page = client.get(move)
     assert page.status_code == 200
@@ -531,9 +532,12 @@ def test_move_books_the_new_time_and_voids_the_old_link(client, appointment):
     appointment.refresh_from_db()
     assert appointment.start.isoformat() == values[0]
     assert response.status_code == 302
-    # The new link's page speaks the citizen's language, carried in the URL.
+    # The same link's page, in the citizen's language, carried in the URL.
     assert response.url == manage_path(appointment) + "?lang=fr"
-    assert client.get(reverse("booking:manage", args=[old_token])).status_code == 404
+    assert make_token(appointment) == old_token
+    assert client.get(reverse("booking:manage", args=[old_token])).status_code == 200
+    # A link sent before issue 20 keeps its old terms: made for the old time.
+    assert client.get(reverse("booking:manage", args=[legacy])).status_code == 404
 
 
 def test_move_to_a_taken_slot_shows_the_message_and_alternatives(
