@@ -326,6 +326,7 @@ def _choose_reason(wizard: Wizard, reason_id: int) -> None:
     if wizard.data.get("reason") != reason_id:
         wizard.discard("slot")
     wizard.update(reason=reason_id)
+    wizard.start()
 
 
 @require_GET
