@@ -403,7 +403,9 @@ def agent_step(request, service):
             if wizard.data.get("agent") != chosen:
                 wizard.discard("slot")
             wizard.update(agent=chosen)
-            return _forward(request, wizard, "agent")
+            wizard.drop_draft("agent")
+            # The reason may come from the home page's link: on to the times.
+            return _resume(request, wizard)
     else:
         draft = wizard.draft("agent")
         initial = (

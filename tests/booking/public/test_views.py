@@ -157,6 +157,8 @@ def test_service_starts_at_the_agent_step_only_when_citizens_choose(
     service.save()
     assert client.get(url("service")).url == url("agent")
     assert client.get(url("reason_start", reason=reason.pk)).url == url("agent")
+    # The reason chosen on the home page: from the agent straight to the times.
+    assert client.post(url("agent"), {"agent": "any"}).url == url("slots")
 
 
 @pytest.mark.parametrize(
@@ -811,6 +813,26 @@ def test_the_done_page_is_shown_once_then_the_next_visitor_finds_the_start(
     assert resent.status_code == 302
     assert resent.url != url("done")
     assert Appointment.objects.count() == 1
+
+
+def test_the_done_page_is_worth_keeping(client, service, reason, settings):
+    """The reference, the calendar file, the personal link written out, a
+    print button and print styles (issue 20, point 7)."""
+    settings.SITE_URL = "https://rdv.commune.example"
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    done = client.get(url("done"))
+    appointment = Appointment.objects.get()
+    page = done.content.decode()
+    assert appointment.reference_display in page
+    assert done.context["ics_url"].endswith("/appointment.ics")
+    link = done.context["personal_link"]
+    assert link.startswith("https://rdv.commune.example/manage/")
+    assert f">{link}</a>" in page
+    assert "data-print hidden" in page  # shown by site.js, which prints
+    stylesheet = (settings.BASE_DIR / "static" / "public" / "site.css").read_text()
+    printed = stylesheet[stylesheet.index("@media print") :]
+    assert ".actions-row" in printed.split("}")[0]  # no buttons on paper
 
 
 def test_a_booking_left_unseen_in_the_session_is_not_shown_later(
