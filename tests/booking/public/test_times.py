@@ -96,6 +96,9 @@ def test_the_filters_offer_only_the_days_and_parts_the_service_opens(
     open_agent(service, gone, weekdays=(5,), start=time(8), end=time(10))
     gone.is_active = False
     gone.save()
+    # A Sunday week that ended last month opens nothing any more.
+    ended = open_agent(service, weekdays=(6,), start=time(8), end=time(10))
+    ended.typical_weeks.update(valid_until=date(2026, 11, 30))
     form = times(client, reason).context["criteria_form"]
     assert [value for value, _label in form.fields["weekdays"].choices] == ["1", "3"]
     parts = dict(form.fields["parts"].choices)
