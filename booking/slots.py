@@ -10,7 +10,7 @@ database. The busy appointments, the bulk of the data, are read as integers
 
 import sqlite3
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
@@ -330,16 +330,59 @@ def first_free_slots(
         if after >= window.end:
             return []
         window = Interval(max(window.start, after + timedelta(seconds=1)), window.end)
-    tz = _tz()
     found: list[Slot] = []
+    for chunk in _chunks(service, reason, criteria, window, ignore_appointment_id):
+        found += chunk
+        if len(found) >= n:
+            break
+    return found[:n]
+
+
+def free_days(
+    service: Service,
+    reason: VisitReason,
+    criteria: SearchCriteria,
+    *,
+    first_day: date,
+    days: int,
+    now: datetime | None = None,
+) -> set[date]:
+    """The local days among ``days`` days from ``first_day`` that have a free
+    slot matching ``criteria`` (its ``from_date`` aside) within the booking
+    rules: the days the public day strip lets the citizen jump to."""
+    now = now or timezone.now()
+    window = booking_window(service, now=now, from_date=first_day)
+    if window is None:
+        return set()
+    end = min(window.end, _local_midnight(first_day + timedelta(days=days), _tz()))
+    if end <= window.start:
+        return set()
+    tz = _tz()
+    return {
+        slot.start.astimezone(tz).date()
+        for chunk in _chunks(service, reason, criteria, Interval(window.start, end))
+        for slot in chunk
+    }
+
+
+def _chunks(
+    service: Service,
+    reason: VisitReason,
+    criteria: SearchCriteria,
+    window: Interval,
+    ignore_appointment_id: int | None = None,
+) -> Iterator[list[Slot]]:
+    """The free slots of ``window`` matching ``criteria``, two weeks at a time,
+    so that a caller stops as soon as it has enough."""
+    tz = _tz()
     if _cacheable(ignore_appointment_id):
         day, last_day = window.start.astimezone(tz).date(), _last_day(window.end, tz)
         cached = _CachedDays(service, reason, criteria.agent_id, last_day)
-        while day <= last_day and len(found) < n:
+        while day <= last_day:
             chunk_last = min(day + _CHUNK - timedelta(days=1), last_day)
-            found += _within(cached.slots(day, chunk_last), window, criteria)
+            yield _within(cached.slots(day, chunk_last), window, criteria)
             day = chunk_last + timedelta(days=1)
-        return found[:n]
+        return
     agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
     loaded = load_service_calendars(
         service,
@@ -348,13 +391,12 @@ def first_free_slots(
         ignore_appointment_id=ignore_appointment_id,
     )
     chunk_start = window.start
-    while chunk_start < window.end and len(found) < n:
+    while chunk_start < window.end:
         # Chunks end at local midnight so that no slot straddles two of them.
         next_day = chunk_start.astimezone(tz).date() + _CHUNK
         chunk = Interval(chunk_start, min(_local_midnight(next_day, tz), window.end))
-        found.extend(_compute(loaded, reason, service, chunk, criteria))
+        yield _compute(loaded, reason, service, chunk, criteria)
         chunk_start = chunk.end
-    return found[:n]
 
 
 # --- Through the shared cache (booking.slot_cache) ------------------------------

@@ -24,8 +24,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
 - ``reference``: the booking reference, as printed ("K7MP-4QX2"): not secret,
   it opens nothing; staff find the appointment by it at the desk
 - ``manage_url``: the citizen's personal link (R13), short (``/r/<code>``) and
-  lasting: a move keeps it (issue 20); ``booking_url``: the
-  public booking module
+  lasting: a move keeps it (issue 20); ``booking_url``: the public booking
+  module's times for the same service and reason, to book again
 - ``commune``: ``name``, ``website``, ``email``, ``phone``
 - agents' messages: ``recipient.name``, ``admin_url`` (the appointment in the
   admin), ``inbox_url`` (requests to answer), ``agenda_url``, ``answer_url``
@@ -376,7 +376,11 @@ def appointment_context(
         "cancellation_reason": cancellation_reason,
         "reference": appointment.reference_display,
         "manage_url": _manage_url(appointment),
-        "booking_url": _reverse_or_empty("booking:home"),
+        # To book again the same reason: its times at once (issue 20).
+        "booking_url": _reverse_or_empty(
+            "booking:reason_start",
+            kwargs={"service": service.slug, "reason": reason.pk},
+        ),
         "commune": commune_context(),
         "recipient": {"name": recipient_name},
         "admin_url": _reverse_or_empty(
@@ -527,7 +531,10 @@ def sample_context(language: str) -> dict:
             "cancellation_reason": _("The agent is absent that day."),
             "reference": "K7MP-4QX2",
             "manage_url": _sample_manage_url(),
-            "booking_url": _reverse_or_empty("booking:home"),
+            "booking_url": _reverse_or_empty(
+                "booking:reason_start",
+                kwargs={"service": "population", "reason": 12},
+            ),
             "commune": commune,
             "recipient": {"name": "Jean Martin"},
             "admin_url": _reverse_or_empty(

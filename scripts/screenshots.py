@@ -2,7 +2,7 @@
 
 Runs on a temporary SQLite database seeded with ``seed_demo``, serves it with
 ``runserver`` on a free local port and drives Debian's Chromium with
-Playwright, in French; the citizen's tour (home, reason, done) is also taken in
+Playwright, in French; the citizen's tour (home, times, done) is also taken in
 Dutch and German (issue 19). Usage: ``.venv/bin/python scripts/screenshots.py
 [name…]``: without names, every screenshot; with names (or their beginnings,
 ``public-tour``), only those.
@@ -24,6 +24,8 @@ OUT = ROOT / "docs" / "screenshots"
 PUBLIC = [
     ("public-services", "/"),
 ]
+# The French times page (issue 20): Population's eID, the filter open.
+PUBLIC_TIMES = "public-times"
 STAFF = [
     ("admin-dashboard", "admin", "/admin/"),
     # Population's week (fixtures/services.yaml, pk 1): every agent's events.
@@ -76,9 +78,9 @@ MessagingSettings.objects.filter(pk=1).update(
 sms_budget_watch()
 """
 # The citizen's tour in the commune's other languages: a booking with
-# Population, photographed on its first page, its reason step and its end.
+# Population, photographed on its first page, its times and its end.
 TOUR_LANGUAGES = ("nl", "de")
-TOUR_PAGES = ("home", "reason", "done")
+TOUR_PAGES = ("home", "times", "done")
 # What a page shows once it is ready: (selector to wait for, to scroll to top).
 # Photographed whole, not only the first screen.
 FULL_PAGE = {"sms-budget"}
@@ -120,15 +122,13 @@ def book_in(page, base: str, language: str) -> None:
 
     page.goto(f"{base}/?lang={language}")
     shot("home")
-    page.click("a.service-link >> nth=0")
-    page.wait_for_url("**/population/reason/*")
-    page.click(".option label >> nth=0")
-    shot("reason")
-    page.click("form button.button--primary")
-    page.wait_for_url("**/population/when/*")
-    page.click("form button.button--primary")
+    page.click("a.service-reason >> nth=0")  # Population's first reason
     page.wait_for_url("**/population/slots/*")
     page.click(".slot-label >> nth=0")
+    shot("times")
+    # Faster than anyone, the script would meet the anti-bot delay, counted
+    # from the start of the flow: a person reads the times for a moment.
+    page.wait_for_timeout(2500)
     page.click("form button.button--primary")
     page.wait_for_url("**/population/details/*")
     page.fill("#id_last_name", "Peeters" if language == "nl" else "Schmitz")
@@ -136,10 +136,7 @@ def book_in(page, base: str, language: str) -> None:
     page.fill("#id_email", "citizen@example.be")
     page.fill("#id_phone", "0470 12 34 56")
     page.click("form button.button--primary")
-    page.wait_for_url("**/population/remarks/*")
-    page.click("form button.button--primary")
     page.wait_for_url("**/population/confirm/*")
-    page.wait_for_timeout(2500)  # the confirm step's anti-bot delay
     page.click("form button.button--primary")
     page.wait_for_url("**/population/done/*")
     shot("done")
@@ -194,6 +191,13 @@ def main() -> None:
                 if wanted(name):
                     page.goto(base + path)
                     page.screenshot(path=OUT / f"{name}.png")
+            if wanted(PUBLIC_TIMES):
+                context.clear_cookies()
+                page.goto(base + "/")
+                page.click("a.service-reason >> nth=0")
+                page.wait_for_url("**/population/slots/*")
+                page.click(".criteria-box summary")
+                page.screenshot(path=OUT / f"{PUBLIC_TIMES}.png", full_page=True)
             for language in TOUR_LANGUAGES:
                 if wanted(f"public-tour-home-{language}"):
                     context.clear_cookies()

@@ -207,6 +207,7 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
             {
                 "fields": [
                     "citizens_choose_agent",
+                    "shows_free_agents",
                     "needs_confirmation",
                     "slot_minutes",
                     "min_notice_hours",

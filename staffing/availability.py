@@ -54,6 +54,7 @@ __all__ = [
     "filter_slots",
     "free_intervals",
     "merge",
+    "part_hours",
     "part_of_day",
     "subtract",
 ]
@@ -855,6 +856,36 @@ def part_of_day(moment: datetime, tz: ZoneInfo) -> str:
     if wall < _EVENING_FROM:
         return PARTS_OF_DAY[1]
     return PARTS_OF_DAY[2]
+
+
+def part_hours(ranges: Iterable[tuple[time, time]]) -> dict[str, tuple[time, time]]:
+    """The parts of the day that weekly ranges open, each with its hours.
+
+    A part's hours run from the earliest opening inside it to the latest
+    closing inside it ("evening": 17:00 – 19:00 for a range 14:00 – 19:00).
+    Parts that no range touches are left out, in :data:`PARTS_OF_DAY` order.
+    """
+    bounds = dict(
+        zip(
+            PARTS_OF_DAY,
+            [
+                (time.min, _AFTERNOON_FROM),
+                (_AFTERNOON_FROM, _EVENING_FROM),
+                (_EVENING_FROM, time.max),
+            ],
+            strict=True,
+        )
+    )
+    found: dict[str, tuple[time, time]] = {}
+    for start, end in ranges:
+        for part, (low, high) in bounds.items():
+            if start < high and end > low:
+                first, last = max(start, low), min(end, high)
+                if part in found:
+                    first = min(first, found[part][0])
+                    last = max(last, found[part][1])
+                found[part] = (first, last)
+    return {part: found[part] for part in PARTS_OF_DAY if part in found}
 
 
 def filter_slots(

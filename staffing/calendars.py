@@ -219,6 +219,31 @@ def service_openings(
     )
 
 
+def service_week_ranges(
+    service_id: int, *, on_or_after: date, agent_id: int | None = None
+) -> dict[int, list[tuple[time, time]]]:
+    """The opening ranges of the typical weeks of a service's active agents
+    (of ``agent_id`` only, if given) still valid on ``on_or_after``, by
+    weekday: what the public filters offer (issue 20, point 2). One query."""
+    agents = Membership.objects.filter(
+        service_id=service_id, agent__is_active=True, agent__user__is_active=True
+    ).values("agent_id")
+    ranges = TypicalWeekRange.objects.filter(
+        Q(typical_week__valid_until__isnull=True)
+        | Q(typical_week__valid_until__gte=on_or_after),
+        typical_week__service_id=service_id,
+        typical_week__agent_id__in=agents,
+    )
+    if agent_id is not None:
+        ranges = ranges.filter(typical_week__agent_id=agent_id)
+    by_day: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, start, end in ranges.order_by("weekday", "start").values_list(
+        "weekday", "start", "end"
+    ):
+        by_day[weekday].append((start, end))
+    return dict(by_day)
+
+
 def week_ranges_by_day(week_id: int) -> dict[int, list[tuple[time, time]]]:
     """A stored week's ranges by weekday (0 = Monday), in order: the editor's
     form."""

@@ -80,6 +80,14 @@ class Service(models.Model):
     needs_confirmation = models.BooleanField(
         _("bookings need an agent's confirmation"), default=False
     )
+    shows_free_agents = models.BooleanField(
+        _("show citizens how many agents are free"),
+        default=False,
+        help_text=_(
+            "On the public times page, each time says how many agents are "
+            "still free then."
+        ),
+    )
     slot_minutes = models.PositiveSmallIntegerField(
         _("slot grid (minutes)"),
         default=15,

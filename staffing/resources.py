@@ -79,6 +79,7 @@ class ServiceResource(TranslatedColumnsMixin, AllOrNothingResource):
             "is_active",
             "order",
             "citizens_choose_agent",
+            "shows_free_agents",
             "needs_confirmation",
             "slot_minutes",
             "min_notice_hours",

@@ -138,8 +138,12 @@ class Flow:
             store = _open(cookie)
             if store is not None and store.get(_MOVED):
                 store = None
-        # Our cookie came back (a placeholder at first): cookies work here.
-        return store, bool(cookie)
+        # Cookies work here: ours came back (a placeholder at first), or the
+        # browser says this is a page of its own, not a frame
+        # (``Sec-Fetch-Dest``): a first-party Lax cookie will come back, so
+        # even the first redirect keeps the key out of the address.
+        top_level = request.headers.get("Sec-Fetch-Dest") == "document"
+        return store, bool(cookie) or top_level
 
     def _rotate(self) -> None:
         """Give the state a new key; the old one points to it for a minute."""

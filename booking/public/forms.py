@@ -5,11 +5,13 @@ whether the booking can be made. Every message goes through gettext, so a
 citizen reads it in his or her language.
 """
 
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping
+from datetime import datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -34,6 +36,10 @@ PARTS = dict(
         [_("Morning (before noon)"), _("Afternoon (noon to 5 pm)"), _("Evening")],
         strict=True,
     )
+)
+# The parts' names when their hours follow: "Evening (17:00 – 19:00)".
+PART_NAMES = dict(
+    zip(PARTS_OF_DAY, [_("Morning"), _("Afternoon"), _("Evening")], strict=True)
 )
 
 
@@ -100,9 +106,35 @@ class CriteriaForm(forms.Form):
         help_text=_("Leave all unticked if any time suits you."),
     )
 
-    def __init__(self, *args, horizon_days: int = 366, **kwargs):
+    def __init__(
+        self,
+        *args,
+        horizon_days: int = 366,
+        weekdays: Collection[int] | None = None,
+        part_hours: Mapping[str, tuple[time, time]] | None = None,
+        **kwargs,
+    ):
+        """``weekdays`` and ``part_hours``: what the service opens (issue 20,
+        point 2); only those are offered, the parts with their hours."""
         super().__init__(*args, **kwargs)
         self.horizon_days = horizon_days
+        if weekdays is not None:
+            self.fields["weekdays"].choices = [
+                (value, label) for value, label in WEEKDAYS if int(value) in weekdays
+            ]
+        if part_hours is not None:
+            self.fields["parts"].choices = [
+                (
+                    part,
+                    _("%(part)s (%(start)s – %(end)s)")
+                    % {
+                        "part": PART_NAMES[part],
+                        "start": time_format(start, "TIME_FORMAT"),
+                        "end": time_format(end, "TIME_FORMAT"),
+                    },
+                )
+                for part, (start, end) in part_hours.items()
+            ]
         today = timezone.localdate()
         self.fields["from_date"].widget.attrs.update(
             min=today.isoformat(),
@@ -156,21 +188,35 @@ class IdentityForm(forms.Form):
     last_name = forms.CharField(
         label=_("Last name"),
         max_length=100,
+        error_messages={"required": _("Enter your last name.")},
         widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     first_name = forms.CharField(
         label=_("First name"),
         max_length=100,
+        error_messages={"required": _("Enter your first name.")},
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     email = forms.EmailField(
         label=_("E-mail address"),
         help_text=_("We send the confirmation and your personal link here."),
+        error_messages={
+            "required": _("Enter your e-mail address."),
+            "invalid": _("Enter your e-mail address in the form name@example.com."),
+        },
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
     )
     phone = PhoneNumberField(
         label=_("Mobile phone"),
         region="BE",
+        # phonenumber_field's own example is the region's landline.
+        error_messages={
+            "required": _("Enter your mobile phone number."),
+            "invalid": _(
+                "Enter a valid mobile phone number, for example 0470 12 34 56 "
+                "or +33 6 12 34 56 78."
+            ),
+        },
         help_text=_(
             "For a text message reminder. Belgian (0470 12 34 56) or "
             "international (+33 6 12 34 56 78)."
@@ -179,6 +225,7 @@ class IdentityForm(forms.Form):
     national_number = forms.CharField(
         label=_("National register number"),
         max_length=20,
+        error_messages={"required": _("Enter your national register number.")},
         help_text=_(
             "11 digits, on the back of your identity card (e.g. 85.07.30-033.28)."
         ),
@@ -186,11 +233,16 @@ class IdentityForm(forms.Form):
     )
     birth_date = forms.DateField(
         label=_("Date of birth"),
+        error_messages={
+            "required": _("Enter your date of birth."),
+            "invalid": _("Enter your date of birth as day, month and year."),
+        },
         widget=DateInput(attrs={"autocomplete": "bday"}),
     )
     address = forms.CharField(
         label=_("Address"),
         max_length=300,
+        error_messages={"required": _("Enter your address.")},
         help_text=_("Street and number, postcode and municipality."),
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )

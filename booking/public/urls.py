@@ -29,12 +29,15 @@ urlpatterns = [
     path("manage/<str:token>/move/", views.manage_move, name="manage_move"),
     path("manage/<str:token>/appointment.ics", views.manage_ics, name="manage_ics"),
     path("<slug:service>/", views.service_start, name="service"),
+    path("<slug:service>/<int:reason>/", views.reason_start, name="reason_start"),
     path("<slug:service>/agent/", views.agent_step, name="agent"),
     path("<slug:service>/reason/", views.reason_step, name="reason"),
-    path("<slug:service>/when/", views.criteria_step, name="criteria"),
     path("<slug:service>/slots/", views.slots_step, name="slots"),
     path("<slug:service>/details/", views.details_step, name="details"),
-    path("<slug:service>/remarks/", views.remarks_step, name="remarks"),
+    # The criteria and remarks steps until issue 20, which communes' sites may
+    # link to: they lead to the times and the details pages.
+    path("<slug:service>/when/", views.old_criteria_step, name="criteria"),
+    path("<slug:service>/remarks/", views.old_remarks_step, name="remarks"),
     path("<slug:service>/confirm/", views.confirm_step, name="confirm"),
     path("<slug:service>/done/", views.done, name="done"),
 ]

@@ -7,28 +7,30 @@ state kept in the session (``booking/public/wizard.py``), every write through
 
 import time
 import uuid
+from dataclasses import replace
 from datetime import timedelta
+from itertools import chain
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.forms import MultipleChoiceField
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from booking import events, idempotency
+from booking import events, idempotency, links
 from booking.ics import appointment_ics
 from booking.link_codes import normalise_code
 from booking.links import appointment_for_token, make_token
-from booking.models import Appointment, Citizen
+from booking.models import Appointment, Citizen, VisitReason
 from booking.services import (
     BookingContact,
     BookingError,
@@ -40,11 +42,18 @@ from booking.services import (
     citizen_book,
     moves_with_its_agent,
 )
-from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
+from booking.slots import (
+    SearchCriteria,
+    available_agent_ids,
+    first_free_slots,
+    free_days,
+)
 from core.inputs import InvalidInput, parse_datetime_value
 from core.language_middleware import speak
 from core.phones import phone_display
 from core.ratelimit import ratelimited
+from staffing.availability import part_hours
+from staffing.calendars import service_week_ranges
 from staffing.models import Agent, Service
 
 from . import forms
@@ -58,13 +67,14 @@ PAGE_SIZE = 10
 # left on a shared desk must not show the next visitor the personal link.
 DONE_PAGE_SECONDS = 10 * 60
 
+# The day strip of the times page: two weeks from a Monday (issue 20, point 1).
+STRIP_DAYS = 14
+
 STEP_LABELS = {
     "agent": gettext_lazy("Agent"),
     "reason": gettext_lazy("Reason"),
-    "criteria": gettext_lazy("Availability"),
     "slot": gettext_lazy("Time"),
     "details": gettext_lazy("Your details"),
-    "remarks": gettext_lazy("Remarks"),
     "confirm": gettext_lazy("Confirmation"),
 }
 
@@ -175,6 +185,7 @@ def _flow(request, slug: str, key: str):
     missing = wizard.missing_before(key)
     if missing is not None:
         return None, None, _redirect(request, missing.url_name, service=service.slug)
+    wizard.start()
     return service, wizard, None
 
 
@@ -288,8 +299,36 @@ def home(request):
         Service.objects.active()
         .filter(reasons__is_active=True, reasons__online_bookable=True)
         .distinct()
+        .prefetch_related(
+            Prefetch(
+                "reasons",
+                queryset=VisitReason.objects.filter(
+                    is_active=True, online_bookable=True
+                ),
+                to_attr="bookable_reasons",
+            )
+        )
     )
     return _render(request, "booking/home.html", {"services": services})
+
+
+def _online_reasons(service: Service) -> list[VisitReason]:
+    return list(service.reasons.filter(is_active=True, online_bookable=True))
+
+
+def _resume(request, wizard: Wizard):
+    """Where a citizen entering the flow goes: the first step left to do,
+    else the times (the home page and messages link past the reason)."""
+    step = wizard.missing_before("details")
+    name = step.url_name if step is not None else "booking:slots"
+    return _redirect(request, name, service=wizard.service.slug)
+
+
+def _choose_reason(wizard: Wizard, reason_id: int) -> None:
+    if wizard.data.get("reason") != reason_id:
+        wizard.discard("slot")
+    wizard.update(reason=reason_id)
+    wizard.start()
 
 
 @require_GET
@@ -302,8 +341,44 @@ def service_start(request, service):
     wizard = Wizard(request, service_obj)
     if "booked" in wizard.data:
         wizard.reset()
-    first = wizard.steps()[0]
-    return _redirect(request, first.url_name, service=service_obj.slug)
+    if wizard.reason() is None:
+        reasons = _online_reasons(service_obj)
+        if len(reasons) == 1:  # nothing to choose: no reason screen
+            _choose_reason(wizard, reasons[0].pk)
+    return _resume(request, wizard)
+
+
+@require_GET
+@public_page
+def reason_start(request, service, reason):
+    """A link straight to one reason's times: the home page's, and the one
+    the cancellation and refusal messages give to book again (issue 20)."""
+    service_obj = Service.objects.active().filter(slug=service).first()
+    if service_obj is None:
+        return _service_not_found(request)
+    wizard = Wizard(request, service_obj)
+    if "booked" in wizard.data:
+        wizard.reset()
+    if any(choice.pk == reason for choice in _online_reasons(service_obj)):
+        _choose_reason(wizard, reason)
+    else:  # no longer booked online: the citizen chooses another
+        wizard.discard("reason", "slot")
+    return _resume(request, wizard)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@public_page
+def old_criteria_step(request, service):
+    """``/<service>/when/``, the criteria step until issue 20: the criteria now
+    filter the times page. Communes' sites may link here."""
+    return _redirect(request, "booking:slots", service=service)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@public_page
+def old_remarks_step(request, service):
+    """``/<service>/remarks/``: the remarks are now on the details page."""
+    return _redirect(request, "booking:details", service=service)
 
 
 @GET_POST
@@ -330,7 +405,9 @@ def agent_step(request, service):
             if wizard.data.get("agent") != chosen:
                 wizard.discard("slot")
             wizard.update(agent=chosen)
-            return _forward(request, wizard, "agent")
+            wizard.drop_draft("agent")
+            # The reason may come from the home page's link: on to the times.
+            return _resume(request, wizard)
     else:
         draft = wizard.draft("agent")
         initial = (
@@ -362,16 +439,13 @@ def reason_step(request, service):
     service, wizard, response = _flow(request, service, "reason")
     if response:
         return response
-    reasons = list(service.reasons.filter(is_active=True, online_bookable=True))
+    reasons = _online_reasons(service)
     if request.method == "POST":
         if "back" in request.POST:
             return _back(request, wizard, "reason")
         form = forms.ReasonForm(request.POST, reasons=reasons)
         if form.is_valid():
-            chosen = int(form.cleaned_data["reason"])
-            if wizard.data.get("reason") != chosen:
-                wizard.discard("slot")
-            wizard.update(reason=chosen)
+            _choose_reason(wizard, int(form.cleaned_data["reason"]))
             return _forward(request, wizard, "reason")
     else:
         draft = wizard.draft("reason")
@@ -396,72 +470,128 @@ def reason_step(request, service):
     )
 
 
-@GET_POST
-@public_page
-def criteria_step(request, service):
-    """When the citizen can come: from which day, which weekdays, which part (R4)."""
-    service, wizard, response = _flow(request, service, "criteria")
-    if response:
-        return response
-    form_kwargs = {"horizon_days": service.max_horizon_days}
-    if request.method == "POST":
-        if "back" in request.POST:
-            return _back(request, wizard, "criteria")
-        form = forms.CriteriaForm(request.POST, **form_kwargs)
-        if form.is_valid():
-            wizard.update(criteria=form.to_state())
-            return _forward(request, wizard, "criteria")
-    else:
-        draft = wizard.draft("criteria")
-        initial = (
-            _initial_from_draft(forms.CriteriaForm, draft, **form_kwargs)
-            if draft
-            else wizard.data.get("criteria", {})
-        )
-        form = forms.CriteriaForm(initial=initial, **form_kwargs)
-    return _render(
-        request,
-        "booking/step_criteria.html",
-        _step_context(request, wizard, "criteria", form=form, reason=wizard.reason()),
+def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
+    """The times page's filter, offering only the weekdays and parts of the
+    day the service (or the chosen agent) opens, the parts with their hours."""
+    by_day = service_week_ranges(
+        service.pk, on_or_after=timezone.localdate(), agent_id=agent_id
+    )
+    return forms.CriteriaForm(
+        data,
+        horizon_days=service.max_horizon_days,
+        weekdays=set(by_day),
+        part_hours=part_hours(chain.from_iterable(by_day.values())),
+        **kwargs,
     )
 
 
-def _criteria_summary(criteria: SearchCriteria) -> list[str]:
-    """The criteria in words, to remind the citizen what was searched."""
-    parts = []
-    if criteria.from_date:
-        parts.append(
-            _("from %(date)s")
-            % {"date": date_format(criteria.from_date, "DATE_FORMAT")}
-        )
-    if criteria.weekdays:
-        names = dict(forms.WEEKDAYS)
-        parts.append(", ".join(str(names[str(day)]) for day in criteria.weekdays))
-    if criteria.parts:
-        parts.append(", ".join(str(forms.PARTS[part]) for part in criteria.parts))
-    return parts
+def _filter_query(criteria: SearchCriteria, **changes) -> dict:
+    """The criteria as the filter form's query parameters."""
+    query = {
+        "from_date": criteria.from_date.isoformat() if criteria.from_date else "",
+        "weekdays": [str(day) for day in criteria.weekdays or ()],
+        "parts": list(criteria.parts or ()),
+    }
+    query.update(changes)
+    return query
+
+
+def _day_strip(request, route: tuple[str, dict], service, reason, criteria):
+    """Two weeks of days to jump to (issue 20, point 1): a link for each day
+    with a free time matching the other filters, plain text for the others."""
+    today = timezone.localdate()
+    shown = criteria.from_date or today
+    first = shown - timedelta(days=shown.weekday())
+    free = free_days(
+        service,
+        reason,
+        replace(criteria, from_date=None),
+        first_day=max(first, today),
+        days=STRIP_DAYS - max(0, (today - first).days),
+    )
+    horizon = today + timedelta(days=service.max_horizon_days)
+
+    def link(day):
+        query = urlencode(_filter_query(criteria, from_date=day.isoformat()), True)
+        return public_reverse(request, route[0], query=query, **route[1])
+
+    days = [first + timedelta(days=n) for n in range(STRIP_DAYS)]
+    earlier = first - timedelta(days=STRIP_DAYS)
+    later = first + timedelta(days=STRIP_DAYS)
+    return {
+        "days": [
+            {
+                "date": day,
+                "url": link(day) if day in free else None,
+                "current": criteria.from_date == day,
+            }
+            for day in days
+        ],
+        "earlier_url": link(max(earlier, today)) if first > today else None,
+        "later_url": link(later) if later <= horizon else None,
+    }
+
+
+def _nearest_outside(service, reason, criteria: SearchCriteria) -> list:
+    """When the filters match nothing: the soonest times without them (the
+    from date kept while it finds some)."""
+    for loose in (
+        replace(criteria, weekdays=None, parts=None),
+        SearchCriteria(agent_id=criteria.agent_id),
+    ):
+        if loose != criteria:
+            found = first_free_slots(service, reason, loose, n=PAGE_SIZE)
+            if found:
+                return found
+    return []
+
+
+def _times_context(
+    request, route: tuple[str, dict], *, service, reason, criteria, slots, after
+) -> dict:
+    """What the times pages (booking and moving) show besides the slots;
+    ``route``: their URL's name and arguments."""
+    filtered = bool(criteria.from_date or criteria.weekdays or criteria.parts)
+    nearest = []
+    if not slots and after is None and filtered:
+        nearest = _nearest_outside(service, reason, criteria)
+    clear = urlencode(_filter_query(SearchCriteria(), weekdays=[], parts=[]), True)
+    return {
+        "filtered": filtered,
+        "nearest_days": _group_by_day(nearest),
+        "clear_filters_url": public_reverse(request, route[0], query=clear, **route[1]),
+        "strip": _day_strip(request, route, service, reason, criteria),
+        "show_capacity": service.shows_free_agents and criteria.agent_id is None,
+    }
 
 
 @GET_POST
 @public_page
 @ratelimited("search")
 def slots_step(request, service):
-    """The first free slots matching the criteria, ten at a time (R5, R6)."""
+    """The soonest free times at once, the criteria a filter over them, ten
+    times a page and a day strip to jump ahead (R4–R6, issue 20)."""
     service, wizard, response = _flow(request, service, "slot")
     if response:
         return response
     reason, agent = wizard.reason(), wizard.agent()
     if (
         service.citizens_choose_agent
-        and wizard.data.get("agent")
-        not in (
-            None,
-            ANY_AGENT,
-        )
+        and wizard.data.get("agent") not in (None, ANY_AGENT)
         and agent is None
     ):
         wizard.discard("agent")  # the agent left the service meanwhile
         return _redirect(request, "booking:agent", service=service.slug)
+    agent_id = agent.pk if agent else None
+    filtering = "from_date" in request.GET
+    criteria_form = _criteria_form(
+        request.GET if filtering else None,
+        service,
+        agent_id,
+        initial=wizard.data.get("criteria", {}),
+    )
+    if filtering and criteria_form.is_valid():
+        wizard.update(criteria=criteria_form.to_state())
     criteria = wizard.criteria()
     after = _parse_after(request)
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
@@ -479,7 +609,7 @@ def slots_step(request, service):
                     service,
                     reason,
                     start,
-                    agent_ids=[agent.pk] if agent else None,
+                    agent_ids=[agent_id] if agent_id else None,
                 ):
                     wizard.update(slot=start.isoformat())
                     return _forward(request, wizard, "slot")
@@ -490,7 +620,7 @@ def slots_step(request, service):
     shown = {slot.start for slot in slots}
     kept = None
     if chosen is not None and chosen not in shown:
-        # Chosen on a later page, or before the criteria changed: keep it offered.
+        # Chosen on a later page, or before the filters changed: keep it offered.
         kept = {
             "value": chosen.isoformat(),
             "id": "slot-kept",
@@ -498,6 +628,7 @@ def slots_step(request, service):
             "end": chosen + reason.duration,
             "checked": True,
         }
+    url_kwargs = {"service": service.slug}
     return _render(
         request,
         "booking/step_slots.html",
@@ -506,14 +637,23 @@ def slots_step(request, service):
             wizard,
             "slot",
             form=form,
+            criteria_form=criteria_form,
             reason=reason,
             agent=agent,
             days=days,
             kept_slot=kept,
             after=after.isoformat() if after else "",
-            criteria_summary=_criteria_summary(criteria),
             error_anchor="slots",
-            **_slot_pages(request, "booking:slots", slots, after, service=service.slug),
+            **_times_context(
+                request,
+                ("booking:slots", url_kwargs),
+                service=service,
+                reason=reason,
+                criteria=criteria,
+                slots=slots,
+                after=after,
+            ),
+            **_slot_pages(request, "booking:slots", slots, after, **url_kwargs),
         ),
     )
 
@@ -521,7 +661,8 @@ def slots_step(request, service):
 @GET_POST
 @public_page
 def details_step(request, service):
-    """Who the citizen is (R2), with the fields the service requires."""
+    """Who the citizen is (R2), with the fields the service requires, and
+    anything the agent should know (R7)."""
     service, wizard, response = _flow(request, service, "details")
     if response:
         return response
@@ -529,50 +670,27 @@ def details_step(request, service):
         if "back" in request.POST:
             return _back(request, wizard, "details")
         form = forms.IdentityForm(request.POST, service=service)
-        if form.is_valid():
-            wizard.update(identity=form.to_state())
+        remarks_form = forms.RemarksForm(request.POST)
+        if form.is_valid() and remarks_form.is_valid():
+            wizard.update(
+                identity=form.to_state(),
+                remarks=remarks_form.cleaned_data["remarks"],
+            )
             return _forward(request, wizard, "details")
     else:
         draft = wizard.draft("details")
-        initial = (
-            _initial_from_draft(forms.IdentityForm, draft, service=service)
-            if draft
-            else wizard.data.get("identity", {})
-        )
+        if draft:
+            initial = _initial_from_draft(forms.IdentityForm, draft, service=service)
+            remarks = _initial_from_draft(forms.RemarksForm, draft)
+        else:
+            initial = wizard.data.get("identity", {})
+            remarks = {"remarks": wizard.data.get("remarks", "")}
         form = forms.IdentityForm(initial=initial, service=service)
+        remarks_form = forms.RemarksForm(initial=remarks)
     return _render(
         request,
         "booking/step_details.html",
-        _step_context(request, wizard, "details", form=form),
-    )
-
-
-@GET_POST
-@public_page
-def remarks_step(request, service):
-    """Anything the agent should know (R7)."""
-    service, wizard, response = _flow(request, service, "remarks")
-    if response:
-        return response
-    if request.method == "POST":
-        if "back" in request.POST:
-            return _back(request, wizard, "remarks")
-        form = forms.RemarksForm(request.POST)
-        if form.is_valid():
-            wizard.update(remarks=form.cleaned_data["remarks"])
-            return _forward(request, wizard, "remarks")
-    else:
-        draft = wizard.draft("remarks")
-        initial = (
-            _initial_from_draft(forms.RemarksForm, draft)
-            if draft
-            else {"remarks": wizard.data.get("remarks", "")}
-        )
-        form = forms.RemarksForm(initial=initial)
-    return _render(
-        request,
-        "booking/step_remarks.html",
-        _step_context(request, wizard, "remarks", form=form),
+        _step_context(request, wizard, "details", form=form, remarks_form=remarks_form),
     )
 
 
@@ -605,8 +723,9 @@ def confirm_step(request, service):
     if request.method == "POST":
         if "back" in request.POST:
             return _back(request, wizard, "confirm")
-        shown_at = wizard.data.get("shown_at", 0)
-        too_fast = time.time() - shown_at < settings.BOOKING_MIN_CONFIRM_SECONDS
+        # From the start of the flow: no person gets here this fast, so no
+        # person reads this message (issue 20, point 4).
+        too_fast = wizard.seconds_since_start() < settings.BOOKING_MIN_CONFIRM_SECONDS
         if form.is_bot() or not form.is_valid():
             error = _("Your request could not be sent. Please try again.")
         elif too_fast:
@@ -614,7 +733,7 @@ def confirm_step(request, service):
         else:
             return _book(request, wizard, review)
     # One key per confirm page shown: the same page confirmed twice books once.
-    wizard.update(shown_at=time.time(), submission=uuid.uuid4().hex)
+    wizard.update(submission=uuid.uuid4().hex)
     return _render(
         request,
         "booking/step_confirm.html",
@@ -745,6 +864,7 @@ def done(request, service):
             "service": service_obj,
             "appointment": appointment,
             "manage_url": public_reverse(request, "booking:manage", token=token),
+            "personal_link": links.manage_url(appointment),
             "ics_url": public_reverse(request, "booking:manage_ics", token=token),
             "notices": events.notices_for(appointment),
         },
@@ -868,13 +988,14 @@ def manage_move(request, token):
     if response:
         return response
     service = appointment.service
-    criteria_form = forms.CriteriaForm(
-        request.GET if "from_date" in request.GET else None,
-        horizon_days=service.max_horizon_days,
-    )
     criteria = SearchCriteria(
         # The agent's own times, unless the agent has left: then the service's.
         agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None
+    )
+    criteria_form = _criteria_form(
+        request.GET if "from_date" in request.GET else None,
+        service,
+        criteria.agent_id,
     )
     if criteria_form.is_bound and criteria_form.is_valid():
         state = criteria_form.cleaned_data
@@ -924,6 +1045,15 @@ def manage_move(request, token):
                 criteria_form=criteria_form,
                 days=_group_by_day(slots),
                 after=after.isoformat() if after else "",
+                **_times_context(
+                    request,
+                    ("booking:manage_move", {"token": token}),
+                    service=service,
+                    reason=appointment.reason,
+                    criteria=criteria,
+                    slots=slots,
+                    after=after,
+                ),
                 **_slot_pages(
                     request,
                     "booking:manage_move",

@@ -7,8 +7,13 @@ One small dict per service (``booking:<slug>``): what the citizen chose and
 typed so far, plus *drafts*, the raw text of a step left with "Back" before it
 was valid, so nothing typed is lost when going back and forth. Nothing is
 written to the database before the last step.
+
+The flow (issue 20, point 1): [agent], reason, time, details (with the
+remarks), confirm. The search criteria are no step of their own: they filter
+the times page, which shows the soonest times at once.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,10 +38,8 @@ class Step:
 STEPS = (
     Step("agent", "booking:agent"),
     Step("reason", "booking:reason"),
-    Step("criteria", "booking:criteria"),
     Step("slot", "booking:slots"),
     Step("details", "booking:details"),
-    Step("remarks", "booking:remarks"),
     Step("confirm", "booking:confirm"),
 )
 
@@ -49,6 +52,8 @@ class Wizard:
         self.service = service
         self.key = f"booking:{service.slug}"
         self.data: dict = dict(self.session.get(self.key, {}))
+        # The reason is read several times per page: once per request.
+        self._reason: tuple[object, VisitReason | None] | None = None
 
     # --- storage ----------------------------------------------------------
 
@@ -67,7 +72,17 @@ class Wizard:
     def reset(self, **values) -> None:
         """Forget everything (after a booking: a shared computer keeps nothing)."""
         self.data = dict(values)
+        self._reason = None
         self.save()
+
+    def start(self) -> None:
+        """Note when this booking began, once: the anti-bot delay counts from
+        the start of the flow, not from the confirm page (issue 20, point 4)."""
+        if "started_at" not in self.data:
+            self.update(started_at=time.time())
+
+    def seconds_since_start(self) -> float:
+        return time.time() - float(self.data.get("started_at") or 0)
 
     def draft(self, step: str) -> dict | None:
         return self.data.get("drafts", {}).get(step)
@@ -97,14 +112,10 @@ class Wizard:
             return "agent" in self.data
         if key == "reason":
             return self.reason() is not None
-        if key == "criteria":
-            return "criteria" in self.data
         if key == "slot":
             return self.slot() is not None
         if key == "details":
             return "identity" in self.data
-        if key == "remarks":
-            return "remarks" in self.data
         return False
 
     def missing_before(self, key: str) -> Step | None:
@@ -145,6 +156,11 @@ class Wizard:
         value = self.data.get("reason")
         if value is None:
             return None
+        if self._reason is None or self._reason[0] != value:
+            self._reason = (value, self._load_reason(value))
+        return self._reason[1]
+
+    def _load_reason(self, value) -> VisitReason | None:
         return (
             VisitReason.objects.filter(
                 service=self.service, is_active=True, online_bookable=True, pk=value

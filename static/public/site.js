@@ -3,7 +3,8 @@
    - the error summary takes the focus, so screen readers read it at once;
    - "Later times" adds the next slots under the current ones (no page load),
      announces it in a live region and moves the focus to the first new time;
-   - a form marked data-once cannot be sent twice by a double click.
+   - a form marked data-once cannot be sent twice by a double click;
+   - the done page's "Print this page" button appears and prints.
    No inline script anywhere: the pages can run under a strict CSP. */
 (function () {
     "use strict";
@@ -109,7 +110,22 @@
         });
     }
 
+    function enablePrint() {
+        // The print button needs a script: without one it stays hidden and
+        // the browser's own Print gives the same page (print styles).
+        Array.prototype.forEach.call(
+            document.querySelectorAll("[data-print]"),
+            function (button) {
+                button.hidden = false;
+                button.addEventListener("click", function () {
+                    window.print();
+                });
+            }
+        );
+    }
+
     function ready() {
+        enablePrint();
         focusErrorSummary();
         enhanceMoreSlots();
         preventDoubleSubmit();

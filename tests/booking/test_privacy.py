@@ -415,12 +415,10 @@ def test_the_public_flow_drops_a_national_number_the_service_does_not_need(
         return reverse(f"booking:{name}", kwargs={"service": population.slug})
 
     client.post(step("reason"), {"reason": reason.pk})
-    client.post(step("criteria"), {})
     slot = client.get(step("slots")).context["days"][0]["slots"][0]["value"]
     client.post(step("slots"), {"slot": slot})
     identity = {**PERSONAL, "phone": "0470 98 76 54", "birth_date": "1985-07-30"}
     assert client.post(step("details"), identity).status_code == 302
-    client.post(step("remarks"), {"remarks": ""})
     assert client.post(step("confirm"), {"website": ""}).status_code == 302
 
     citizen = Citizen.objects.get(email=PERSONAL["email"])

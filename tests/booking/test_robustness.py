@@ -62,7 +62,6 @@ def reason(service):
 
 def on_slot_step(client, service, reason):
     client.post(reverse("booking:reason", args=[service.slug]), {"reason": reason.pk})
-    client.post(reverse("booking:criteria", args=[service.slug]), {})
 
 
 # --- the shared helper ---------------------------------------------------------------

@@ -29,6 +29,7 @@ PUBLIC_PATHS = [
     # The short form of the personal link (issue 20), in SMS and calendar files.
     (f"/r/{CODE}", "booking:short_link", {"code": CODE}),
     (f"/{SERVICE}/", "booking:service", {"service": SERVICE}),
+    (f"/{SERVICE}/12/", "booking:reason_start", {"service": SERVICE, "reason": 12}),
     (f"/{SERVICE}/agent/", "booking:agent", {"service": SERVICE}),
     (f"/{SERVICE}/reason/", "booking:reason", {"service": SERVICE}),
     (f"/{SERVICE}/when/", "booking:criteria", {"service": SERVICE}),
@@ -51,6 +52,11 @@ PUBLIC_PATHS = [
     ),
     (f"/embed/r/{CODE}", "embed:short_link", {"code": CODE}),
     (f"/embed/{SERVICE}/", "embed:service", {"service": SERVICE}),
+    (
+        f"/embed/{SERVICE}/12/",
+        "embed:reason_start",
+        {"service": SERVICE, "reason": 12},
+    ),
     (f"/embed/{SERVICE}/agent/", "embed:agent", {"service": SERVICE}),
     (f"/embed/{SERVICE}/reason/", "embed:reason", {"service": SERVICE}),
     (f"/embed/{SERVICE}/when/", "embed:criteria", {"service": SERVICE}),

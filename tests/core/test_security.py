@@ -95,15 +95,13 @@ def book_through_the_pages(client, reason, identity=IDENTITY) -> dict:
     client.post(step("agent"), {"agent": "any"})
     pages["reason"] = client.get(step("reason"))
     client.post(step("reason"), {"reason": reason.pk})
-    pages["criteria"] = client.get(step("criteria"))
-    client.post(step("criteria"), {})
     pages["slots"] = client.get(step("slots"))
     slot = pages["slots"].context["days"][0]["slots"][0]["value"]
     assert client.post(step("slots"), {"slot": slot}).status_code == 302
     pages["details"] = client.get(step("details"))
-    assert client.post(step("details"), identity).status_code == 302
-    pages["remarks"] = client.get(step("remarks"))
-    client.post(step("remarks"), {"remarks": "Avec ma fille."})
+    assert (
+        client.post(step("details"), {**identity, "remarks": "Avec ma fille."})
+    ).status_code == 302
     pages["confirm"] = client.get(step("confirm"))
     booked = client.post(step("confirm"), {"website": ""})
     assert booked.status_code == 302, booked.context and booked.context.get("error")
@@ -281,12 +279,7 @@ def test_no_policy_violation_in_chromium_and_the_theme_applies(
             "getComputedStyle(document.querySelector('.site-header')).backgroundColor"
         )
         assert header == "rgb(122, 31, 92)"  # #7a1f5c, from /theme.css
-        page.click("a.service-link")
-        page.wait_for_url("**/population/reason/")
-        page.click(".option label")
-        page.click(CONTINUE)
-        page.wait_for_url("**/population/when/")
-        page.click(CONTINUE)  # the criteria as they are
+        page.click("a.service-reason >> nth=0")  # straight to the times
         page.wait_for_url("**/population/slots/")
         page.click(".slot-label >> nth=0")
         page.click(CONTINUE)

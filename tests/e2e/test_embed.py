@@ -167,12 +167,13 @@ def test_a_refused_post_offers_a_new_tab_in_the_citizens_language(
         lang="nl",
         frame_attributes='sandbox="allow-forms allow-scripts allow-popups"',
     )
-    frame.locator(".option label").first.click()
+    # One reason: the service's link opens its times at once.
+    frame.locator(".slot-label").first.click()
     frame.locator(CONTINUE).click()
     frame.locator("[data-refused]").wait_for()
     assert module_frame.evaluate("document.documentElement.lang") == "nl"
     link = frame.locator("[data-new-tab]")
     assert link.get_attribute("target") == "_blank"
-    assert link.get_attribute("href") == "/population/reason/?lang=nl"
+    assert link.get_attribute("href") == "/population/slots/?lang=nl"
     assert_accessible(module_frame)
     assert not Appointment.objects.exists()

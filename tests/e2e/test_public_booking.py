@@ -5,11 +5,13 @@ with the translations, the page structure does not.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
 from booking.models import Appointment, Citizen
+from tests.factories import VisitReasonFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -38,14 +40,7 @@ def book_with_the_mouse(page, check, *, days=FRENCH_DAYS):
     """From the home page to the confirmation, running ``check`` on each page."""
     page.goto("/")
     check(page)
-    page.click("a.service-link")
-    page.wait_for_url(step_url("reason"))
-    check(page)
-    page.click(".option label")
-    page.click(CONTINUE)
-    page.wait_for_url(step_url("when"))
-    check(page)
-    page.click(CONTINUE)
+    page.click("a.service-reason")  # the reason: straight to its times
     page.wait_for_url(step_url("slots"))
     check(page)
     assert days.search(page.locator(".slot-day-title").first.inner_text())
@@ -56,9 +51,6 @@ def book_with_the_mouse(page, check, *, days=FRENCH_DAYS):
     page.locator(".error-summary:focus").wait_for()
     check(page)
     fill_details(page)
-    page.click(CONTINUE)
-    page.wait_for_url(step_url("remarks"))
-    check(page)
     page.fill("#id_remarks", "Je viens avec ma fille.")
     page.click(CONTINUE)
     page.wait_for_url(step_url("confirm"))
@@ -100,7 +92,7 @@ def test_citizen_books_in_french_then_cancels_from_the_personal_link(
     page.goto("/manage/not-a-token/")
     assert_accessible(page)
     assert page.locator("html").get_attribute("lang") == "fr"
-    assert len(assert_accessible.pages) == 13
+    assert len(assert_accessible.pages) == 10
 
 
 def test_the_same_booking_in_dutch_with_the_language_switch(new_page, population):
@@ -122,10 +114,7 @@ def test_the_same_booking_in_dutch_with_the_language_switch(new_page, population
 
 def test_the_flow_works_without_javascript(new_page, population):
     page = new_page(language="fr", javascript=False)
-    page.goto("/population/")
-    page.click(".option label")
-    page.click(CONTINUE)
-    page.click(CONTINUE)
+    page.goto("/population/")  # one reason: straight to the times
     page.wait_for_url("**/population/slots/")
     first_page = page.locator(".slot-input").first.get_attribute("value")
     page.click("[data-more-slots]")
@@ -149,7 +138,7 @@ def test_the_flow_works_without_javascript(new_page, population):
     assert page.locator(".error-summary a[href='#id_email']").count() == 1
     fill_details(page)
     page.click(CONTINUE)
-    page.click(CONTINUE)
+    page.wait_for_url("**/population/confirm/")
     page.click(CONTINUE)
     page.wait_for_url("**/population/done/")
     assert Appointment.objects.get().start.isoformat() == later
@@ -173,25 +162,22 @@ def test_keyboard_only_from_the_first_page_to_the_confirmation(new_page, populat
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
-    tab_to(page, "a.service-link")
+    tab_to(page, "a.service-reason")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/population/reason/")
+    page.wait_for_url("**/population/slots/")
 
-    tab_to(page, "input[name=reason]")
+    # The filter: open it, tick the morning, show the times.
+    tab_to(page, ".criteria-box summary")
+    page.keyboard.press("Enter")
+    tab_to(page, "input[name=parts][value=morning]")
     page.keyboard.press("Space")
-    tab_to(page, CONTINUE)
+    tab_to(page, ".criteria-box button[type=submit]")
     # The focus is visible (WCAG 2.4.7): an outline is drawn.
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != (
         "none"
     )
     page.keyboard.press("Enter")
-    page.wait_for_url("**/population/when/")
-
-    tab_to(page, "input[name=parts][value=morning]")
-    page.keyboard.press("Space")
-    tab_to(page, CONTINUE)
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/population/slots/")
+    page.wait_for_url("**/population/slots/?*parts=morning*")
 
     tab_to(page, "input.slot-input")
     page.keyboard.press("Space")
@@ -207,9 +193,6 @@ def test_keyboard_only_from_the_first_page_to_the_confirmation(new_page, populat
     ):
         tab_to(page, field)
         page.keyboard.type(text)
-    page.keyboard.press("Enter")  # implicit submission: the first button
-    page.wait_for_url("**/population/remarks/")
-
     tab_to(page, "#id_remarks")
     page.keyboard.type("Au clavier.")
     tab_to(page, CONTINUE)
@@ -228,9 +211,6 @@ def test_keyboard_only_from_the_first_page_to_the_confirmation(new_page, populat
 def test_more_times_load_in_place_and_are_announced(new_page, population):
     page = new_page(language="fr")
     page.goto("/population/")
-    page.click(".option label")
-    page.click(CONTINUE)
-    page.click(CONTINUE)
     page.wait_for_url("**/population/slots/")
     before = page.locator(".slot-input").count()
     page.click("[data-more-slots]")
@@ -249,6 +229,95 @@ def test_embedded_pages_have_no_header_and_pass_axe(
     page.goto("/embed/")
     assert page.locator(".site-header").count() == 0
     assert_accessible(page)
-    page.click("a.service-link")
-    page.wait_for_url("**/embed/population/reason/")
+    page.click("a.service-reason")
+    page.wait_for_url("**/embed/population/slots/")
+    assert_accessible(page)
+
+
+def screens_of(page) -> list[str]:
+    """The screens a citizen sees, by path, as the page loads them (a page
+    shown again after an error counts once)."""
+    seen: list[str] = []
+
+    def loaded(frame):
+        if frame == page.main_frame:
+            path = frame.url.split("://", 1)[1].split("/", 1)[1].split("?")[0]
+            if not seen or seen[-1] != path:
+                seen.append(path)
+
+    page.on("framenavigated", loaded)
+    return seen
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_five_screens_from_the_home_page_to_booked(new_page, population, javascript):
+    """Issue 20's target: home, times, details, confirm, booked: five screens,
+    with JavaScript or without, for a service with several reasons where the
+    citizen does not choose the agent."""
+    VisitReasonFactory(service=population, name="Passeport", duration_minutes=15)
+    page = new_page(language="fr", javascript=javascript)
+    screens = screens_of(page)
+    page.goto("/")
+    page.click("a.service-reason:has-text('Passeport')")
+    page.wait_for_url(step_url("slots"))
+    page.click(".slot-label >> nth=0")
+    page.click(CONTINUE)
+    page.wait_for_url(step_url("details"))
+    fill_details(page)
+    page.click(CONTINUE)
+    page.wait_for_url(step_url("confirm"))
+    page.click(CONTINUE)
+    page.wait_for_url(step_url("done"))
+    assert screens == [
+        "",
+        "population/slots/",
+        "population/details/",
+        "population/confirm/",
+        "population/done/",
+    ]
+    assert Appointment.objects.get().reason.name == "Passeport"
+
+
+def test_filters_that_match_nothing_offer_the_nearest_times(
+    new_page, population, assert_accessible
+):
+    """The last day of the horizon on another weekday finds nothing: the page
+    says so and offers the nearest times outside the filters."""
+    page = new_page(language="fr")
+    page.goto("/population/")
+    page.wait_for_url(step_url("slots"))
+    assert_accessible(page)
+    last = timezone.localdate() + timedelta(days=population.max_horizon_days)
+    other_day = (last.weekday() + 1) % 7
+    page.click(".criteria-box summary")
+    # Only what the service opens, the parts with their hours.
+    assert page.locator("input[name=parts]").count() == 3
+    assert "17:00 – 18:00" in page.inner_text(".criteria-box")
+    page.fill("#id_from_date", last.isoformat())
+    page.check(f"input[name=weekdays][value='{other_day}']")
+    page.click(".criteria-box button[type=submit]")
+    page.locator("[data-no-times]").wait_for()
+    assert_accessible(page)
+    nearest = page.locator(".slot-input")
+    assert nearest.count() > 0
+    assert all(
+        value.startswith(last.isoformat())
+        for value in nearest.evaluate_all("els => els.map(e => e.value)")
+    )
+    page.click(".slot-label >> nth=0")
+    page.click(CONTINUE)
+    page.wait_for_url(step_url("details"))
+
+
+def test_the_day_strip_jumps_to_a_day(new_page, population, assert_accessible):
+    page = new_page(language="fr")  # plain links: the same without JavaScript
+    page.goto("/population/")
+    page.wait_for_url(step_url("slots"))
+    target = page.locator("a.day-strip-link").last
+    href = target.get_attribute("href")
+    day = href.split("from_date=")[1].split("&")[0]
+    target.click()
+    page.wait_for_url(f"**from_date={day}*")
+    assert page.locator("a.day-strip-link[aria-current=date]").count() == 1
+    assert page.locator(".slot-day").first.get_attribute("data-day") == day
     assert_accessible(page)

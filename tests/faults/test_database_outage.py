@@ -162,7 +162,6 @@ def _walk_to_confirm(client, reason):
         return reverse(f"booking:{step}", kwargs={"service": service})
 
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {})
     slot = client.get(url("slots")).context["days"][0]["slots"][0]["value"]
     assert client.post(url("slots"), {"slot": slot}).status_code == 302
     details = {
@@ -172,7 +171,6 @@ def _walk_to_confirm(client, reason):
         "phone": "0470 12 34 56",
     }
     assert client.post(url("details"), details).status_code == 302
-    assert client.post(url("remarks"), {"remarks": ""}).status_code == 302
     assert client.get(url("confirm")).status_code == 200
     return url("confirm")
 

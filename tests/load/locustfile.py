@@ -2,7 +2,7 @@
 
 Each simulated citizen, in a loop: picks a service (Population most often, as
 on a real Monday morning), searches free slots, either through the JSON API
-or through the public pages (reason, criteria, then the slot list that the
+or through the public pages (reason, then the slot list that the
 public module renders), reads for a moment, and books one of the first
 proposed slots through ``POST /api/v1/appointments``. Fifty citizens aiming at
 the first free slots collide: a 409 "just taken" is the right answer then and
@@ -105,16 +105,6 @@ class Citizen(FastHttpUser):
             headers=headers,
             allow_redirects=False,
             name="Web reason step (post)",
-        )
-        page = self.client.get(
-            f"/{slug}/when/", headers=headers, name="Web criteria step"
-        ).text
-        self.client.post(
-            f"/{slug}/when/",
-            data=flow_field(page),
-            headers=headers,
-            allow_redirects=False,
-            name="Web criteria step (post)",
         )
         page = self.client.get(
             f"/{slug}/slots/", headers=headers, name="Web slot search"

@@ -113,3 +113,18 @@ def test_the_context_holds_plain_values_only():
     assert context["appointment"]["time"] == "13:00"
     assert context["appointment"]["date"] == "mardi 5 janvier 2027"
     assert context["manage_url"].startswith("http://")
+
+
+@pytest.mark.django_db
+def test_the_booking_link_books_the_same_service_and_reason_again(client):
+    """The cancellation's and refusal's "book again" link (issue 20, point 7)
+    opens the times of the same reason, not the home page."""
+    appointment = AppointmentFactory(
+        start=local(TUESDAY, 13), end=local(TUESDAY, 13, 15)
+    )
+    url = appointment_context(appointment, language="fr")["booking_url"]
+    service, reason = appointment.service, appointment.reason
+    assert url.endswith(f"/{service.slug}/{reason.pk}/")
+    response = client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    assert response.status_code == 302
+    assert response.url == f"/{service.slug}/slots/"

@@ -149,7 +149,6 @@ def test_the_done_page_tells_the_citizen_that_messages_come_by_email(
     settings.SMS_MONTHLY_BUDGETS = {"FR": 0}
     slug = service.slug
     client.post(reverse("booking:reason", args=[slug]), {"reason": reason.pk})
-    client.post(reverse("booking:criteria", args=[slug]), {})
     slots = client.get(reverse("booking:slots", args=[slug]))
     slot = slots.context["days"][0]["slots"][0]["value"]
     client.post(reverse("booking:slots", args=[slug]), {"slot": slot})
@@ -160,7 +159,6 @@ def test_the_done_page_tells_the_citizen_that_messages_come_by_email(
         "phone": "+33 6 12 34 56 78",
     }
     client.post(reverse("booking:details", args=[slug]), identity)
-    client.post(reverse("booking:remarks", args=[slug]), {"remarks": ""})
     client.get(reverse("booking:confirm", args=[slug]))
     confirmed = client.post(
         reverse("booking:confirm", args=[slug]), {"confirm": "1"}, follow=True

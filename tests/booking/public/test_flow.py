@@ -263,14 +263,30 @@ def test_where_cookies_work_the_key_stays_out_of_the_urls(client, reason):
     """A visit to the module itself: the cookie carries the key, as the
     session did, and the browser's Back button still finds the booking."""
     start = client.get(reverse("booking:service", kwargs={"service": "population"}))
-    page = client.get(start.url)
-    posted = client.post(start.url, {"reason": reason.pk})
-    assert "flow=" not in posted.url
+    times = client.get(start.url)  # one reason: straight to its times
+    answered = answers(times, reason)
+    posted = client.post(start.url, answered)
+    assert posted.status_code == 302
+    assert "/details/" in posted.url and "flow=" not in posted.url
     cookie = client.cookies["booking_flow"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     # An old form posted again (Back, then Continue): the cookie finds it.
-    again = client.post(start.url, {"reason": reason.pk, "flow": form_key(page)})
+    again = client.post(start.url, answered)
     assert again.url == posted.url
+
+
+@pytest.mark.parametrize(
+    ("destination", "in_url"), [("document", False), ("iframe", True)]
+)
+def test_a_page_of_its_own_keeps_the_key_out_of_the_first_redirect(
+    reason, destination, in_url
+):
+    """The first request has no cookie yet: a browser saying the page is its
+    own (``Sec-Fetch-Dest: document``) will send the Lax cookie back, a frame
+    may not, so only the frame's redirect carries the key."""
+    first = Client().get("/population/", HTTP_SEC_FETCH_DEST=destination)
+    assert first.status_code == 302
+    assert ("flow=" in first.url) is in_url
 
 
 def test_the_booking_rate_limit_holds_without_cookies(reason, settings):

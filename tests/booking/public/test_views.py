@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from booking.links import legacy_token, make_token, manage_path
@@ -92,9 +92,9 @@ def first_slot(client, service="population") -> str:
 
 
 def walk_to_details(client, reason, service="population"):
-    """Reason, criteria and the first free slot: the citizen is on the details."""
-    client.post(url("reason", service), {"reason": reason.pk})
-    client.post(url("criteria", service), {})
+    """Reason and the first free slot: the citizen is on the details."""
+    response = client.post(url("reason", service), {"reason": reason.pk})
+    assert response.url == url("slots", service)
     slot = first_slot(client, service)
     response = client.post(url("slots", service), {"slot": slot})
     assert response.status_code == 302, (
@@ -106,9 +106,12 @@ def walk_to_details(client, reason, service="population"):
 
 def walk_to_confirm(client, reason, service="population", **identity):
     slot = walk_to_details(client, reason, service)
-    response = client.post(url("details", service), {**IDENTITY, **identity})
+    response = client.post(
+        url("details", service),
+        {**IDENTITY, "remarks": "Avec ma fille.", **identity},
+    )
     assert response.status_code == 302, response.context["form"].errors
-    client.post(url("remarks", service), {"remarks": "Avec ma fille."})
+    assert response.url == url("confirm", service)
     assert client.get(url("confirm", service)).status_code == 200
     return slot
 
@@ -122,16 +125,59 @@ def test_home_lists_only_services_bookable_online(client, service, reason):
     response = client.get("/")
     assert response.status_code == 200
     assert list(response.context["services"]) == [service]
-    assert url("service") in response.content.decode()
+    # Each reason leads straight to its times: no reason screen (issue 20).
+    assert url("reason_start", reason=reason.pk) in response.content.decode()
+
+
+def test_a_reason_link_opens_its_times_at_once(client, service, reason):
+    VisitReasonFactory(service=service, name="Passeport")
+    response = client.get(url("reason_start", reason=reason.pk))
+    assert response.url == url("slots")
+    page = client.get(response.url)
+    assert page.context["reason"] == reason
+    assert page.context["days"]
+
+
+def test_a_reason_link_of_a_reason_no_longer_online_asks_for_another(
+    client, service, reason
+):
+    other = VisitReasonFactory(service=service, online_bookable=False)
+    VisitReasonFactory(service=service, name="Passeport")
+    assert client.get(url("reason_start", reason=other.pk)).url == url("reason")
+    assert client.get(url("reason_start", reason=999999)).url == url("reason")
+
+
+def test_a_service_with_one_reason_skips_the_reason_screen(client, service, reason):
+    assert client.get(url("service")).url == url("slots")
+    VisitReasonFactory(service=service, name="Passeport")
+    client.cookies.clear()
+    assert client.get(url("service")).url == url("reason")
 
 
 def test_service_starts_at_the_agent_step_only_when_citizens_choose(
     client, service, reason
 ):
+    VisitReasonFactory(service=service, name="Passeport")
     assert client.get(url("service")).url == url("reason")
     service.citizens_choose_agent = True
     service.save()
     assert client.get(url("service")).url == url("agent")
+    assert client.get(url("reason_start", reason=reason.pk)).url == url("agent")
+    # The reason chosen on the home page: from the agent straight to the times.
+    assert client.post(url("agent"), {"agent": "any"}).url == url("slots")
+
+
+@pytest.mark.parametrize(
+    ("old", "new"), [("criteria", "slots"), ("remarks", "details")]
+)
+def test_the_old_step_urls_lead_to_the_new_pages(client, service, reason, old, new):
+    assert reverse("booking:criteria", kwargs={"service": "x"}) == "/x/when/"
+    assert reverse("booking:remarks", kwargs={"service": "x"}) == "/x/remarks/"
+    response = client.get(url(old) + "?lang=nl")
+    assert response.status_code == 302
+    assert response.url == url(new) + "?lang=nl"
+    embedded = client.get(f"/embed/population/{'when' if old == 'criteria' else old}/")
+    assert embedded.url == f"/embed/population/{'slots' if new == 'slots' else new}/"
 
 
 def test_a_step_cannot_be_skipped(client, service, reason):
@@ -220,18 +266,24 @@ def test_chosen_agent_gets_the_appointment(client, service, reason):
 
 def test_criteria_narrow_the_proposed_slots(client, service, reason):
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {"weekdays": ["2"], "parts": ["afternoon"]})
-    days = client.get(url("slots")).context["days"]
+    filtered = client.get(
+        url("slots"), {"from_date": "", "weekdays": ["2"], "parts": ["afternoon"]}
+    )
+    days = filtered.context["days"]
     starts = [
         timezone.localtime(slot["start"]) for day in days for slot in day["slots"]
     ]
     assert len(starts) == 10
     assert all(start.weekday() == 2 and start.hour >= 12 for start in starts)
+    # The filters stay when the citizen comes back to the times.
+    again = client.get(url("slots")).context["days"]
+    assert [s["start"] for d in again for s in d["slots"]] == [
+        s["start"] for d in days for s in d["slots"]
+    ]
 
 
 def test_later_slots_page_on_after_the_last_one(client, service, reason):
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {})
     first = client.get(url("slots"))
     more_url = first.context["more_url"]
     assert "after=" in more_url
@@ -256,12 +308,14 @@ def test_back_keeps_what_was_typed_even_when_invalid(client, service, reason):
 
 def test_back_from_confirm_keeps_every_answer(client, service, reason):
     slot = walk_to_confirm(client, reason)
-    assert client.post(url("confirm"), {"back": "1"}).url == url("remarks")
-    assert "Avec ma fille." in client.get(url("remarks")).content.decode()
-    client.post(url("remarks"), {"back": "1", "remarks": "Avec ma fille."})
-    assert 'value="marie.dupont@example.be"' in (
-        client.get(url("details")).content.decode()
+    assert client.post(url("confirm"), {"back": "1"}).url == url("details")
+    details = client.get(url("details")).content.decode()
+    assert "Avec ma fille." in details
+    assert 'value="marie.dupont@example.be"' in details
+    back = client.post(
+        url("details"), {**IDENTITY, "remarks": "Avec ma fille.", "back": "1"}
     )
+    assert back.url == url("slots")
     slots_page = client.get(url("slots"))
     checked = [
         s["value"]
@@ -276,8 +330,10 @@ def test_back_from_confirm_keeps_every_answer(client, service, reason):
 @pytest.mark.parametrize(
     ("field", "value", "dutch"),
     [
-        ("email", "marie.dupont@", "Geef een geldig e-mailadres in."),
-        ("phone", "12", "Vul een geldig telefoonnummer in"),
+        # The messages name the field (issue 20, point 4); the Dutch texts
+        # come with the lead's merge of /work/helpers/tr/flow.json.
+        ("email", "marie.dupont@", "Vul uw e-mailadres in als naam@voorbeeld.be."),
+        ("phone", "12", "Vul een geldig gsm-nummer in, bijvoorbeeld 0470 12 34 56"),
     ],
 )
 def test_invalid_email_or_phone_is_explained_in_dutch_and_nothing_written(
@@ -294,6 +350,48 @@ def test_invalid_email_or_phone_is_explained_in_dutch_and_nothing_written(
     assert 'aria-invalid="true"' in content
     assert Citizen.objects.count() == 0
     assert Appointment.objects.count() == 0
+
+
+def test_each_required_field_is_named_in_its_message(client, service, reason):
+    service.requires_national_number = True
+    service.requires_birth_date = True
+    service.requires_address = True
+    service.save()
+    walk_to_details(client, reason)
+    with translation.override("en"):
+        form = client.post(url("details") + "?lang=en", {}).context["form"]
+        errors = {name: str(error[0]) for name, error in form.errors.items()}
+    assert errors == {
+        "last_name": "Enter your last name.",
+        "first_name": "Enter your first name.",
+        "email": "Enter your e-mail address.",
+        "phone": "Enter your mobile phone number.",
+        "national_number": "Enter your national register number.",
+        "birth_date": "Enter your date of birth.",
+        "address": "Enter your address.",
+    }
+    # In French once the lead has merged the translations of this branch.
+    page = client.post(url("details") + "?lang=fr", {}).content.decode()
+    assert "Indiquez votre adresse e-mail." in page
+
+
+def test_an_invalid_mobile_number_gets_a_mobile_example(client, service, reason):
+    walk_to_details(client, reason)
+    with translation.override("en"):
+        form = client.post(url("details"), {**IDENTITY, "phone": "12"}).context["form"]
+        message = str(form.errors["phone"][0])
+    assert "0470 12 34 56" in message
+    assert "012 34 56 78" not in message  # the landline example of before
+
+
+def test_the_remarks_are_typed_with_the_details(client, service, reason):
+    walk_to_details(client, reason)
+    page = client.get(url("details")).content.decode()
+    assert 'name="remarks"' in page
+    too_long = client.post(url("details"), {**IDENTITY, "remarks": "x" * 1001})
+    assert too_long.status_code == 200
+    assert "remarks" in too_long.context["remarks_form"].errors
+    assert client.get(url("confirm")).url == url("details")
 
 
 def test_landline_is_refused_as_mobile_phone(client, service, reason):
@@ -325,7 +423,6 @@ def test_national_number_is_required_and_checked_when_the_service_says_so(
         {**IDENTITY, "national_number": "85.07.30-033.28", "birth_date": "1985-07-30"},
     )
     assert right.status_code == 302
-    client.post(url("remarks"), {"remarks": ""})
     client.post(url("confirm"), {"website": ""})
     assert Citizen.objects.get().national_number == "85073003328"
 
@@ -358,7 +455,6 @@ def test_slot_taken_before_the_details_is_caught_on_the_slot_page(
     client, service, reason
 ):
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {})
     slot = first_slot(client)
     start = datetime.fromisoformat(slot)
     AppointmentFactory(
@@ -442,10 +538,29 @@ def test_confirm_posted_too_fast_books_nothing(client, service, reason, settings
     assert Appointment.objects.count() == 0
 
 
+def test_the_anti_bot_delay_counts_from_the_start_of_the_flow(
+    client, service, reason, settings
+):
+    """A citizen who confirms the moment the confirm page shows is no bot
+    when the flow began long enough before (issue 20, point 4)."""
+    settings.BOOKING_MIN_CONFIRM_SECONDS = 5
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    with time_machine.travel(start, tick=False) as traveller:
+        client.post(url("reason"), {"reason": reason.pk})
+        traveller.shift(6)
+        slot = first_slot(client)
+        client.post(url("slots"), {"slot": slot})
+        client.post(url("details"), IDENTITY)
+        assert client.get(url("confirm")).status_code == 200
+        response = client.post(url("confirm"), {"website": ""})
+    assert response.status_code == 302
+    assert response.url == url("done")
+    assert Appointment.objects.get().start.isoformat() == slot
+
+
 def test_search_is_rate_limited_per_client(client, service, reason, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search": (2, 60)}
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {})
     assert client.get(url("slots")).status_code == 200
     assert client.get(url("slots")).status_code == 200
     assert client.get(url("slots")).status_code == 429
@@ -619,18 +734,20 @@ def test_without_allowed_origins_only_the_site_itself_may_frame(client, service)
 
 def test_embed_query_is_kept_across_the_flow(client, service, reason):
     home = client.get("/?embed=1").content.decode()
-    assert 'href="/population/?embed=1"' in home
+    assert f'href="/population/{reason.pk}/?embed=1"' in home
+    VisitReasonFactory(service=service, name="Passeport")
     response = client.get(url("service") + "?embed=1")
     assert response.url == url("reason") + "?embed=1"
     page = client.get(response.url).content.decode()
     assert f'action="{url("reason")}?embed=1"' in page
     assert "public/embed.js" in page
     assert client.post(url("reason") + "?embed=1", {"reason": reason.pk}).url == (
-        url("criteria") + "?embed=1"
+        url("slots") + "?embed=1"
     )
 
 
 def test_embed_prefix_keeps_the_flow_under_embed(client, service, reason):
+    VisitReasonFactory(service=service, name="Passeport")
     response = client.get("/embed/population/")
     assert response.status_code == 302
     assert response.url == "/embed/population/reason/"
@@ -708,6 +825,26 @@ def test_the_done_page_is_shown_once_then_the_next_visitor_finds_the_start(
     assert Appointment.objects.count() == 1
 
 
+def test_the_done_page_is_worth_keeping(client, service, reason, settings):
+    """The reference, the calendar file, the personal link written out, a
+    print button and print styles (issue 20, point 7)."""
+    settings.SITE_URL = "https://rdv.commune.example"
+    walk_to_confirm(client, reason)
+    client.post(url("confirm"), {"website": ""})
+    done = client.get(url("done"))
+    appointment = Appointment.objects.get()
+    page = done.content.decode()
+    assert appointment.reference_display in page
+    assert done.context["ics_url"].endswith("/appointment.ics")
+    link = done.context["personal_link"]
+    assert link.startswith("https://rdv.commune.example/manage/")
+    assert f">{link}</a>" in page
+    assert "data-print hidden" in page  # shown by site.js, which prints
+    stylesheet = (settings.BASE_DIR / "static" / "public" / "site.css").read_text()
+    printed = stylesheet[stylesheet.index("@media print") :]
+    assert ".actions-row" in printed.split("}")[0]  # no buttons on paper
+
+
 def test_a_booking_left_unseen_in_the_session_is_not_shown_later(
     client, service, reason
 ):
@@ -735,7 +872,8 @@ def three_languages(db):
 
 def test_lang_goes_from_page_to_page_in_the_url(client, three_languages, reason):
     home = client.get("/?lang=nl").content.decode()
-    assert 'href="/population/?lang=nl"' in home
+    assert f'href="/population/{reason.pk}/?lang=nl"' in home
+    VisitReasonFactory(service=reason.service, name="Passeport")
     response = client.get(url("service") + "?lang=nl")
     assert response.url == url("reason") + "?lang=nl"
     page = client.get(response.url).content.decode()
@@ -743,16 +881,16 @@ def test_lang_goes_from_page_to_page_in_the_url(client, three_languages, reason)
     assert f'action="{url("reason")}?lang=nl"' in page
     # The form's POST keeps it in its redirect, so does "Back".
     posted = client.post(url("reason") + "?lang=nl", {"reason": reason.pk})
-    assert posted.url == url("criteria") + "?lang=nl"
-    back = client.post(url("criteria") + "?lang=nl", {"back": "1"})
+    assert posted.url == url("slots") + "?lang=nl"
+    back = client.post(url("slots") + "?lang=nl", {"back": "1"})
     assert back.url == url("reason") + "?lang=nl"
 
 
 def test_lang_and_the_embed_query_go_on_together(client, three_languages, reason):
     response = client.get(url("service") + "?embed=1&lang=de")
-    assert response.url == url("reason") + "?embed=1&lang=de"
+    assert response.url == url("slots") + "?embed=1&lang=de"
     framed = client.get("/embed/population/?lang=de")
-    assert framed.url == "/embed/population/reason/?lang=de"
+    assert framed.url == "/embed/population/slots/?lang=de"
     assert "Sprache" in client.get(framed.url).content.decode()
 
 
@@ -760,19 +898,18 @@ def test_without_lang_in_the_url_the_links_stay_as_they_were(
     client, three_languages, reason
 ):
     response = client.get(url("service"), HTTP_ACCEPT_LANGUAGE="nl")
-    assert response.url == url("reason")
+    assert response.url == url("slots")
 
 
 def test_a_language_not_offered_is_not_carried(client, three_languages, reason):
     response = client.get(url("service") + "?lang=en")
-    assert response.url == url("reason")
+    assert response.url == url("slots")
 
 
 def test_the_language_switch_is_a_get_form_keeping_the_rest_of_the_query(
     client, three_languages, reason
 ):
     client.post(url("reason"), {"reason": reason.pk})
-    client.post(url("criteria"), {})
     after = (timezone.now() + timedelta(days=1)).replace(microsecond=0).isoformat()
     page = client.get(url("slots"), {"embed": "1", "lang": "nl", "after": after})
     content = page.content.decode()
@@ -839,7 +976,6 @@ def test_english_time_buttons_use_the_24_hour_clock(client, db):
     )
     reason = VisitReasonFactory(service=service, duration_minutes=30)
     client.post(url("reason", "late") + "?lang=en", {"reason": reason.pk})
-    client.post(url("criteria", "late") + "?lang=en", {})
 
     page = client.get(url("slots", "late") + "?lang=en").content.decode()
 

@@ -110,7 +110,6 @@ def world(client, settings, instant_visitor):
         client.post(
             reverse("booking:reason", args=["population"]), {"reason": reason.pk}
         )
-        client.post(reverse("booking:criteria", args=["population"]), {})
         paths = [
             reverse("booking:home"),
             reverse("booking:privacy"),
