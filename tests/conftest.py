@@ -54,7 +54,8 @@ _CLOCK = pytest.StashKey[time_machine.travel]()
 @pytest.fixture
 def client():
     """pytest-django's client, whose ``force_login`` also passes the second
-    factor that administrators and managers need (tests/two_factor.py)."""
+    factor that administrators and managers need, and which says it shows
+    pages in a tab of its own (tests/two_factor.py)."""
     return VerifiedClient()
 
 

@@ -33,7 +33,18 @@ def verify_session(client: Client, user) -> None:
 
 
 class VerifiedClient(Client):
-    """A test client whose ``force_login`` passes the second factor too."""
+    """A test client whose ``force_login`` passes the second factor too.
+
+    It says, as browsers do, that it shows each page in a tab of its own
+    (``Sec-Fetch-Dest: document``), not in a frame: the public pages then keep
+    the booking's key in a cookie from the first request
+    (booking/public/flow.py; tests/booking/public/test_flow.py plays frames).
+    """
+
+    def __init__(self, *args, headers=None, **kwargs):
+        super().__init__(
+            *args, headers={"Sec-Fetch-Dest": "document", **(headers or {})}, **kwargs
+        )
 
     def force_login(self, user, backend=None):
         super().force_login(user, backend)

@@ -837,7 +837,7 @@ def test_the_done_page_is_worth_keeping(client, service, reason, settings):
     assert appointment.reference_display in page
     assert done.context["ics_url"].endswith("/appointment.ics")
     link = done.context["personal_link"]
-    assert link.startswith("https://rdv.commune.example/manage/")
+    assert link.startswith("https://rdv.commune.example/r/")  # short, lasting
     assert f">{link}</a>" in page
     assert "data-print hidden" in page  # shown by site.js, which prints
     stylesheet = (settings.BASE_DIR / "static" / "public" / "site.css").read_text()
