@@ -523,21 +523,24 @@ def details_step(request, service):
     service, wizard, response = _flow(request, service, "details")
     if response:
         return response
+    reason = wizard.reason()  # it decides which details are asked (issue 20)
     if request.method == "POST":
         if "back" in request.POST:
             return _back(request, wizard, "details")
-        form = forms.IdentityForm(request.POST, service=service)
+        form = forms.IdentityForm(request.POST, service=service, reason=reason)
         if form.is_valid():
             wizard.update(identity=form.to_state())
             return _forward(request, wizard, "details")
     else:
         draft = wizard.draft("details")
         initial = (
-            _initial_from_draft(forms.IdentityForm, draft, service=service)
+            _initial_from_draft(
+                forms.IdentityForm, draft, service=service, reason=reason
+            )
             if draft
             else wizard.data.get("identity", {})
         )
-        form = forms.IdentityForm(initial=initial, service=service)
+        form = forms.IdentityForm(initial=initial, service=service, reason=reason)
     return _render(
         request,
         "booking/step_details.html",
@@ -669,6 +672,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
                 phone=identity.get("phone", ""),
                 language=language,
                 address=identity.get("address", ""),
+                no_national_number=bool(identity.get("no_national_number")),
             ),
         )
         idempotency.complete(

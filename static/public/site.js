@@ -3,7 +3,8 @@
    - the error summary takes the focus, so screen readers read it at once;
    - "Later times" adds the next slots under the current ones (no page load),
      announces it in a live region and moves the focus to the first new time;
-   - a form marked data-once cannot be sent twice by a double click.
+   - a form marked data-once cannot be sent twice by a double click;
+   - a box marked data-disables disables the field it names while ticked.
    No inline script anywhere: the pages can run under a strict CSP. */
 (function () {
     "use strict";
@@ -109,10 +110,28 @@
         });
     }
 
+    function linkDisablingBoxes() {
+        // "I do not have one yet": a ticked box disables the field it names
+        // (data-disables); without this script the server ignores that field.
+        var boxes = document.querySelectorAll("input[type=checkbox][data-disables]");
+        Array.prototype.forEach.call(boxes, function (box) {
+            var field = document.getElementById(box.getAttribute("data-disables"));
+            if (!field) {
+                return;
+            }
+            var sync = function () {
+                field.disabled = box.checked;
+            };
+            box.addEventListener("change", sync);
+            sync();
+        });
+    }
+
     function ready() {
         focusErrorSummary();
         enhanceMoreSlots();
         preventDoubleSubmit();
+        linkDisablingBoxes();
     }
 
     if (document.readyState === "loading") {
