@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.db import transaction
-from stdnum.be import nn
+from stdnum.be import bis, nn
 
 from .models import AccessRecord
 
@@ -11,9 +11,14 @@ Action = AccessRecord.Action
 
 
 def looks_like_national_number(text: str) -> bool:
-    """Whether a search term is a (valid) Belgian national register number."""
+    """Whether a search term is a (valid) Belgian national register number or
+    BIS number (audit sits below booking: stdnum is asked directly)."""
     compact = nn.compact(text or "")
-    return len(compact) == 11 and compact.isdigit() and nn.is_valid(compact)
+    return (
+        len(compact) == 11
+        and compact.isdigit()
+        and (nn.is_valid(compact) or bis.is_valid(compact))
+    )
 
 
 def access_record(

@@ -12,7 +12,6 @@ Which citizens a member of staff may see is decided in one place,
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -28,7 +27,7 @@ from core.roles import is_administrator
 from staffing import scopes
 from staffing.models import Agent, Service
 
-from . import link_codes, references
+from . import citizen_rules, link_codes, references
 
 # The longest buffer a reason may have after its visits (four hours). The slot
 # search looks this far back for the appointments whose buffer still holds an
@@ -37,12 +36,11 @@ MAX_BUFFER_MINUTES = 240
 
 
 def validate_national_number(value: str) -> None:
-    """Refuse a Belgian national register number whose checksum is wrong."""
-    if value and not nn.is_valid(value):
-        raise ValidationError(
-            _("This is not a valid Belgian national register number."),
-            code="invalid_national_number",
-        )
+    """Refuse a Belgian national register number or BIS number whose checksum
+    is wrong (``booking.citizen_rules``: the citizen admin and phone booking
+    accept what the public pages and the API accept)."""
+    if value:
+        citizen_rules.national_number(value)
 
 
 class CitizenQuerySet(models.QuerySet):
@@ -96,7 +94,9 @@ class Citizen(models.Model):
         max_length=15,
         blank=True,
         validators=[validate_national_number],
-        help_text=_("Stored only when a service requires it."),
+        help_text=_(
+            "Or a BIS number. Stored only when a service or a visit reason asks for it."
+        ),
     )
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -158,6 +158,38 @@ class VisitReason(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # The citizen's details a booking for this reason asks (issue 20, point 3);
+    # empty: as the service says. Read through ``citizen_rules.details_asked``.
+    national_number_rule = models.CharField(
+        _("national register number"),
+        max_length=10,
+        choices=citizen_rules.Ask.choices,
+        blank=True,
+        default=citizen_rules.Ask.SERVICE,
+        help_text=_("A BIS number is accepted wherever the number is asked."),
+    )
+    no_national_number_allowed = models.BooleanField(
+        _("“I do not have one yet” allowed"),
+        default=False,
+        help_text=_(
+            "The citizen may tick “I do not have a national register number "
+            "yet” (newcomers): the appointment then shows that it is missing."
+        ),
+    )
+    birth_date_rule = models.CharField(
+        _("date of birth"),
+        max_length=10,
+        choices=citizen_rules.Ask.choices,
+        blank=True,
+        default=citizen_rules.Ask.SERVICE,
+    )
+    address_rule = models.CharField(
+        _("address"),
+        max_length=10,
+        choices=citizen_rules.Ask.choices,
+        blank=True,
+        default=citizen_rules.Ask.SERVICE,
+    )
 
     history = HistoricalRecords()
 
@@ -186,6 +218,10 @@ class VisitReason(models.Model):
     def requires_confirmation(self) -> bool:
         """Whether bookings for this reason wait for an agent's answer (R10)."""
         return self.needs_confirmation or self.service.needs_confirmation
+
+    def details_asked(self) -> "citizen_rules.DetailsAsked":
+        """The citizen's details a booking for this reason asks (R2)."""
+        return citizen_rules.details_asked(self.service, self)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -357,6 +393,11 @@ class Appointment(models.Model):
         blank=True,
     )
     contact_address = models.TextField(_("address given for this booking"), blank=True)
+    # The citizen said he or she has no national register number yet, where
+    # the reason allows it (issue 20, point 3): staff ask for it at the visit.
+    no_national_number = models.BooleanField(
+        _("no national register number yet"), default=False
+    )
 
     objects = AppointmentQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["link_code"])

@@ -3,8 +3,8 @@ and selectors").
 
 *Which* citizens a user may see is ``Citizen.objects.visible_to(user)``; this
 module decides *what* of them: the extra details (national register number,
-date of birth, address) are kept only for the services that ask for them
-(R2), so staff see them only when one of their services does.
+date of birth, address) are kept only for the services and reasons that ask
+for them (R2), so staff see them only when one of their services does.
 """
 
 from collections.abc import Collection
@@ -17,38 +17,32 @@ from core.roles import is_administrator
 from staffing import availability
 from staffing.models import Service
 
+from .citizen_rules import DETAILS as EXTRA_DETAILS
+from .citizen_rules import Ask
 from .models import Appointment
-
-# The citizen's details a service may require, beyond name and contact.
-EXTRA_DETAILS = ("national_number", "birth_date", "address")
-
-
-def required_details(service: Service) -> list[str]:
-    """The citizen's details this service requires (R2)."""
-    return [
-        name
-        for name, required in (
-            ("national_number", service.requires_national_number),
-            ("birth_date", service.requires_birth_date),
-            ("address", service.requires_address),
-        )
-        if required
-    ]
 
 
 def visible_citizen_details(user) -> frozenset[str]:
     """The extra details ``user`` may see of the citizens he or she sees:
-    all for an administrator, else those one of his or her services requires."""
+    all for an administrator, else those one of his or her services, or one
+    of their visit reasons, asks (``citizen_rules.details_asked``)."""
     if is_administrator(user):
         return frozenset(EXTRA_DETAILS)
     if not user.is_authenticated:
         return frozenset()
-    # member_service_ids(user), joined rather than fetched: one query less on
-    # every phone search
-    services = Service.objects.filter(memberships__agent__user=user).only(
-        "requires_national_number", "requires_birth_date", "requires_address"
+    # One query: each service of the user's (member_service_ids(user), joined
+    # rather than fetched) with its reasons' rules, or None where it has none.
+    rows = Service.objects.filter(memberships__agent__user=user).values_list(
+        *(f"requires_{name}" for name in EXTRA_DETAILS),
+        *(f"reasons__{name}_rule" for name in EXTRA_DETAILS),
     )
-    return frozenset(name for service in services for name in required_details(service))
+    visible = set()
+    for row in rows:
+        for index, name in enumerate(EXTRA_DETAILS):
+            by_service, by_reason = row[index], row[index + len(EXTRA_DETAILS)]
+            if by_service or by_reason not in (None, Ask.SERVICE, Ask.NOT_ASKED):
+                visible.add(name)
+    return frozenset(visible)
 
 
 def hidden_citizen_details(user) -> list[str]:

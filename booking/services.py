@@ -77,13 +77,15 @@ class BookingContact:
 
     Kept on that appointment (``Appointment.contact_*``) and used for its
     messages: an anonymous booking never writes them on a stored citizen.
-    ``address`` only when the service asks for one.
+    ``address`` only when the service asks for one. ``no_national_number``:
+    the citizen said he or she has none yet, where the reason allows it.
     """
 
     email: str = ""
     phone: str = ""
     language: str = ""
     address: str = ""
+    no_national_number: bool = False
 
     @classmethod
     def of(cls, citizen: Citizen) -> "BookingContact":
@@ -305,6 +307,7 @@ def appointment_book(
             contact_phone=contact.phone,
             contact_language=contact.language,
             contact_address=contact.address.strip(),
+            no_national_number=contact.no_national_number,
         )
         while Appointment.objects.filter(reference=appointment.reference).exists():
             appointment.reference = references.new_reference()  # about 1 in 10¹²

@@ -37,7 +37,7 @@ from ninja import Header, NinjaAPI, Query, Status, Swagger
 from ninja.decorators import decorate_view
 from ninja.errors import HttpError, ValidationError
 
-from booking import events, idempotency
+from booking import citizen_rules, events, idempotency
 from booking.links import manage_url
 from booking.models import Appointment, VisitReason
 from booking.services import (
@@ -362,6 +362,7 @@ def list_reasons(request, slug: str):
             duration=reason.duration_minutes,
             screen_information=reason.screen_information,
             needs_confirmation=reason.needs_confirmation or service.needs_confirmation,
+            details=citizen_rules.details_asked(service, reason).as_json(),
         )
         for reason in reasons
     ]
@@ -412,51 +413,60 @@ def list_slots(request, query: Query[SlotQuery]):
     return {"slots": [_slot_out(slot) for slot in slots]}
 
 
-def _check_required_fields(service: Service, citizen: CitizenIn) -> None:
-    """The identity fields this service requires (R8), all reported at once."""
-    required = [
-        ("national_number", service.requires_national_number),
-        ("birth_date", service.requires_birth_date),
-        ("address", service.requires_address),
-    ]
-    errors = [
-        {
-            "loc": ["body", "citizen", field],
-            "msg": _("This field is required."),
-            "type": "missing",
-        }
-        for field, is_required in required
-        if is_required and not getattr(citizen, field)
-    ]
-    if errors:
-        raise ValidationError(errors)
+def _check_details(
+    service: Service, reason: VisitReason, citizen: CitizenIn
+) -> citizen_rules.DetailsGiven:
+    """The details the reason asks (R2; ``citizen_rules.check_details``, as
+    the public pages and phone booking), every missing one reported at once;
+    those it does not ask are dropped (GDPR)."""
+    try:
+        return citizen_rules.check_details(
+            citizen_rules.details_asked(service, reason),
+            national_number=citizen.national_number or "",
+            birth_date=citizen.birth_date,
+            address=citizen.address,
+            no_national_number=citizen.no_national_number,
+        )
+    except DjangoValidationError as error:
+        raise ValidationError(
+            [
+                {
+                    "loc": ["body", "citizen", field],
+                    "msg": str(message),
+                    "type": "missing",
+                }
+                for field, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from error
 
 
 def _citizen_for(
-    service: Service, data: CitizenIn
+    data: CitizenIn, details: citizen_rules.DetailsGiven
 ) -> tuple[CitizenDetails, BookingContact]:
     """The citizen booking, through the same rule as the public pages
     (``citizen_for_booking``: the known one when names and e-mail match, else
     a new, unsaved one), and the contact details this booking brings, which
-    stay with its appointment. Fields the service does not require are not
+    stay with its appointment. Only the ``details`` the reason asks are
     passed: collect only what is needed (GDPR)."""
     language = data.language or (translation.get_language() or "")[:2]
     language = language if language in LANGUAGES else settings.LANGUAGE_CODE
-    address = data.address if service.requires_address else ""
     citizen = CitizenDetails(
         last_name=data.last_name,
         first_name=data.first_name,
         email=data.email,
         phone=data.phone,
         language=language,
-        national_number=(
-            data.national_number or "" if service.requires_national_number else ""
-        ),
-        birth_date=data.birth_date if service.requires_birth_date else None,
-        address=address,
+        national_number=details.national_number,
+        birth_date=details.birth_date,
+        address=details.address,
     )
     contact = BookingContact(
-        email=data.email, phone=data.phone, language=language, address=address
+        email=data.email,
+        phone=data.phone,
+        language=language,
+        address=details.address,
+        no_national_number=details.no_national_number,
     )
     return citizen, contact
 
@@ -526,7 +536,7 @@ def book_appointment(
         payload.service, payload.reason, "body"
     )
     agent = _agent_field(service, payload.agent, "body")
-    _check_required_fields(service, payload.citizen)
+    details = _check_details(service, reason, payload.citizen)
     content_hash = idempotency.fingerprint(payload.model_dump(mode="json"))
     try:
         # One transaction around the key, the citizen and the booking: a
@@ -545,7 +555,7 @@ def book_appointment(
                     return Status(
                         201, _appointment_out(earlier.answer, earlier.appointment)
                     )
-            citizen, contact = _citizen_for(service, payload.citizen)
+            citizen, contact = _citizen_for(payload.citizen, details)
             appointment = citizen_book(
                 citizen=citizen,
                 service=service,

@@ -96,7 +96,8 @@ def _clean_phone(value: str) -> str:
 
 
 def _clean_national_number(value: str | None) -> str | None:
-    """A Belgian national register number, checksum verified, as 11 digits."""
+    """A Belgian national register number or BIS number, checksum verified,
+    as 11 digits."""
     if value is None:
         return None
     value = _clean_text(value)
@@ -198,12 +199,32 @@ class ServiceOut(Schema):
     requires_address: bool
 
 
+AskOut = Literal["required", "optional", "not_asked"]
+
+
+class DetailsAskedOut(Schema):
+    """The citizen's details a booking for the reason asks (besides names,
+    e-mail and mobile phone, always required)."""
+
+    national_number: AskOut = Field(
+        ..., description="A Belgian national register number or a BIS number."
+    )
+    no_national_number_allowed: bool = Field(
+        ...,
+        description='Whether the citizen may say "I do not have one yet" '
+        "(citizen.no_national_number) instead of giving the number.",
+    )
+    birth_date: AskOut
+    address: AskOut
+
+
 class ReasonOut(Schema):
     id: int
     name: str
     duration: int = Field(..., description="In minutes.")
     screen_information: str
     needs_confirmation: bool
+    details: DetailsAskedOut
 
 
 class AgentOut(Schema):
@@ -348,13 +369,20 @@ class CitizenIn(Schema):
         None, description="For later messages; by default the request's language."
     )
     national_number: NationalNumber = Field(
-        None, description="Required when the service requires it."
+        None,
+        description="A national register number or a BIS number; required when "
+        "the reason's details say so (GET /services/{slug}/reasons).",
+    )
+    no_national_number: bool = Field(
+        False,
+        description="The citizen has no national register number yet: accepted "
+        "instead of the number where the reason allows it.",
     )
     birth_date: Annotated[date | None, AfterValidator(_birth_date)] = Field(
-        None, description="Required when the service requires it."
+        None, description="Required when the reason's details say so."
     )
     address: Annotated[str, Field(max_length=500), AfterValidator(_clean_text)] = Field(
-        "", description="Required when the service requires it."
+        "", description="Required when the reason's details say so."
     )
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import action, display
 
-from booking import privacy
+from booking import citizen_rules, privacy
 from booking.models import Appointment, Citizen, VisitReason
 from core.admin_base import HistoryAdmin, ImportExportHistoryAdmin
 from core.admin_filters import DateRangeFilter
@@ -76,6 +76,63 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin, Translated
     list_filter = [("service", RelatedDropdownFilter), "online_bookable", "is_active"]
     search_fields = ["name", "service__name"]
     list_select_related = ["service"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "service",
+                    "name",
+                    "duration_minutes",
+                    "buffer_minutes",
+                    "online_bookable",
+                    "needs_confirmation",
+                    "order",
+                    "is_active",
+                ]
+            },
+        ),
+        (
+            _("Information for the citizen"),
+            {"fields": ["screen_information", "message_information"]},
+        ),
+        (
+            # Issue 20, point 3: per reason, the service's setting by default.
+            _("Information required from citizens"),
+            {
+                "fields": [
+                    "national_number_rule",
+                    "no_national_number_allowed",
+                    "birth_date_rule",
+                    "address_rule",
+                ],
+                "description": _(
+                    "“As the service says” follows the service's setting "
+                    "(required or not asked)."
+                ),
+            },
+        ),
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            # Say what "as the service says" means for this reason's service.
+            for name in citizen_rules.DETAILS:
+                field = form.base_fields.get(f"{name}_rule")
+                if field is None:
+                    continue
+                rule = citizen_rules.Ask(citizen_rules.service_rule(obj.service, name))
+                field.choices = [
+                    (
+                        value,
+                        _("as the service says (%(rule)s)") % {"rule": rule.label}
+                        if value == citizen_rules.Ask.SERVICE
+                        else label,
+                    )
+                    for value, label in field.choices
+                ]
+        return form
 
 
 @admin.register(Citizen)

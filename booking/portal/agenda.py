@@ -248,12 +248,16 @@ def _details(appointment: Appointment) -> list[str]:
                     "%H:%M"
                 )
             }
-    return [
+    details = [
         times,
         str(appointment.reason),
         f"{appointment.service} · {appointment.agent}",
         status,
     ]
+    if appointment.no_national_number:
+        # Issue 20, point 3: the agent asks for it at the visit.
+        details.append(str(_("No national register number yet")))
+    return details
 
 
 def _event(appointment: Appointment, scope: AgendaScope) -> dict:

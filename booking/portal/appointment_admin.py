@@ -127,6 +127,7 @@ class AppointmentServiceAdminMixin:
         "contact_phone",
         "contact_language",
         "contact_address",
+        "no_national_number",  # the citizen has none yet (issue 20)
         "remarks",
         "cancellation_reason",
         "arrived_at",

@@ -14,6 +14,7 @@ walk-in is then booked at this minute and recorded as arrived.
 """
 
 import copy
+import dataclasses
 import operator
 import re
 from dataclasses import dataclass
@@ -42,8 +43,13 @@ from audit.models import AccessRecord
 from audit.services import access_record, looks_like_national_number
 from booking import citizen_rules
 from booking.models import Appointment, Citizen, VisitReason, validate_national_number
-from booking.selectors import required_details, visible_citizen_details
-from booking.services import BookingError, appointment_mark, citizen_book
+from booking.selectors import visible_citizen_details
+from booking.services import (
+    BookingContact,
+    BookingError,
+    appointment_mark,
+    citizen_book,
+)
 from booking.slots import SearchCriteria, available_agent_ids, first_free_slots
 from core.inputs import (
     InvalidInput,
@@ -228,7 +234,7 @@ def _exact_lookup(text: str, details) -> Q | None:
         return None
     lookups = []
     compact = nn.compact(text)
-    if "national_number" in details and nn.is_valid(compact):
+    if "national_number" in details and citizen_rules.is_national_number(compact):
         lookups.append(Q(national_number=compact))
     phone = to_python(text)
     if phone.is_valid():
@@ -399,6 +405,10 @@ class PhoneBookingForm(forms.Form):
     address = forms.CharField(
         required=False, label=gettext_lazy("Address"), widget=forms.TextInput()
     )
+    # Where the reason allows it (issue 20, point 3); shown by phone.js then.
+    no_national_number = forms.BooleanField(
+        required=False, label=gettext_lazy("No national register number yet")
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -467,33 +477,47 @@ def phone_appointment_book(
     actor,
     channel: str = Appointment.Channel.PHONE,
 ) -> Appointment:
-    """Book by phone or at the desk: complete the citizen's details the service
-    requires, then book through ``citizen_book`` (``channel``, entered by
-    ``actor``). A desk booking starting now is a walk-in who is here: the
-    arrival is recorded with it.
+    """Book by phone or at the desk: complete the citizen's details the reason
+    asks (``citizen_rules``, as the public pages and the API), then book
+    through ``citizen_book`` (``channel``, entered by ``actor``). A desk
+    booking starting now is a walk-in who is here: the arrival is recorded
+    with it.
 
     One transaction: a refused booking leaves a new citizen unsaved and an
     existing one unchanged.
     """
     service = reason.service
+    asked = citizen_rules.details_asked(service, reason)
+    # Only what this reason asks is kept (GDPR): a national register number
+    # typed for a reason that does not ask for it is dropped.
+    try:
+        given = citizen_rules.check_details(
+            asked,
+            national_number=details.get("national_number") or "",
+            birth_date=details.get("birth_date"),
+            address=details.get("address") or "",
+            no_national_number=bool(details.get("no_national_number")),
+            present=frozenset(
+                name for name in citizen_rules.DETAILS if getattr(citizen, name)
+            ),
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {
+                name: _("%(reason)s requires this information.") % {"reason": reason}
+                for name in error.message_dict
+            }
+        ) from None
     changed = False
-    # Only what this service needs is kept (GDPR): a national register number
-    # typed for a service that does not ask for it is dropped.
-    needed = required_details(service)
-    for name, value in details.items():
-        if name not in needed:
-            continue
+    for name in asked.asked:
+        value = getattr(given, name)
         if value and not getattr(citizen, name):
             setattr(citizen, name, value)
             changed = True
-    missing = [name for name in needed if not getattr(citizen, name)]
-    if missing:
-        raise ValidationError(
-            {
-                name: _("%(service)s requires this information.") % {"service": service}
-                for name in missing
-            }
-        )
+    contact = dataclasses.replace(
+        BookingContact.of(citizen),
+        no_national_number=given.no_national_number and not citizen.national_number,
+    )
     # The citizen rules the wizard and the API apply (booking.citizen_rules).
     try:
         citizen_rules.birth_date_matches(citizen.national_number, citizen.birth_date)
@@ -509,6 +533,7 @@ def phone_appointment_book(
             agent=agent,
             channel=channel,
             remarks=remarks,
+            contact=contact,
             actor=actor,
         )
         walked_in = (
@@ -574,7 +599,7 @@ def slots_json(request):
     return JsonResponse(
         {
             "slots": [slot.__dict__ for slot in slots],
-            "required": required_details(reason.service),
+            **_details_json(reason),
             "agents": [
                 {"id": member.pk, "label": str(member)}
                 for member in Agent.objects.filter(
@@ -583,6 +608,16 @@ def slots_json(request):
             ],
         }
     )
+
+
+def _details_json(reason: VisitReason) -> dict:
+    """What phone.js needs to show the details the reason asks."""
+    asked = reason.details_asked()
+    return {
+        "asked": asked.asked,
+        "required": asked.required,
+        "noNationalNumber": asked.offers_no_national_number,
+    }
 
 
 def _int(value) -> int:
@@ -678,7 +713,7 @@ def _book(
         return None
     details = {
         name: form.cleaned_data.get(name)
-        for name in ("national_number", "birth_date", "address")
+        for name in (*citizen_rules.DETAILS, "no_national_number")
         if form.cleaned_data.get(name)
     }
     try:

@@ -33,6 +33,11 @@ class VisitReasonResource(TranslatedColumnsMixin, AllOrNothingResource):
             ),
             "order",
             "is_active",
+            # Issue 20, point 3: empty follows the service.
+            "national_number_rule",
+            "no_national_number_allowed",
+            "birth_date_rule",
+            "address_rule",
         )
         clean_model_instances = True
 

@@ -227,9 +227,16 @@ class IdentityForm(forms.Form):
         max_length=20,
         error_messages={"required": _("Enter your national register number.")},
         help_text=_(
-            "11 digits, on the back of your identity card (e.g. 85.07.30-033.28)."
+            "11 digits, on the back of your identity card (e.g. 85.07.30-033.28), "
+            "or your BIS number."
         ),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    # Offered where the reason allows it (issue 20, point 3); without
+    # JavaScript the number typed beside a ticked box is simply not kept.
+    no_national_number = forms.BooleanField(
+        label=_("I do not have a national register number yet"),
+        required=False,
     )
     birth_date = forms.DateField(
         label=_("Date of birth"),
@@ -247,17 +254,17 @@ class IdentityForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
     )
 
-    def __init__(self, *args, service, **kwargs):
+    def __init__(self, *args, service, reason=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phone"].widget.attrs.update(autocomplete="tel", inputmode="tel")
-        optional = {
-            "national_number": service.requires_national_number,
-            "birth_date": service.requires_birth_date,
-            "address": service.requires_address,
-        }
-        for name, required in optional.items():
-            if not required:
+        # What the reason asks, the service's setting by default.
+        self.asked = citizen_rules.details_asked(service, reason)
+        for name in citizen_rules.DETAILS:
+            if not self.asked.asks(name):
                 del self.fields[name]
+            else:
+                self.fields[name].required = self.asked.requires(name)
+        self._set_up_no_national_number()
         if "birth_date" in self.fields:
             self.fields["birth_date"].widget.attrs["max"] = (
                 timezone.localdate().isoformat()
@@ -276,8 +283,35 @@ class IdentityForm(forms.Form):
     def clean_phone(self):
         return citizen_rules.mobile_phone(self.cleaned_data["phone"])
 
+    def _set_up_no_national_number(self) -> None:
+        """The "I do not have one yet" box, where the reason offers it: it
+        disables the number's field (static/public/site.js), and once ticked
+        the number is neither required nor kept."""
+        if "national_number" in self.fields:
+            self.fields["national_number"].error_messages["required"] = (
+                self.asked.missing_message("national_number")
+            )
+        if not self.asked.offers_no_national_number:
+            del self.fields["no_national_number"]
+            return
+        self.fields["no_national_number"].widget.attrs["data-disables"] = self[
+            "national_number"
+        ].auto_id
+        if self._has_no_national_number():
+            self.fields["national_number"].required = False
+
+    def _has_no_national_number(self) -> bool:
+        return bool(
+            self.is_bound
+            and "no_national_number" in self.fields
+            and self["no_national_number"].data
+        )
+
     def clean_national_number(self):
-        return citizen_rules.national_number(self.cleaned_data["national_number"])
+        if self._has_no_national_number():
+            return ""
+        value = self.cleaned_data["national_number"].strip()
+        return citizen_rules.national_number(value) if value else ""
 
     def clean_birth_date(self):
         return citizen_rules.birth_date(self.cleaned_data["birth_date"])

@@ -666,10 +666,11 @@ def details_step(request, service):
     service, wizard, response = _flow(request, service, "details")
     if response:
         return response
+    reason = wizard.reason()  # it decides which details are asked (issue 20)
     if request.method == "POST":
         if "back" in request.POST:
             return _back(request, wizard, "details")
-        form = forms.IdentityForm(request.POST, service=service)
+        form = forms.IdentityForm(request.POST, service=service, reason=reason)
         remarks_form = forms.RemarksForm(request.POST)
         if form.is_valid() and remarks_form.is_valid():
             wizard.update(
@@ -680,12 +681,14 @@ def details_step(request, service):
     else:
         draft = wizard.draft("details")
         if draft:
-            initial = _initial_from_draft(forms.IdentityForm, draft, service=service)
+            initial = _initial_from_draft(
+                forms.IdentityForm, draft, service=service, reason=reason
+            )
             remarks = _initial_from_draft(forms.RemarksForm, draft)
         else:
             initial = wizard.data.get("identity", {})
             remarks = {"remarks": wizard.data.get("remarks", "")}
-        form = forms.IdentityForm(initial=initial, service=service)
+        form = forms.IdentityForm(initial=initial, service=service, reason=reason)
         remarks_form = forms.RemarksForm(initial=remarks)
     return _render(
         request,
@@ -790,6 +793,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
                 phone=identity.get("phone", ""),
                 language=language,
                 address=identity.get("address", ""),
+                no_national_number=bool(identity.get("no_national_number")),
             ),
         )
         idempotency.complete(

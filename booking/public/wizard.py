@@ -17,8 +17,10 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date, parse_datetime
 
+from booking import citizen_rules
 from booking.models import VisitReason
 from booking.slots import SearchCriteria
 from staffing.models import Agent, Service
@@ -115,7 +117,8 @@ class Wizard:
         if key == "slot":
             return self.slot() is not None
         if key == "details":
-            return "identity" in self.data
+            # A reason changed since may ask a detail not given yet.
+            return "identity" in self.data and self._identity_complete()
         return False
 
     def missing_before(self, key: str) -> Step | None:
@@ -156,18 +159,18 @@ class Wizard:
         value = self.data.get("reason")
         if value is None:
             return None
-        if self._reason is None or self._reason[0] != value:
-            self._reason = (value, self._load_reason(value))
-        return self._reason[1]
-
-    def _load_reason(self, value) -> VisitReason | None:
-        return (
+        # Read once per request and value: the details' rules ask it too.
+        if self._reason is not None and self._reason[0] == value:
+            return self._reason[1]
+        reason = (
             VisitReason.objects.filter(
                 service=self.service, is_active=True, online_bookable=True, pk=value
             )
             .select_related("service")
             .first()
         )
+        self._reason = (value, reason)
+        return reason
 
     def criteria(self) -> SearchCriteria:
         raw = self.data.get("criteria", {})
@@ -184,7 +187,29 @@ class Wizard:
         return parse_datetime(value) if value else None
 
     def identity(self) -> dict:
+        """The details typed, less those the reason chosen does not ask
+        (the citizen may have changed the reason since)."""
         identity = dict(self.data.get("identity", {}))
         if identity.get("birth_date"):
             identity["birth_date"] = date.fromisoformat(identity["birth_date"])
+        asked = citizen_rules.details_asked(self.service, self.reason())
+        for name in citizen_rules.DETAILS:
+            if not asked.asks(name):
+                identity.pop(name, None)
+        if not asked.offers_no_national_number:
+            identity.pop("no_national_number", None)
         return identity
+
+    def _identity_complete(self) -> bool:
+        identity = self.identity()
+        try:
+            citizen_rules.check_details(
+                citizen_rules.details_asked(self.service, self.reason()),
+                national_number=identity.get("national_number", ""),
+                birth_date=identity.get("birth_date"),
+                address=identity.get("address", ""),
+                no_national_number=bool(identity.get("no_national_number")),
+            )
+        except ValidationError:
+            return False
+        return True

@@ -35,6 +35,8 @@
 
     var citizenHas = null; // which details the chosen citizen already has
     var required = [];
+    var asked = []; // the details the reason asks (required or optional)
+    var noNumberAllowed = false; // "No national register number yet" offered
     var searchTimer = null;
     var searchSeq = 0;
     var slotSeq = 0;
@@ -232,13 +234,25 @@
     // --- Details a service requires -------------------------------------------------
 
     function updateDetails() {
+        // The details the reason asks and the citizen does not hold yet;
+        // "no number yet", where allowed, stands in for a required number.
+        var has = function (name) {
+            return Boolean(citizenHas && citizenHas[name]);
+        };
+        var noNumber = document.querySelector('[data-detail="no_national_number"] input');
+        var noNumberTicked = Boolean(noNumber && noNumber.checked && noNumberAllowed);
         details.forEach(function (wrapper) {
             var name = wrapper.dataset.detail;
-            var needed = required.indexOf(name) > -1 && !(citizenHas && citizenHas[name]);
-            wrapper.hidden = !needed;
             var input = wrapper.querySelector("input, textarea");
+            if (name === "no_national_number") {
+                wrapper.hidden = !noNumberAllowed || has("national_number");
+                return;
+            }
+            wrapper.hidden = asked.indexOf(name) < 0 || has(name);
+            var skipped = name === "national_number" && noNumberTicked;
             if (input) {
-                input.required = needed;
+                input.required = required.indexOf(name) > -1 && !has(name) && !skipped;
+                input.disabled = skipped;
             }
         });
     }
@@ -282,6 +296,8 @@
             slots.textContent = "";
             more.hidden = true;
             required = [];
+            asked = [];
+            noNumberAllowed = false;
             updateDetails();
             return;
         }
@@ -299,6 +315,8 @@
             if (!after) {
                 renderAgents(data.agents || []);
                 required = data.required || [];
+                asked = data.asked || required;
+                noNumberAllowed = Boolean(data.noNationalNumber);
                 updateDetails();
             }
             var list = data.slots || [];
@@ -370,6 +388,11 @@
             form.requestSubmit(confirm);
         }
     });
+
+    var noNumberBox = document.querySelector('[data-detail="no_national_number"] input');
+    if (noNumberBox) {
+        noNumberBox.addEventListener("change", updateDetails);
+    }
 
     // A page re-shown with errors: put the agent where the problem is.
     if (reason.value) {

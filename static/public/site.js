@@ -4,7 +4,8 @@
    - "Later times" adds the next slots under the current ones (no page load),
      announces it in a live region and moves the focus to the first new time;
    - a form marked data-once cannot be sent twice by a double click;
-   - the done page's "Print this page" button appears and prints.
+   - the done page's "Print this page" button appears and prints;
+   - a box marked data-disables disables the field it names while ticked.
    No inline script anywhere: the pages can run under a strict CSP. */
 (function () {
     "use strict";
@@ -124,11 +125,29 @@
         );
     }
 
+    function linkDisablingBoxes() {
+        // "I do not have one yet": a ticked box disables the field it names
+        // (data-disables); without this script the server ignores that field.
+        var boxes = document.querySelectorAll("input[type=checkbox][data-disables]");
+        Array.prototype.forEach.call(boxes, function (box) {
+            var field = document.getElementById(box.getAttribute("data-disables"));
+            if (!field) {
+                return;
+            }
+            var sync = function () {
+                field.disabled = box.checked;
+            };
+            box.addEventListener("change", sync);
+            sync();
+        });
+    }
+
     function ready() {
         enablePrint();
         focusErrorSummary();
         enhanceMoreSlots();
         preventDoubleSubmit();
+        linkDisablingBoxes();
     }
 
     if (document.readyState === "loading") {

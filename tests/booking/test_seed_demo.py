@@ -437,3 +437,24 @@ def test_the_runtime_lock_reads_the_fixtures():
     """`make run` installs the runtime lock alone, and the fixtures are YAML."""
     lock = (live_settings.BASE_DIR / "requirements.lock").read_text()
     assert re.search(r"^PyYAML==", lock, re.MULTILINE)
+
+
+def test_the_demos_arrival_reason_lets_newcomers_book_without_a_number():
+    """Issue 20, point 3: Étrangers requires the national register number, but
+    its "Déclaration d'arrivée (citoyen UE)" asks it as optional, with "I do
+    not have one yet"; its other reasons follow the service."""
+    reasons = {
+        reason.name_fr: reason
+        for reason in fixture_rows("visit_reasons.yaml")
+        if reason.service_id == 3  # Étrangers
+    }
+    services = {service.pk: service for service in fixture_rows("services.yaml")}
+    arrival = reasons["Déclaration d'arrivée (citoyen de l'Union européenne)"]
+    arrival.service = services[3]
+    asked = arrival.details_asked()
+    assert asked.national_number == "optional"
+    assert asked.offers_no_national_number
+    for name, reason in reasons.items():
+        if reason is not arrival:
+            reason.service = services[3]
+            assert reason.details_asked().required == ["national_number"], name

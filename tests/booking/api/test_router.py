@@ -144,6 +144,13 @@ def test_services_lists_the_active_services_only(
 
 # --- GET /services/{slug}/reasons --------------------------------------------
 
+NOTHING_ASKED = {
+    "national_number": "not_asked",
+    "no_national_number_allowed": False,
+    "birth_date": "not_asked",
+    "address": "not_asked",
+}
+
 
 def test_reasons_lists_online_active_reasons_with_minutes(
     client, service, reason, django_assert_max_num_queries
@@ -164,6 +171,7 @@ def test_reasons_lists_online_active_reasons_with_minutes(
             "duration": 30,
             "screen_information": "Apportez une photo.",
             "needs_confirmation": False,
+            "details": NOTHING_ASKED,
         },
         {
             "id": confirm.pk,
@@ -171,6 +179,7 @@ def test_reasons_lists_online_active_reasons_with_minutes(
             "duration": 15,
             "screen_information": "",
             "needs_confirmation": True,
+            "details": NOTHING_ASKED,
         },
     ]
 
@@ -474,7 +483,7 @@ def test_booking_a_slot_just_taken_answers_409_with_alternatives(
             {"national_number": "85073003329"},
             "national_number",
             # the wizard's message (booking.citizen_rules, issue 16)
-            "This is not a valid Belgian national register number: "
+            "Enter a valid national register number or BIS number: "
             "check the 11 digits.",
         ),
     ],

@@ -22,6 +22,7 @@ from tests.factories import (
     appointment_at,
     open_agent,
 )
+from tests.i18n import translated
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 # A Tuesday; the appointment of the tests is at 10:15 that day.
@@ -205,3 +206,17 @@ def test_the_phone_booking_message_links_to_the_appointment(client, agent, popul
     )
     link = reverse("admin:booking_appointment_change", args=[appointment.pk])
     assert f'href="{link}"' in response.content.decode()
+
+
+def test_the_day_list_says_when_a_citizen_has_no_national_number_yet(
+    client, agent, booked
+):
+    """Issue 20, point 3: the agent asks for it at the visit."""
+    label = translated("No national register number yet")
+    client.force_login(agent.user)
+    with time_machine.travel(at(7, 26), tick=False):
+        before = client.get(DAY_LIST, {"agent": agent.pk}).content.decode()
+        Appointment.objects.filter(pk=booked.pk).update(no_national_number=True)
+        after = client.get(DAY_LIST, {"agent": agent.pk}).content.decode()
+    assert label not in before
+    assert label in after
