@@ -33,9 +33,7 @@ def arrival(population):
 
 
 def walk_to_details(page):
-    page.goto("/population/")
-    page.click(".option label")
-    page.click(CONTINUE)
+    page.goto("/population/")  # one reason: straight to its times
     for _step in range(4):
         page.wait_for_load_state()
         if re.search(r"/details/(\?.*)?$", page.url):
