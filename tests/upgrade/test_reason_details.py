@@ -4,55 +4,22 @@ exactly what its service asked before (the release's Étrangers requires the
 national register number: so do its reasons), no appointment is marked as
 missing a number, and the migration reverses and applies again."""
 
-import gzip
-import os
-import shutil
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from .make_release_db import DATABASE, environment
+from .release import copy_release, migrate, read
 
-BASE_DIR = Path(settings.BASE_DIR)
 DETAILS = ("national_number", "birth_date", "address")
 
 
 @pytest.fixture(scope="module")
 def release_copy(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("reason-details") / "release.sqlite3"
-    with gzip.open(DATABASE, "rb") as source, path.open("wb") as target:
-        shutil.copyfileobj(source, target)
-    return path
-
-
-def _migrate(path: Path, *target: str) -> None:
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-    result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-        [sys.executable, "manage.py", "migrate", "--no-input", *target],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def _read(path: Path, query: str) -> list[tuple]:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(query).fetchall()
-    finally:
-        db.close()
+    return copy_release(tmp_path_factory.mktemp("reason-details") / "release.sqlite3")
 
 
 def _columns(path: Path, table: str) -> set[str]:
-    return {row[1] for row in _read(path, f"PRAGMA table_info({table})")}
+    return {row[1] for row in read(path, f"PRAGMA table_info({table})")}
 
 
 def test_every_reason_asks_what_its_service_asked(release_copy):
@@ -60,7 +27,7 @@ def test_every_reason_asks_what_its_service_asked(release_copy):
     what this code asks after the migration, through the one rule."""
     before = {
         reason: dict(zip(DETAILS, flags, strict=True))
-        for reason, *flags in _read(
+        for reason, *flags in read(
             release_copy,
             "SELECT r.id, s.requires_national_number, s.requires_birth_date, "
             "s.requires_address FROM booking_visitreason r "
@@ -68,11 +35,11 @@ def test_every_reason_asks_what_its_service_asked(release_copy):
         )
     }
     assert any(flags["national_number"] for flags in before.values())
-    _migrate(release_copy)
+    migrate(release_copy)
 
     from booking import citizen_rules
 
-    rows = _read(
+    rows = read(
         release_copy,
         "SELECT r.id, r.national_number_rule, r.birth_date_rule, r.address_rule, "
         "r.no_national_number_allowed, s.requires_national_number, "
@@ -96,26 +63,26 @@ def test_every_reason_asks_what_its_service_asked(release_copy):
         }, pk
         assert asked.asked == asked.required  # nothing optional before
         assert not asked.offers_no_national_number
-    assert _read(
+    assert read(
         release_copy,
         "SELECT COUNT(*) FROM booking_appointment WHERE no_national_number",
     ) == [(0,)]
 
 
 def test_the_reason_details_migration_reverses_and_applies_again(release_copy):
-    _migrate(release_copy)
+    migrate(release_copy)
     assert "national_number_rule" in _columns(release_copy, "booking_visitreason")
     assert "no_national_number" in _columns(release_copy, "booking_appointment")
-    _migrate(release_copy, "booking", "0009")
+    migrate(release_copy, "booking", "0009")
     assert "national_number_rule" not in _columns(release_copy, "booking_visitreason")
     assert "no_national_number" not in _columns(release_copy, "booking_appointment")
     assert "national_number_rule" not in _columns(
         release_copy, "booking_historicalvisitreason"
     )
-    _migrate(release_copy)
+    migrate(release_copy)
     assert {
         row[0]
-        for row in _read(
+        for row in read(
             release_copy, "SELECT national_number_rule FROM booking_visitreason"
         )
     } == {""}

@@ -28,16 +28,13 @@ database: a new release that needs other data makes its own file with its own
 script, and its own module beside this one.
 """
 
-import gzip
 import hashlib
-import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,7 +46,9 @@ from django.core.cache import cache
 from django.db import connections, transaction
 from django.db.utils import load_backend
 
-from .make_release_db import CREATED_AT, DATABASE, SECRET_KEY, SITE_URL, environment
+from .make_release_db import CREATED_AT, SECRET_KEY, SITE_URL
+from .release import copy_release
+from .release import migrate as migrate_database
 
 BASE_DIR = Path(settings.BASE_DIR)
 MANAGE_LINK = re.compile(r"https?://[^\s\"'<>]+/manage/([^\s/\"'<>]+)/")
@@ -134,21 +133,9 @@ def _snapshot(path: Path) -> dict:
 @pytest.fixture(scope="module")
 def release(tmp_path_factory) -> Release:
     """The release database, copied and migrated to this code (once)."""
-    path = tmp_path_factory.mktemp("upgrade") / "release.sqlite3"
-    with gzip.open(DATABASE, "rb") as source, path.open("wb") as target:
-        shutil.copyfileobj(source, target)
+    path = copy_release(tmp_path_factory.mktemp("upgrade") / "release.sqlite3")
     before = _snapshot(path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--no-input"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    migrate_database(path)
     return Release(path=path, before=before)
 
 
@@ -347,19 +334,7 @@ def test_the_contact_migration_reverses_and_applies_again(release, tmp_path):
     as a deployment would)."""
     path = tmp_path / "reversed.sqlite3"
     shutil.copyfile(release.path, path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-
-    def migrate(*target):
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-            [sys.executable, "manage.py", "migrate", "--no-input", *target],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    migrate = partial(migrate_database, path)
 
     def filled() -> int:
         db = sqlite3.connect(path)
@@ -398,19 +373,7 @@ def test_the_answer_link_migration_reverses_and_applies_again(release, tmp_path)
     """0005 back to 0004 restores the shipped lines; forward adds the link again."""
     path = tmp_path / "answer.sqlite3"
     shutil.copyfile(release.path, path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-
-    def migrate(*target):
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-            [sys.executable, "manage.py", "migrate", "--no-input", *target],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    migrate = partial(migrate_database, path)
 
     def with_link() -> int:
         db = sqlite3.connect(path)
@@ -474,19 +437,7 @@ def test_the_translation_migrations_reverse_and_apply_again(release, tmp_path):
     they are in the main language's."""
     path = tmp_path / "languages.sqlite3"
     shutil.copyfile(release.path, path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-
-    def migrate(*target):
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-            [sys.executable, "manage.py", "migrate", "--no-input", *target],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    migrate = partial(migrate_database, path)
 
     def names(column: str) -> set:
         db = sqlite3.connect(path)
@@ -544,19 +495,7 @@ def test_the_reference_migrations_reverse_and_apply_again(release, tmp_path):
     appointment has one, unique."""
     path = tmp_path / "references.sqlite3"
     shutil.copyfile(release.path, path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-
-    def migrate(*target):
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-            [sys.executable, "manage.py", "migrate", "--no-input", *target],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    migrate = partial(migrate_database, path)
 
     def counts() -> tuple[int, int, int]:
         db = sqlite3.connect(path)
@@ -622,19 +561,7 @@ def test_the_sms_budget_migration_reverses_and_applies_again(release, tmp_path):
     forward again counts the segments and installs the texts as before."""
     path = tmp_path / "sms-budget.sqlite3"
     shutil.copyfile(release.path, path)
-    env = {**os.environ, **environment(f"sqlite:///{path}")}
-
-    def migrate(*target):
-        result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-            [sys.executable, "manage.py", "migrate", "--no-input", *target],
-            cwd=BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    migrate = partial(migrate_database, path)
 
     def read(query: str):
         db = sqlite3.connect(path)
@@ -667,20 +594,6 @@ def test_the_sms_budget_migration_reverses_and_applies_again(release, tmp_path):
 
 
 # --- Issue 20, point 5: lasting links, shorter SMS ----------------------------------
-
-
-def _migrate(path: Path, *target: str) -> None:
-    """``manage.py migrate`` on the database at ``path``, as a deployment would."""
-    result = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-        [sys.executable, "manage.py", "migrate", "--no-input", *target],
-        cwd=BASE_DIR,
-        env={**os.environ, **environment(f"sqlite:///{path}")},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_appointment_made_before_opens_by_its_lasting_link(upgraded, client):
@@ -789,14 +702,14 @@ def test_the_link_and_sms_migrations_keep_edited_texts_and_reverse(release, tmp_
     [(total,)] = read("SELECT COUNT(*) FROM booking_appointment")
     assert codes() == [(total, total)]
 
-    _migrate(path, "booking", "0009")
-    _migrate(path, "messaging", "0008")
+    migrate_database(path, "booking", "0009")
+    migrate_database(path, "messaging", "0008")
     assert codes() is None
     assert sms("booked", "fr") != shipped_now
     assert "{{ appointment.date }}" in sms("booked", "fr")
     assert sms("booked", "nl") == edited
 
-    _migrate(path)
+    migrate_database(path)
     assert codes() == [(total, total)]
     assert sms("booked", "fr") == shipped_now
     assert sms("booked", "nl") == edited
