@@ -40,7 +40,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -50,7 +49,6 @@ from .make_release_db import CREATED_AT, SECRET_KEY, SITE_URL
 from .release import copy_release
 from .release import migrate as migrate_database
 
-BASE_DIR = Path(settings.BASE_DIR)
 MANAGE_LINK = re.compile(r"https?://[^\s\"'<>]+/manage/([^\s/\"'<>]+)/")
 
 
