@@ -99,7 +99,11 @@ class Flow:
     """One citizen's booking state, a dict like the session's.
 
     ``data`` is read and changed freely; ``commit`` (called once per response
-    by ``embed.public_page``) writes it, rotating the key first on a POST.
+    by ``embed.public_page``) writes it. A POST gives the state a new key at
+    once (the page's links and redirects carry it), but the new record is
+    written, and the old key pointed to it, only by ``commit``: a request that
+    fails on the way (the database lost mid-booking, a 503 "try again") leaves
+    the old key working, so that trying again finds the booking.
     """
 
     def __init__(self, request):
@@ -113,6 +117,7 @@ class Flow:
         }
         self.modified = False
         self.key = store.session_key if store is not None else ""
+        self._superseded = None  # the record a POST's new key replaces
         if store is not None and request.method == "POST":
             self._rotate()
 
@@ -146,19 +151,23 @@ class Flow:
         return store, bool(cookie) or top_level
 
     def _rotate(self) -> None:
-        """Give the state a new key; the old one points to it for a minute."""
-        old = self._store
+        """Give the state a new key, written with it by ``commit``."""
         new = _engine().SessionStore()
-        new.update(self.data)
-        new.set_expiry(settings.BOOKING_FLOW_SECONDS)
-        new.create()
+        new._session_key = new._get_new_session_key()  # reserved, not saved
+        self._superseded = self._store
+        self._store, self.key = new, new.session_key
+
+    def _retire_superseded(self) -> None:
+        """The old key points to the new one for a minute (a double click)."""
+        old, self._superseded = self._superseded, None
+        if old is None:
+            return
         old.clear()
-        old[_MOVED] = new.session_key
+        old[_MOVED] = self.key
         old[_POSTED] = _fingerprint(self.request)
         old.set_expiry(FLOW_GRACE_SECONDS)
         with contextlib.suppress(UpdateError):  # ended meanwhile (done page)
             old.save()
-        self._store, self.key = new, new.session_key
 
     # --- the dict the wizard uses --------------------------------------------
 
@@ -199,20 +208,23 @@ class Flow:
     def commit(self, response) -> None:
         """Write the state (or drop it once empty) and the cookie."""
         if not any(self.data.values()):
-            if self._store is not None:
-                self._store.delete()
-                self._store = None
+            for store in (self._store, self._superseded):
+                if store is not None and store.session_key is not None:
+                    store.delete()
+            self._store = self._superseded = None
             # Sent back with the first post where cookies work: then the key
             # stays out of the URLs from the start.
             self._set_cookie(response, _NO_FLOW_YET)
             return
-        if self.modified or self._store is None:
+        if self.modified or self._store is None or self._superseded is not None:
             self._ensure_key()
             store = self._store
             store.clear()
             store.update(self.data)
             store.set_expiry(settings.BOOKING_FLOW_SECONDS)
-            store.save()
+            # A POST's new key is reserved, not yet written: create it.
+            store.save(must_create=self._superseded is not None)
+            self._retire_superseded()
         self._set_cookie(response, self.key)
 
     def _set_cookie(self, response, value: str) -> None:

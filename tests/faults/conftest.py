@@ -144,8 +144,14 @@ class Processes:
 
 
 @pytest.fixture
-def processes(tmp_path):
-    """Start subprocesses; all are killed before the test database is flushed."""
+def processes(tmp_path, request):
+    """Start subprocesses; all are killed before the test database is flushed.
+
+    Their clock is the machine's: with the suite's clock moved (``--clock``)
+    they would live on another day than the test, so such tests wait for a
+    run at the real time (``.ci/run`` runs them on PostgreSQL, ``-m slow``)."""
+    if request.config.getoption("--clock"):
+        pytest.skip("starts processes, whose clock cannot be moved with the suite's")
     running = Processes(tmp_path)
     yield running
     running.stop_all()
