@@ -77,6 +77,29 @@ MessagingSettings.objects.filter(pk=1).update(
 )
 sms_budget_watch()
 """
+# The desk (issue 22): a citizen of the agent's service arrives in a quarter
+# of an hour; the agent types the booking reference. Demo data written as
+# the demo's own seed writes it (the desk only knows today's appointments).
+DESK_SCENE = """
+from datetime import timedelta
+from django.utils import timezone
+from booking.models import Appointment, Citizen
+from staffing.models import Agent
+agent = Agent.objects.get(user__username="agent")
+service = agent.memberships.select_related("service").first().service
+reason = service.reasons.filter(is_active=True).order_by("order", "pk").first()
+now = timezone.localtime().replace(second=0, microsecond=0)
+start = now + timedelta(minutes=15 - now.minute % 15)
+citizen = Citizen.objects.create(
+    first_name="Jeanne", last_name="Dupont", language="fr", email="jeanne@example.be"
+)
+appointment = Appointment.objects.create(
+    service=service, agent=agent, reason=reason, citizen=citizen, start=start,
+    end=start + timedelta(minutes=reason.duration_minutes), status="confirmed",
+)
+print(appointment.reference)
+"""
+
 # The citizen's tour in the commune's other languages: a booking with
 # Population, photographed on its first page, its times and its end.
 TOUR_LANGUAGES = ("nl", "de")
@@ -142,6 +165,14 @@ def book_in(page, base: str, language: str) -> None:
     shot("done")
 
 
+def sign_in(page, base: str, user: str) -> None:
+    """Sign in as a demo login (its password is its name)."""
+    page.goto(base + "/admin/login/")
+    page.fill("#id_username", user)
+    page.fill("#id_password", user)
+    page.click("button[type=submit]")
+
+
 def main() -> None:
     """Seed a temporary commune, serve it and photograph the main pages."""
     folder = Path(tempfile.mkdtemp(prefix="rdv-shots-"))
@@ -167,6 +198,20 @@ def main() -> None:
             },
             check=True,
             stdout=subprocess.DEVNULL,
+        )
+    desk_reference = ""
+    if wanted("desk"):
+        desk_reference = (
+            subprocess.run(  # noqa: S603
+                [*manage, "shell", "-c", DESK_SCENE],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
         )
     port = free_port()
     server = subprocess.Popen(  # noqa: S603
@@ -206,10 +251,7 @@ def main() -> None:
                 if not wanted(name):
                     continue
                 context.clear_cookies()
-                page.goto(base + "/admin/login/")
-                page.fill("#id_username", user)
-                page.fill("#id_password", user)
-                page.click("button[type=submit]")
+                sign_in(page, base, user)
                 page.goto(base + path)
                 page.wait_for_load_state("networkidle")
                 selector, top = READY.get(name, (None, None))
@@ -219,6 +261,21 @@ def main() -> None:
                     page.wait_for_selector(selector)
                     page.wait_for_timeout(300)  # plotly's last frame
                 page.screenshot(path=OUT / f"{name}.png", full_page=name in FULL_PAGE)
+            if desk_reference:
+                context.clear_cookies()
+                sign_in(page, base, "agent")
+                page.goto(base + "/admin/desk/")
+                page.fill("input[name=reference]", desk_reference)
+                page.keyboard.press("Enter")
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=OUT / "desk.png")
+                # The same page in the dark theme (the admin follows the
+                # system's choice until the user picks one).
+                page.emulate_media(color_scheme="dark")
+                page.reload()
+                page.wait_for_load_state("networkidle")
+                page.screenshot(path=OUT / "desk-dark.png")
+                page.emulate_media(color_scheme="light")
             browser.close()
     finally:
         server.terminate()
