@@ -447,9 +447,7 @@ def test_the_cache_stays_off_for_a_move_that_ignores_its_own_appointment(
                 end=end,
                 ignore_appointment_id=appointment.pk,
             )
-        computing = [
-            query for query in queries if "booking_hold" not in query["sql"]
-        ]
+        computing = [query for query in queries if "booking_hold" not in query["sql"]]
         assert len(computing) == 5
         assert found[0].start == local(TUESDAY, 13)
 
