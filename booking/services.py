@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from stdnum.be import nn
 
 from core.errors import UserFacingError
@@ -181,6 +182,23 @@ def check_booking_rules(
         raise BookingError(_("This visit reason cannot be booked online."))
 
 
+def check_people(*, reason: VisitReason, people: int) -> None:
+    """Refuse an appointment for more people than the reason lets one visit
+    hold (issue 25, point 3), or for none."""
+    if reason.allows_people(people):
+        return
+    if people < 1:
+        raise BookingError(_("An appointment is for one person at least."))
+    raise BookingError(
+        ngettext(
+            "This visit reason is for one person at a time.",
+            "This visit reason is for %(count)s people at most.",
+            reason.max_people,
+        )
+        % {"count": reason.max_people}
+    )
+
+
 def check_citizen_limit(*, citizen: Citizen, service: Service) -> None:
     """Refuse more active future appointments than allowed per citizen and service."""
     limit = settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN
@@ -238,6 +256,7 @@ def appointment_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
+    people: int = 1,
     actor: Actor = None,
     now: datetime | None = None,
 ) -> Appointment:
@@ -248,13 +267,16 @@ def appointment_book(
     or at the desk may place it anywhere an agent is free. A team booking goes
     to the least loaded free agent of that day. ``contact``: the details the
     booking brought, kept on the appointment for its messages (by default the
-    citizen's own). Raises ``SlotTaken`` when no agent is free any more,
+    citizen's own). ``people``: how many come together, up to the reason's
+    maximum; the appointment lasts the reason's ``duration_for`` them.
+    Raises ``SlotTaken`` when no agent is free any more,
     ``DuplicateBooking`` when the same person already holds this very
     appointment (a form sent twice), ``BookingError`` for any other refusal.
     """
     contact = contact or BookingContact.of(citizen)
     if reason.service_id != service.pk or not reason.is_active:
         raise BookingError(_("This visit reason does not belong to this service."))
+    check_people(reason=reason, people=people)
     online = channel == Appointment.Channel.WEB
     if agent is not None:
         if not Membership.objects.filter(service=service, agent=agent).exists():
@@ -265,7 +287,7 @@ def appointment_book(
         check_booking_rules(service=service, reason=reason, start=start, now=now)
     check_citizen_limit(citizen=citizen, service=service)  # a new one has none
     if online and known_taken(
-        service, reason, start, agent_id=agent.pk if agent else None
+        service, reason, start, agent_id=agent.pk if agent else None, people=people
     ):
         # A citizen's search kept in the shared cache says the time is gone:
         # refuse now, before writing anything, rather than queue for the
@@ -284,9 +306,17 @@ def appointment_book(
         # Under the lock: of two identical requests, the second sees the first.
         if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
             raise DuplicateBooking
-        free = available_agent_ids(service, reason, start, agent_ids=candidates)
+        free = available_agent_ids(
+            service, reason, start, agent_ids=candidates, people=people
+        )
         if not free:
-            if kept_free(service, reason, start, agent_id=agent.pk if agent else None):
+            if kept_free(
+                service,
+                reason,
+                start,
+                agent_id=agent.pk if agent else None,
+                people=people,
+            ):
                 slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
         chosen = agent.pk if agent else _least_loaded(free, start)
@@ -297,7 +327,8 @@ def appointment_book(
             reason=reason,
             citizen=citizen,
             start=start,
-            end=start + reason.duration,
+            end=start + reason.duration_for(people),
+            people=people,
             status=Status.PENDING if needs_answer else Status.CONFIRMED,
             channel=channel,
             booked_for_service=agent is None,
@@ -341,6 +372,7 @@ def citizen_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
+    people: int = 1,
     actor: Actor = None,
     citizen_changed: bool = False,
     now: datetime | None = None,
@@ -369,6 +401,7 @@ def citizen_book(
             channel=channel,
             remarks=remarks,
             contact=contact,
+            people=people,
             actor=actor,
             now=now,
         )
@@ -492,7 +525,8 @@ def appointment_move(
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
     appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
-    with any free agent of the service."""
+    with any free agent of the service. The appointment keeps its number of
+    people, and the length the reason gives them."""
     now = now or timezone.now()
     service, reason = appointment.service, appointment.reason
     if by_citizen:
@@ -520,6 +554,7 @@ def appointment_move(
             start,
             agent_ids=candidates,
             ignore_appointment_id=appointment.pk,
+            people=appointment.people,
         )
         if not free:
             raise SlotTaken
@@ -531,7 +566,8 @@ def appointment_move(
             _renew_link(appointment, now)
         if previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
-        appointment.start, appointment.end = start, start + reason.duration
+        appointment.start = start
+        appointment.end = start + reason.duration_for(appointment.people)
         _save(appointment, actor=actor, reason="moved")
         _on_commit(
             events.appointment_moved,
@@ -583,6 +619,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
         appointment.start,
         agent_ids=others,
         ignore_appointment_id=appointment.pk,
+        people=appointment.people,
     )
     return list(Agent.objects.filter(pk__in=free).select_related("user"))
 
@@ -611,6 +648,7 @@ def appointment_reassign(
             appointment.start,
             agent_ids=[agent.pk],
             ignore_appointment_id=appointment.pk,
+            people=appointment.people,
         )
         if agent.pk not in free:
             raise BookingError(

@@ -192,14 +192,17 @@ def _flow(request, slug: str, key: str):
 def _step_context(request, wizard: Wizard, key: str, **extra) -> dict:
     steps = wizard.steps()
     index = [step.key for step in steps].index(key)
-    reason, slot = wizard.reason(), wizard.slot()
+    reason, slot, people = wizard.reason(), wizard.slot(), wizard.people()
+    duration = reason.duration_for(people) if reason else None
     return {
         "chosen": {
             "agent": wizard.agent(),
             "any_agent": wizard.data.get("agent") == ANY_AGENT,
             "reason": reason,
+            "people": people,
+            "minutes": int(duration.total_seconds() // 60) if duration else None,
             "start": slot,
-            "end": slot + reason.duration if slot and reason else None,
+            "end": slot + duration if slot and duration else None,
         },
         "service": wizard.service,
         "step": key,
@@ -472,7 +475,8 @@ def reason_step(request, service):
 
 def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
     """The times page's filter, offering only the weekdays and parts of the
-    day the service (or the chosen agent) opens, the parts with their hours."""
+    day the service (or the chosen agent) opens, the parts with their hours;
+    ``max_people`` (the reason's) offers the number of people."""
     by_day = service_week_ranges(
         service.pk, on_or_after=timezone.localdate(), agent_id=agent_id
     )
@@ -486,12 +490,16 @@ def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
 
 
 def _filter_query(criteria: SearchCriteria, **changes) -> dict:
-    """The criteria as the filter form's query parameters."""
+    """The criteria as the filter form's query parameters (the number of
+    people only when more than one come, so that other links stay as
+    they were)."""
     query = {
         "from_date": criteria.from_date.isoformat() if criteria.from_date else "",
         "weekdays": [str(day) for day in criteria.weekdays or ()],
         "parts": list(criteria.parts or ()),
     }
+    if criteria.people > 1:
+        query["people"] = str(criteria.people)
     query.update(changes)
     return query
 
@@ -537,7 +545,7 @@ def _nearest_outside(service, reason, criteria: SearchCriteria) -> list:
     from date kept while it finds some)."""
     for loose in (
         replace(criteria, weekdays=None, parts=None),
-        SearchCriteria(agent_id=criteria.agent_id),
+        SearchCriteria(agent_id=criteria.agent_id, people=criteria.people),
     ):
         if loose != criteria:
             found = first_free_slots(service, reason, loose, n=PAGE_SIZE)
@@ -555,7 +563,11 @@ def _times_context(
     nearest = []
     if not slots and after is None and filtered:
         nearest = _nearest_outside(service, reason, criteria)
-    clear = urlencode(_filter_query(SearchCriteria(), weekdays=[], parts=[]), True)
+    # The number of people is no filter to remove: the visit stays as long.
+    clear = urlencode(
+        _filter_query(SearchCriteria(people=criteria.people), weekdays=[], parts=[]),
+        True,
+    )
     return {
         "filtered": filtered,
         "nearest_days": _group_by_day(nearest),
@@ -589,9 +601,13 @@ def slots_step(request, service):
         service,
         agent_id,
         initial=wizard.data.get("criteria", {}),
+        max_people=reason.max_people,
     )
     if filtering and criteria_form.is_valid():
+        people = wizard.people()
         wizard.update(criteria=criteria_form.to_state())
+        if wizard.people() != people:
+            wizard.discard("slot")  # chosen for a visit of another length
     criteria = wizard.criteria()
     after = _parse_after(request)
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
@@ -610,6 +626,7 @@ def slots_step(request, service):
                     reason,
                     start,
                     agent_ids=[agent_id] if agent_id else None,
+                    people=criteria.people,
                 ):
                     wizard.update(slot=start.isoformat())
                     return _forward(request, wizard, "slot")
@@ -625,7 +642,7 @@ def slots_step(request, service):
             "value": chosen.isoformat(),
             "id": "slot-kept",
             "start": chosen,
-            "end": chosen + reason.duration,
+            "end": chosen + reason.duration_for(criteria.people),
             "checked": True,
         }
     url_kwargs = {"service": service.slug}
@@ -702,11 +719,13 @@ def _review(wizard: Wizard) -> dict:
     identity["phone_display"] = phone_display(identity.get("phone", ""))
     slot = wizard.slot()
     reason = wizard.reason()
+    people = wizard.people()
     return {
         "reason": reason,
         "agent": wizard.agent(),
+        "people": people,
         "slot_start": slot,
-        "slot_end": slot + reason.duration if slot and reason else None,
+        "slot_end": slot + reason.duration_for(people) if slot and reason else None,
         "identity": identity,
         "remarks": wizard.data.get("remarks", ""),
     }
@@ -760,6 +779,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             "reason": review["reason"].pk,
             "agent": review["agent"].pk if review["agent"] else None,
             "start": review["slot_start"].isoformat(),
+            "people": review["people"],
             "identity": identity,
             "remarks": review["remarks"],
         }
@@ -788,6 +808,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             start=review["slot_start"],
             agent=review["agent"],
             remarks=review["remarks"],
+            people=review["people"],
             contact=BookingContact(
                 email=identity["email"],
                 phone=identity.get("phone", ""),
@@ -994,7 +1015,9 @@ def manage_move(request, token):
     service = appointment.service
     criteria = SearchCriteria(
         # The agent's own times, unless the agent has left: then the service's.
-        agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None
+        agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None,
+        # As many people as booked: the new time is as long as the old one.
+        people=appointment.people,
     )
     criteria_form = _criteria_form(
         request.GET if "from_date" in request.GET else None,
@@ -1008,6 +1031,7 @@ def manage_move(request, token):
             weekdays=[int(day) for day in state["weekdays"]] or None,
             parts=list(state["parts"]) or None,
             agent_id=criteria.agent_id,
+            people=criteria.people,
         )
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
