@@ -12,6 +12,7 @@ Which citizens a member of staff may see is decided in one place,
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -238,6 +239,18 @@ class VisitReason(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.max_people == 1 and self.minutes_per_extra_person:
+            raise ValidationError(
+                {
+                    "minutes_per_extra_person": _(
+                        "Only used when more than one person may come: raise "
+                        "the number of people per visit, or leave 0."
+                    )
+                }
+            )
 
     @property
     def duration(self) -> timedelta:
