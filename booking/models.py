@@ -12,7 +12,8 @@ Which citizens a member of staff may see is decided in one place,
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
@@ -33,6 +34,13 @@ from . import citizen_rules, link_codes, references
 # search looks this far back for the appointments whose buffer still holds an
 # agent at the start of the period it searches.
 MAX_BUFFER_MINUTES = 240
+
+# Several people in one visit (issue 25, point 3): the most people a reason may
+# let one appointment hold, and the most time each extra person may add. The
+# slot search needs no bound on a visit's length (it reads each appointment's
+# own end), only on the buffer after it.
+MAX_PEOPLE_PER_VISIT = 10
+MAX_MINUTES_PER_EXTRA_PERSON = 120
 
 
 def validate_national_number(value: str) -> None:
@@ -144,6 +152,27 @@ class VisitReason(models.Model):
         validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
         help_text=_("Time the agent needs after the visit before the next one."),
     )
+    # Several people in one visit (issue 25, point 3): a family renewing its
+    # identity cards comes together. Read through ``duration_for``.
+    max_people = models.PositiveSmallIntegerField(
+        _("people per visit, at most"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PEOPLE_PER_VISIT)],
+        help_text=_(
+            "How many people may come together in one appointment (a family "
+            "renewing its identity cards). 1: the citizen is not asked."
+        ),
+    )
+    minutes_per_extra_person = models.PositiveSmallIntegerField(
+        _("minutes per extra person"),
+        default=0,
+        validators=[MaxValueValidator(MAX_MINUTES_PER_EXTRA_PERSON)],
+        help_text=_(
+            "Added to the duration for each person beyond the first: a visit "
+            "of 20 minutes with 10 minutes per extra person lasts 40 minutes "
+            "for three people."
+        ),
+    )
     online_bookable = models.BooleanField(_("bookable online"), default=True)
     needs_confirmation = models.BooleanField(
         _("needs an agent's confirmation"), default=False
@@ -202,14 +231,50 @@ class VisitReason(models.Model):
                 condition=Q(duration_minutes__gt=0),
                 name="visitreason_duration_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(max_people__gte=1),
+                name="visitreason_max_people_positive",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.max_people == 1 and self.minutes_per_extra_person:
+            raise ValidationError(
+                {
+                    "minutes_per_extra_person": _(
+                        "Only used when more than one person may come: raise "
+                        "the number of people per visit, or leave 0."
+                    )
+                }
+            )
+
     @property
     def duration(self) -> timedelta:
+        """The length of a visit of one person."""
         return timedelta(minutes=self.duration_minutes)
+
+    def duration_for(self, people: int = 1) -> timedelta:
+        """The length of a visit of ``people`` persons: the duration, plus
+        ``minutes_per_extra_person`` for each one beyond the first (issue 25,
+        point 3). The one place this rule lives: slot searches, bookings,
+        moves and re-checks all ask it."""
+        extra = max(people, 1) - 1
+        return timedelta(
+            minutes=self.duration_minutes + extra * self.minutes_per_extra_person
+        )
+
+    def allows_people(self, people: int) -> bool:
+        """Whether one appointment for this reason may be for ``people``."""
+        return 1 <= people <= self.max_people
+
+    @property
+    def offers_people_choice(self) -> bool:
+        """Whether the citizen is asked how many people come."""
+        return self.max_people > 1
 
     @property
     def buffer(self) -> timedelta:
@@ -333,6 +398,15 @@ class Appointment(models.Model):
         default=False,
         help_text=_("Booked with the team rather than this agent: may be reassigned."),
     )
+    # How many people come together (issue 25, point 3): the reason's
+    # ``duration_for`` them made the appointment's length. Written only by the
+    # services; appointments made before count one person.
+    people = models.PositiveSmallIntegerField(
+        _("number of people"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("How many people come together to this appointment."),
+    )
     remarks = models.TextField(_("citizen's remarks"), blank=True)
     cancellation_reason = models.TextField(
         _("reason for cancellation or refusal"), blank=True
@@ -409,6 +483,9 @@ class Appointment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")), name="appointment_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(people__gte=1), name="appointment_people_positive"
             ),
         ]
         indexes = [

@@ -175,6 +175,7 @@ def citizen_export(
                 "id": appointment.pk,
                 "service": appointment.service.name,
                 "reason": appointment.reason.name,
+                "people": appointment.people,  # issue 25: several in one visit
                 "agent": str(appointment.agent),
                 "status": appointment.status,
                 "channel": appointment.channel,

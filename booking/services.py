@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from stdnum.be import nn
 
 from core.errors import UserFacingError
@@ -194,6 +195,23 @@ def check_booking_rules(
         raise BookingError(_("This visit reason cannot be booked online."))
 
 
+def check_people(*, reason: VisitReason, people: int) -> None:
+    """Refuse an appointment for more people than the reason lets one visit
+    hold (issue 25, point 3), or for none."""
+    if reason.allows_people(people):
+        return
+    if people < 1:
+        raise BookingError(_("An appointment is for one person at least."))
+    raise BookingError(
+        ngettext(
+            "This visit reason is for one person at a time.",
+            "This visit reason is for %(count)s people at most.",
+            reason.max_people,
+        )
+        % {"count": reason.max_people}
+    )
+
+
 def check_citizen_limit(*, citizen: Citizen, service: Service) -> None:
     """Refuse more active future appointments than allowed per citizen and service."""
     limit = settings.MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN
@@ -251,6 +269,7 @@ def appointment_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
+    people: int = 1,
     actor: Actor = None,
     now: datetime | None = None,
     hold_key: str | None = None,
@@ -262,7 +281,9 @@ def appointment_book(
     or at the desk may place it anywhere an agent is free. A team booking goes
     to the least loaded free agent of that day. ``contact``: the details the
     booking brought, kept on the appointment for its messages (by default the
-    citizen's own). Raises ``SlotTaken`` when no agent is free any more,
+    citizen's own). ``people``: how many come together, up to the reason's
+    maximum; the appointment lasts the reason's ``duration_for`` them.
+    Raises ``SlotTaken`` when no agent is free any more,
     ``DuplicateBooking`` when the same person already holds this very
     appointment (a form sent twice), ``BookingError`` for any other refusal.
 
@@ -274,6 +295,7 @@ def appointment_book(
     contact = contact or BookingContact.of(citizen)
     if reason.service_id != service.pk or not reason.is_active:
         raise BookingError(_("This visit reason does not belong to this service."))
+    check_people(reason=reason, people=people)
     online = channel == Appointment.Channel.WEB
     if agent is not None:
         if not Membership.objects.filter(service=service, agent=agent).exists():
@@ -284,7 +306,7 @@ def appointment_book(
         check_booking_rules(service=service, reason=reason, start=start, now=now)
     check_citizen_limit(citizen=citizen, service=service)  # a new one has none
     if online and known_taken(
-        service, reason, start, agent_id=agent.pk if agent else None
+        service, reason, start, agent_id=agent.pk if agent else None, people=people
     ):
         # A citizen's search kept in the shared cache says the time is gone:
         # refuse now, before writing anything, rather than queue for the
@@ -308,12 +330,19 @@ def appointment_book(
             reason,
             start,
             agent_ids=candidates,
+            people=people,
             count_holds=online,
             own_hold=hold_key,
             now=now,
         )
         if not free:
-            if kept_free(service, reason, start, agent_id=agent.pk if agent else None):
+            if kept_free(
+                service,
+                reason,
+                start,
+                agent_id=agent.pk if agent else None,
+                people=people,
+            ):
                 slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
         chosen = _held_agent(hold_key, free, start) or (
@@ -326,7 +355,8 @@ def appointment_book(
             reason=reason,
             citizen=citizen,
             start=start,
-            end=start + reason.duration,
+            end=start + reason.duration_for(people),
+            people=people,
             status=Status.PENDING if needs_answer else Status.CONFIRMED,
             channel=channel,
             booked_for_service=agent is None,
@@ -367,11 +397,13 @@ def hold_place(
     key: str,
     client_address: str | None = None,
     agent_id: int | None = None,
+    people: int = 1,
     minutes: int | None = None,
     now: datetime | None = None,
 ) -> Hold:
     """Hold ``start`` for the booking flow (or offer) ``key`` for ``minutes``
-    (``HOLD_MINUTES``), with ``agent_id`` or the least loaded free agent.
+    (``HOLD_MINUTES``), with ``agent_id`` or the least loaded free agent, for
+    a visit of ``people`` persons.
 
     One hold per key: the key's earlier hold goes first (the citizen picked
     another time). Under the agents' locks, like a booking: of N citizens
@@ -399,7 +431,7 @@ def hold_place(
         ):
             raise HoldLimit
         free = available_agent_ids(
-            service, reason, start, agent_ids=candidates, now=now
+            service, reason, start, agent_ids=candidates, people=people, now=now
         )
         if not free:
             raise SlotTaken
@@ -409,7 +441,7 @@ def hold_place(
             reason=reason,
             agent_id=agent_id if agent_id in free else _least_loaded(free, start),
             start=start,
-            end=start + reason.duration,
+            end=start + reason.duration_for(people),
             expires_at=now + timedelta(minutes=minutes or settings.HOLD_MINUTES),
             key=key,
             client_address=client_address or None,
@@ -447,6 +479,7 @@ def citizen_book(
     channel: str = Appointment.Channel.WEB,
     remarks: str = "",
     contact: BookingContact | None = None,
+    people: int = 1,
     actor: Actor = None,
     citizen_changed: bool = False,
     now: datetime | None = None,
@@ -476,6 +509,7 @@ def citizen_book(
             channel=channel,
             remarks=remarks,
             contact=contact,
+            people=people,
             actor=actor,
             now=now,
             hold_key=hold_key,
@@ -601,7 +635,8 @@ def appointment_move(
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
     appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
-    with any free agent of the service.
+    with any free agent of the service. The appointment keeps its number of
+    people, and the length the reason gives them.
 
     A citizen's move respects the times held for others; ``hold_key``: the
     move's own hold (an earlier-time offer), converted as a booking does."""
@@ -632,6 +667,7 @@ def appointment_move(
             start,
             agent_ids=candidates,
             ignore_appointment_id=appointment.pk,
+            people=appointment.people,
             count_holds=by_citizen,
             own_hold=hold_key,
             now=now,
@@ -649,7 +685,8 @@ def appointment_move(
             appointment.agent_id = held_agent
         elif previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
-        appointment.start, appointment.end = start, start + reason.duration
+        appointment.start = start
+        appointment.end = start + reason.duration_for(appointment.people)
         _save(appointment, actor=actor, reason="moved")
         if hold_key:
             hold_release(key=hold_key)
@@ -703,6 +740,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
         appointment.start,
         agent_ids=others,
         ignore_appointment_id=appointment.pk,
+        people=appointment.people,
         count_holds=False,  # staff may take a held time
     )
     return list(Agent.objects.filter(pk__in=free).select_related("user"))
@@ -732,6 +770,7 @@ def appointment_reassign(
             appointment.start,
             agent_ids=[agent.pk],
             ignore_appointment_id=appointment.pk,
+            people=appointment.people,
             count_holds=False,  # staff may take a held time
         )
         if agent.pk not in free:

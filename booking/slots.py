@@ -45,6 +45,9 @@ class SearchCriteria:
     weekdays: Collection[int] | None = None  # 0 = Monday
     parts: Collection[str] | None = None  # "morning", "afternoon", "evening"
     agent_id: int | None = None
+    # How many people come together (issue 25, point 3): the slots are as
+    # long as the reason's ``duration_for`` them.
+    people: int = 1
 
 
 @dataclass(frozen=True)
@@ -288,11 +291,13 @@ def available_agent_ids(
     *,
     agent_ids: Collection[int] | None = None,
     ignore_appointment_id: int | None = None,
+    people: int = 1,
     count_holds: bool = True,
     own_hold: str | None = None,
     now: datetime | None = None,
 ) -> list[int]:
-    """The agents of ``service`` free for ``reason`` at exactly ``start``.
+    """The agents of ``service`` free for ``reason`` at exactly ``start``, for
+    a visit of ``people`` persons.
 
     Unlike a slot search this ignores the grid, so it also checks appointments
     that agents placed off-grid; it is the re-check done under lock before
@@ -307,7 +312,7 @@ def available_agent_ids(
         agent_ids=agent_ids,
         ignore_appointment_id=ignore_appointment_id,
     )
-    wanted = Interval(start, start + reason.duration)
+    wanted = Interval(start, start + reason.duration_for(people))
     free = availability.free_agents(
         loaded.calendars,
         wanted,
@@ -361,7 +366,7 @@ def _compute(
         window=window,
         tz=tz,
         grid_minutes=service.slot_minutes,
-        duration=reason.duration,
+        duration=reason.duration_for(criteria.people),
         buffer=reason.buffer,
         closures=loaded.closures,
         not_before=window.start,
@@ -395,7 +400,9 @@ def search_slots(
     tz = _tz()
     first_day, last_day = start.astimezone(tz).date(), _last_day(end, tz)
     if _cacheable(ignore_appointment_id) and last_day < first_day + _CACHED_DAYS:
-        cached = _CachedDays(service, reason, criteria.agent_id, last_day)
+        cached = _CachedDays(
+            service, reason, criteria.agent_id, last_day, people=criteria.people
+        )
         slots = _within(cached.slots(first_day, last_day), window, criteria)
     else:
         agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
@@ -492,7 +499,9 @@ def _chunks(
     tz = _tz()
     if _cacheable(ignore_appointment_id):
         day, last_day = window.start.astimezone(tz).date(), _last_day(window.end, tz)
-        cached = _CachedDays(service, reason, criteria.agent_id, last_day)
+        cached = _CachedDays(
+            service, reason, criteria.agent_id, last_day, people=criteria.people
+        )
         while day <= last_day:
             chunk_last = min(day + _CHUNK - timedelta(days=1), last_day)
             yield _within(cached.slots(day, chunk_last), window, criteria)
@@ -542,8 +551,8 @@ def _within(
 
 
 class _CachedDays:
-    """The slots of one reason in one service (or with one agent), kept in the
-    shared cache one local day each.
+    """The slots of one reason in one service (or with one agent), for a visit
+    of ``people`` persons, kept in the shared cache one local day each.
 
     Whole days, whatever the time now or the service's notice: callers cut the
     slots they may offer. On a miss the calendars are loaded once, up to
@@ -551,22 +560,29 @@ class _CachedDays:
     """
 
     def __init__(
-        self, service: Service, reason: VisitReason, agent_id: int | None, last_day
+        self,
+        service: Service,
+        reason: VisitReason,
+        agent_id: int | None,
+        last_day,
+        *,
+        people: int = 1,
     ) -> None:
         self.service, self.reason, self.agent_id = service, reason, agent_id
-        self.last_day = last_day
+        self.last_day, self.people = last_day, people
+        self.duration = reason.duration_for(people)
         self._loaded: ServiceCalendars | None = None
         self._versions: dict[str, str] | None = None
 
     def slots(self, first: date, last: date) -> list[Slot]:
         """Every slot starting on local days ``first`` to ``last``."""
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        keys = [_day_key(self.service, self.reason, self.agent_id, day) for day in days]
+        keys = [self._key(day) for day in days]
         kept = slot_cache.get_many(keys)
         missing = [day for day, key in zip(days, keys, strict=True) if key not in kept]
         if missing:
             kept.update(self._compute(missing[0], missing[-1]))
-        duration = self.reason.duration
+        duration = self.duration
         return [
             Slot(begin, begin + duration, agent_ids)
             for key in keys
@@ -603,7 +619,7 @@ class _CachedDays:
             window=Interval(midnights[0], midnights[-1]),
             tz=tz,
             grid_minutes=self.service.slot_minutes,
-            duration=self.reason.duration,
+            duration=self.duration,
             buffer=self.reason.buffer,
             closures=self._loaded.closures,
         )
@@ -613,22 +629,32 @@ class _CachedDays:
         for index, day in enumerate(days):
             low = bisect_left(starts, bounds[index])
             high = bisect_left(starts, bounds[index + 1], low)
-            computed[_day_key(self.service, self.reason, self.agent_id, day)] = (
+            computed[self._key(day)] = (
                 starts[low:high],
                 [slot.agent_ids for slot in slots[low:high]],
             )
         slot_cache.put_many(computed, self._versions)
         return computed
 
+    def _key(self, day: date) -> str:
+        return _day_key(self.service, self.reason, self.agent_id, day, self.people)
+
 
 def _day_key(
-    service: Service, reason: VisitReason, agent_id: int | None, day: date
+    service: Service,
+    reason: VisitReason,
+    agent_id: int | None,
+    day: date,
+    people: int = 1,
 ) -> str:
     """The cache key of one day's slots: what they depend on besides the rows
-    (whose versions the entry keeps)."""
+    (whose versions the entry keeps). The length of the visit stands for the
+    number of people: two numbers of people that make visits of one length
+    share their slots."""
+    minutes = int(reason.duration_for(people).total_seconds() // 60)
     return (
         f"slots:{service.pk}:{service.slot_minutes}:{reason.pk}:"
-        f"{reason.duration_minutes}:{reason.buffer_minutes}:"
+        f"{minutes}:{reason.buffer_minutes}:"
         f"{agent_id or 0}:{day.isoformat()}"
     )
 
@@ -638,7 +664,12 @@ def _utc_instant(seconds: int) -> datetime:
 
 
 def known_taken(
-    service: Service, reason: VisitReason, start: datetime, *, agent_id: int | None
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    *,
+    agent_id: int | None,
+    people: int = 1,
 ) -> bool:
     """Whether a search kept in the shared cache says nobody (or not
     ``agent_id``) is free at ``start`` since the last committed change.
@@ -649,18 +680,23 @@ def known_taken(
     searched the day since its last change): the booking goes on to the
     re-check under lock, which alone ever accepts one.
     """
-    return kept_free(service, reason, start, agent_id=agent_id) is False
+    return kept_free(service, reason, start, agent_id=agent_id, people=people) is False
 
 
 def kept_free(
-    service: Service, reason: VisitReason, start: datetime, *, agent_id: int | None
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    *,
+    agent_id: int | None,
+    people: int = 1,
 ) -> bool | None:
     """What a citizen's search of that day kept in the shared cache says of
-    ``start``: free (for ``agent_id``, if given) or not; None when no kept
-    search answers."""
+    ``start`` for a visit of ``people``: free (for ``agent_id``, if given) or
+    not; None when no kept search answers."""
     if not slot_cache.enabled():
         return None
-    key = _day_key(service, reason, None, start.astimezone(_tz()).date())
+    key = _day_key(service, reason, None, start.astimezone(_tz()).date(), people)
     kept = slot_cache.get_many([key])
     if key not in kept:
         return None

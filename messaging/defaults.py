@@ -50,6 +50,7 @@ _LABELS = {
         "address": "Adresse",
         "citizen": "Citoyen",
         "remarks": "Remarques",
+        "people": "Personnes",
         "until": "à",
         "from": "de",
         "colon": " :",
@@ -63,6 +64,7 @@ _LABELS = {
         "address": "Adres",
         "citizen": "Burger",
         "remarks": "Opmerkingen",
+        "people": "Personen",
         "until": "tot",
         "from": "van",
         "colon": ":",
@@ -76,6 +78,7 @@ _LABELS = {
         "address": "Adresse",
         "citizen": "Bürger",
         "remarks": "Bemerkungen",
+        "people": "Personen",
         "until": "bis",
         "from": "von",
         "colon": ":",
@@ -89,6 +92,7 @@ _LABELS = {
         "address": "Address",
         "citizen": "Citizen",
         "remarks": "Remarks",
+        "people": "People",
         "until": "to",
         "from": "from",
         "colon": ":",
@@ -96,8 +100,9 @@ _LABELS = {
 }
 
 
-def _details(language: str) -> str:
-    """The appointment, as a citizen reads it."""
+def _details(language: str, *, people: bool = False) -> str:
+    """The appointment, as a citizen reads it; with ``people``, how many come
+    when more than one (issue 25, point 3: the booked e-mail)."""
     label = _LABELS[language]
     colon = label["colon"]
     return (
@@ -105,7 +110,14 @@ def _details(language: str) -> str:
         f"  {label['reason']}{colon} {{{{ reason.name }}}}\n"
         f"  {label['date']}{colon} {{{{ appointment.date }}}} {label['at']} "
         "{{ appointment.time }}\n"
-        "{% if not appointment.with_team %}"
+        + (
+            "{% if appointment.people > 1 %}"
+            f"  {label['people']}{colon} {{{{ appointment.people }}}}\n"
+            "{% endif %}"
+            if people
+            else ""
+        )
+        + "{% if not appointment.with_team %}"
         f"  {label['with']}{colon} {{{{ agent.name }}}}\n"
         "{% endif %}{% if service.address %}"
         f"  {label['address']}{colon} {{{{ service.address }}}}\n"
@@ -210,9 +222,9 @@ def _agent_mail(language: str, *parts: str) -> str:
     )
 
 
-def _with_details(language: str, intro: str) -> str:
+def _with_details(language: str, intro: str, *, people: bool = False) -> str:
     """An introduction followed by the appointment's details (no blank line)."""
-    return intro + "\n\n" + _details(language).rstrip("\n")
+    return intro + "\n\n" + _details(language, people=people).rstrip("\n")
 
 
 # --- Citizens' e-mails --------------------------------------------------------
@@ -392,7 +404,9 @@ def _citizen_emails(lang: str) -> dict[str, DefaultText]:
 
     bodies = {
         Event.BOOKED: _citizen_mail(
-            lang, _with_details(lang, text["booked"]) + info, manage + "\n" + add
+            lang,
+            _with_details(lang, text["booked"], people=True) + info,
+            manage + "\n" + add,
         ),
         Event.PENDING: _citizen_mail(
             lang,

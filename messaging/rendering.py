@@ -354,6 +354,7 @@ def appointment_context(
             "start": start,
             "end": end,
             "duration": int((end - start).total_seconds() // 60),
+            "people": appointment.people,
             "remarks": appointment.remarks,
             "with_team": appointment.booked_for_service,
             "is_pending": appointment.status == Appointment.Status.PENDING,
@@ -408,6 +409,7 @@ def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
                 ),
                 "reason": appointment.reason.name,
                 "service": appointment.service.name,
+                "people": appointment.people,
                 "remarks": appointment.remarks,
                 "is_pending": appointment.status == Appointment.Status.PENDING,
             }
@@ -507,6 +509,7 @@ def sample_context(language: str) -> dict:
                 "start": start,
                 "end": end,
                 "duration": 15,
+                "people": 1,
                 "remarks": _("I will come with my daughter."),
                 "with_team": False,
                 "is_pending": False,
@@ -599,6 +602,12 @@ CONTEXT_HELP = [
     (
         "appointment.duration, appointment.number, appointment.remarks",
         gettext_lazy("minutes; the appointment's number; the citizen's remarks"),
+    ),
+    (
+        "appointment.people",
+        gettext_lazy(
+            "how many people come together (1 unless the visit reason allows more)"
+        ),
     ),
     (
         "appointment.with_team, appointment.is_pending",

@@ -32,7 +32,14 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Floor, Round, TruncDay, TruncMonth, TruncWeek
+from django.db.models.functions import (
+    Coalesce,
+    Floor,
+    Round,
+    TruncDay,
+    TruncMonth,
+    TruncWeek,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -174,7 +181,9 @@ class Counts:
 
     ``appointments`` counts every booking whose appointment falls in the
     period, whatever became of it; ``citizens`` the distinct people who booked
-    them (computed for the totals and per period; None elsewhere).
+    them (computed for the totals and per period; None elsewhere);
+    ``people`` how many people those appointments were for (issue 25, point
+    3: a family comes together; an appointment made before counts one).
     """
 
     appointments: int = 0
@@ -182,6 +191,7 @@ class Counts:
     no_shows: int = 0
     done: int = 0
     citizens: int | None = None
+    people: int = 0
 
     @property
     def cancellation_rate(self) -> float | None:
@@ -408,6 +418,7 @@ def _count_annotations(*, citizens: bool) -> dict:
         "cancelled": Count("pk", filter=Q(status=Status.CANCELLED)),
         "no_shows": Count("pk", filter=Q(status=Status.NO_SHOW)),
         "done": Count("pk", filter=Q(status=Status.DONE)),
+        "people": Coalesce(Sum("people"), 0),
     }
     if citizens:
         annotations["citizens"] = Count("citizen", distinct=True)
@@ -466,6 +477,7 @@ class _Combination:
     status: str
     count: int
     seconds: float
+    people: int = 0
 
 
 def combinations(queryset: QuerySet) -> list[_Combination]:
@@ -477,7 +489,11 @@ def combinations(queryset: QuerySet) -> list[_Combination]:
     """
     rows = (
         queryset.values("service_id", "agent_id", "reason_id", "channel", "status")
-        .annotate(count=Count("pk"), seconds=Sum(SecondsBetween("start", "end")))
+        .annotate(
+            count=Count("pk"),
+            seconds=Sum(SecondsBetween("start", "end")),
+            people=Sum("people"),
+        )
         .order_by()
     )
     return [_Combination(**row) for row in rows]
@@ -486,10 +502,13 @@ def combinations(queryset: QuerySet) -> list[_Combination]:
 def _breakdown(
     combos: Iterable[_Combination], key: str, labels: dict
 ) -> list[BreakdownRow]:
-    grouped: dict = defaultdict(lambda: dict.fromkeys(_COUNT_FIELDS[:4], 0))
+    grouped: dict = defaultdict(
+        lambda: dict.fromkeys([*_COUNT_FIELDS[:4], "people"], 0)
+    )
     for combo in combos:
         counts = grouped[getattr(combo, key)]
         counts["appointments"] += combo.count
+        counts["people"] += combo.people or 0
         if combo.status == Status.CANCELLED:
             counts["cancelled"] += combo.count
         elif combo.status == Status.NO_SHOW:
@@ -792,11 +811,12 @@ def _channels(combos, labels) -> list[BreakdownRow]:
 def day_summary(user, day: date, *, now: datetime | None = None) -> dict:
     """The dashboard's figures, in one query over the user's services.
 
-    ``services_today`` and ``mine_today`` count today's active appointments,
-    ``pending`` the upcoming ones awaiting confirmation; ``week_bookings`` the
-    bookings made since Monday and ``last_week_bookings`` those made over the
-    same part of last week, for a fair trend (``trend`` in percent, None when
-    last week had none).
+    ``services_today`` and ``mine_today`` count today's active appointments
+    (``services_people_today`` and ``mine_people_today`` the people they are
+    for, issue 25), ``pending`` the upcoming ones awaiting confirmation;
+    ``week_bookings`` the bookings made since Monday and
+    ``last_week_bookings`` those made over the same part of last week, for a
+    fair trend (``trend`` in percent, None when last week had none).
     """
     now = now or timezone.now()
     tz = _tz()
@@ -820,6 +840,10 @@ def day_summary(user, day: date, *, now: datetime | None = None) -> dict:
         .aggregate(
             services_today=Count("pk", filter=today),
             mine_today=Count("pk", filter=today & Q(agent__user=user)),
+            services_people_today=Coalesce(Sum("people", filter=today), 0),
+            mine_people_today=Coalesce(
+                Sum("people", filter=today & Q(agent__user=user)), 0
+            ),
             pending=Count("pk", filter=pending),
             week_bookings=Count("pk", filter=this_week),
             last_week_bookings=Count("pk", filter=last_week),

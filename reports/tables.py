@@ -89,6 +89,7 @@ def _counts_row(label, counts: Counts) -> list:
         _percent(counts.cancellation_rate),
         counts.no_shows,
         _percent(counts.no_show_rate),
+        counts.people,
     ]
 
 
@@ -103,6 +104,8 @@ def _breakdown(key: str, title: str, first: str, rows: list[BreakdownRow], total
             _("Cancellation rate (%)"),
             _("No-shows"),
             _("No-show rate (%)"),
+            # Last, so that the charts' columns stay where they were.
+            _("People"),
         ],
         rows=[_counts_row(row.label, row) for row in rows],
         footer=_counts_row(_("Total"), totals),
@@ -137,6 +140,7 @@ def summary_table(report: StatisticsReport) -> Table:
         columns=[_("Figure"), _("Value")],
         rows=[
             [_("Appointments"), totals.appointments],
+            [_("People"), totals.people],
             [_("Distinct citizens"), totals.citizens],
             [_("Cancelled"), totals.cancelled],
             [_("Cancellation rate (%)"), _percent(totals.cancellation_rate)],
@@ -160,6 +164,10 @@ def summary_table(report: StatisticsReport) -> Table:
                 "became of them; the cancellation rate divides the cancelled ones "
                 "by all of them, the no-show rate divides the no-shows by the "
                 "appointments marked done or no-show."
+            ),
+            _(
+                "People counts everyone the appointments were for: a family "
+                "that comes together in one appointment counts as several."
             ),
             _(
                 "Occupancy divides the minutes booked (appointments not cancelled "
@@ -186,6 +194,7 @@ def period_table(report: StatisticsReport) -> Table:
             _("Distinct citizens"),
             _("Cancelled"),
             _("No-shows"),
+            _("People"),
         ],
         rows=[
             [
@@ -194,6 +203,7 @@ def period_table(report: StatisticsReport) -> Table:
                 row.citizens,
                 row.cancelled,
                 row.no_shows,
+                row.people,
             ]
             for row in report.periods
         ],
@@ -203,6 +213,7 @@ def period_table(report: StatisticsReport) -> Table:
             totals.citizens,
             totals.cancelled,
             totals.no_shows,
+            totals.people,
         ],
     )
 

@@ -46,6 +46,7 @@ from booking.services import (
     CitizenDetails,
     DuplicateBooking,
     SlotTaken,
+    check_people,
     citizen_book,
 )
 from booking.slots import SearchCriteria, booking_window, first_free_slots, search_slots
@@ -360,6 +361,8 @@ def list_reasons(request, slug: str):
             id=reason.pk,
             name=reason.name,
             duration=reason.duration_minutes,
+            max_people=reason.max_people,
+            minutes_per_extra_person=reason.minutes_per_extra_person,
             screen_information=reason.screen_information,
             needs_confirmation=reason.needs_confirmation or service.needs_confirmation,
             details=citizen_rules.details_asked(service, reason).as_json(),
@@ -393,6 +396,7 @@ def list_slots(request, query: Query[SlotQuery]):
     horizon; ``capacity`` is how many citizens can still book each."""
     service, reason = _service_and_reason_fields(query.service, query.reason, "query")
     agent = _agent_field(service, query.agent, "query")
+    _people_field(reason, query.people, "query")
     window = booking_window(service, now=timezone.now(), from_date=query.start)
     if window is None:
         return {"slots": []}
@@ -406,11 +410,23 @@ def list_slots(request, query: Query[SlotQuery]):
         weekdays=query.weekday_set(),
         parts=query.part_set(),
         agent_id=agent.pk if agent else None,
+        people=query.people,
     )
     slots = search_slots(
         service, reason, start=window.start, end=end, criteria=criteria
     )
     return {"slots": [_slot_out(slot) for slot in slots]}
+
+
+def _people_field(reason: VisitReason, people: int, where: str) -> None:
+    """Refuse more people than the reason lets one appointment hold, as a
+    field error (the services' message, ``check_people``)."""
+    try:
+        check_people(reason=reason, people=people)
+    except BookingError as error:
+        raise _field_error(
+            (where, "people"), error.message, "too_many_people"
+        ) from None
 
 
 def _check_details(
@@ -536,8 +552,14 @@ def book_appointment(
         payload.service, payload.reason, "body"
     )
     agent = _agent_field(service, payload.agent, "body")
+    _people_field(reason, payload.people, "body")
     details = _check_details(service, reason, payload.citizen)
-    content_hash = idempotency.fingerprint(payload.model_dump(mode="json"))
+    # One person, as before issue 25: a key sent before keeps its fingerprint.
+    content_hash = idempotency.fingerprint(
+        payload.model_dump(
+            mode="json", exclude={"people"} if payload.people == 1 else None
+        )
+    )
     try:
         # One transaction around the key, the citizen and the booking: a
         # refused booking leaves no new citizen and no used key behind.
@@ -565,12 +587,14 @@ def book_appointment(
                 channel=Appointment.Channel.WEB,
                 remarks=payload.remarks,
                 contact=contact,
+                people=payload.people,
             )
             answer = {
                 "id": appointment.pk,
                 "status": appointment.status,
                 "start": timezone.localtime(appointment.start).isoformat(),
                 "end": timezone.localtime(appointment.end).isoformat(),
+                "people": appointment.people,
             }
             if idempotency_key:
                 idempotency.complete(
@@ -591,7 +615,7 @@ def book_appointment(
         alternatives = first_free_slots(
             service,
             reason,
-            SearchCriteria(agent_id=agent.pk if agent else None),
+            SearchCriteria(agent_id=agent.pk if agent else None, people=payload.people),
             n=ALTERNATIVES,
         )
         return Status(

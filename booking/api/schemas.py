@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from booking import citizen_rules
+from booking.models import MAX_PEOPLE_PER_VISIT
 from core.inputs import text_error
 from staffing.availability import PARTS_OF_DAY
 
@@ -155,6 +156,15 @@ NationalNumber = (
     Annotated[str, Field(max_length=20), AfterValidator(_clean_national_number)] | None
 )
 SearchDate = Annotated[date, AfterValidator(_in_range_years)]
+People = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=MAX_PEOPLE_PER_VISIT,
+        description="How many people come together, up to the reason's "
+        "max_people: the slots are as long as their visit.",
+    ),
+]
 
 
 # --- Answers -----------------------------------------------------------------
@@ -221,7 +231,15 @@ class DetailsAskedOut(Schema):
 class ReasonOut(Schema):
     id: int
     name: str
-    duration: int = Field(..., description="In minutes.")
+    duration: int = Field(..., description="In minutes, for one person.")
+    max_people: int = Field(
+        1,
+        description="How many people one appointment may be for (a family "
+        "renewing its identity cards); 1: do not ask.",
+    )
+    minutes_per_extra_person: int = Field(
+        0, description="Minutes added to the duration for each extra person."
+    )
     screen_information: str
     needs_confirmation: bool
     details: DetailsAskedOut
@@ -262,6 +280,7 @@ class AppointmentOut(Schema):
     status: Literal["pending", "confirmed"]
     start: datetime
     end: datetime
+    people: int = Field(1, description="How many people come together.")
     manage_url: str = Field(
         ...,
         description=(
@@ -295,6 +314,7 @@ class SlotQuery(Schema):
     agent: Id | None = Field(
         None, description="Only when the service lets citizens choose an agent."
     )
+    people: People = 1
     part: str | None = Field(
         None,
         max_length=40,
@@ -420,6 +440,7 @@ class BookingIn(Schema):
         ..., description="A proposed slot's start, with its UTC offset."
     )
     agent: Id | None = None
+    people: People = 1
     citizen: CitizenIn
     remarks: Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)] = ""
 

@@ -69,6 +69,7 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin, Translated
         "translations_missing",
         "duration_minutes",
         "buffer_minutes",
+        "max_people",
         "online_bookable",
         "needs_confirmation",
         "is_active",
@@ -85,6 +86,9 @@ class VisitReasonAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin, Translated
                     "name",
                     "duration_minutes",
                     "buffer_minutes",
+                    # Issue 25, point 3: several people in one visit.
+                    "max_people",
+                    "minutes_per_extra_person",
                     "online_bookable",
                     "needs_confirmation",
                     "order",

@@ -41,6 +41,8 @@ from staffing.models import (
 )
 from staffing.scopes import managed_service_ids, visible_to
 
+from .counts import people_text
+
 # FullCalendar's month view asks for six weeks; anything longer is refused so
 # that one request cannot load a year of agendas.
 MAX_WINDOW = timedelta(days=62)
@@ -248,9 +250,13 @@ def _details(appointment: Appointment) -> list[str]:
                     "%H:%M"
                 )
             }
+    reason = str(appointment.reason)
+    if appointment.people > 1:
+        # Issue 25, point 3: a family comes together.
+        reason = f"{reason} · {people_text(appointment.people)}"
     details = [
         times,
-        str(appointment.reason),
+        reason,
         f"{appointment.service} · {appointment.agent}",
         status,
     ]
@@ -270,6 +276,8 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
         else status_colour
     )
     title = f"{appointment.citizen} · {appointment.reason}"
+    if appointment.people > 1:
+        title = f"{title} · {people_text(appointment.people)}"
     if scope.service is not None:
         title = f"{title} ({appointment.agent})"
     elif scope.agent is not None and appointment.service_id:
@@ -290,6 +298,7 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
             "citizen": str(appointment.citizen),
             "citizenShort": _short_name(appointment.citizen),
             "reason": str(appointment.reason),
+            "people": appointment.people,
             "status": appointment.get_status_display(),
             "statusCode": appointment.status,
             "agent": str(appointment.agent),
@@ -512,6 +521,8 @@ def day_list(request):
         "next_day": day + timedelta(days=1),
         "appointments": appointments,
         "active_count": sum(1 for item in appointments if item.is_active),
+        # Issue 25, point 3: people as well as appointments.
+        "people_count": sum(item.people for item in appointments if item.is_active),
         "printed_at": timezone.localtime(),
         "agenda_url": f"{reverse('admin:portal_agenda')}?{scope.query}",
         "mark_url": reverse("admin:portal_desk_mark"),

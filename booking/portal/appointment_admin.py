@@ -50,6 +50,7 @@ SCHEDULING_FIELDS = (
     "citizen",
     "service",
     "reason",
+    "people",  # how many come together (issue 25): the length follows
     "agent",
     "start",
     "end",

@@ -24,3 +24,10 @@ def outcome_counts(*, reassigned: int, cancelled: int, kept: int | None = None) 
             ngettext("%(counter)s kept", "%(counter)s kept", kept) % {"counter": kept}
         )
     return ", ".join(phrases)
+
+
+def people_text(people: int) -> str:
+    """ "3 people": how many come together to one appointment (issue 25)."""
+    return ngettext("%(counter)s person", "%(counter)s people", people) % {
+        "counter": people
+    }

@@ -42,7 +42,13 @@ from stdnum.be import nn
 from audit.models import AccessRecord
 from audit.services import access_record, looks_like_national_number
 from booking import citizen_rules
-from booking.models import Appointment, Citizen, VisitReason, validate_national_number
+from booking.models import (
+    MAX_PEOPLE_PER_VISIT,
+    Appointment,
+    Citizen,
+    VisitReason,
+    validate_national_number,
+)
 from booking.selectors import visible_citizen_details
 from booking.services import (
     BookingContact,
@@ -63,6 +69,8 @@ from core.phones import phone_display
 from core.roles import is_administrator
 from staffing.models import Agent, Membership, Service
 from staffing.scopes import member_service_ids
+
+from .counts import people_text
 
 SEARCH_LIMIT = 10
 SLOT_COUNT = 8
@@ -301,15 +309,18 @@ class SlotChoice:
     capacity: int
 
 
-def now_slot(reason: VisitReason, *, agent: Agent | None = None) -> SlotChoice | None:
+def now_slot(
+    reason: VisitReason, *, agent: Agent | None = None, people: int = 1
+) -> SlotChoice | None:
     """ "Now" (this minute) when an agent of the service is free at once for
-    ``reason``: a walk-in received straight away."""
+    ``reason`` and ``people``: a walk-in received straight away."""
     now = timezone.localtime().replace(second=0, microsecond=0)
     free = available_agent_ids(
         reason.service,
         reason,
         now,
         agent_ids=[agent.pk] if agent is not None else None,
+        people=people,
         count_holds=False,  # staff may take a time held online
     )
     if not free:
@@ -329,14 +340,19 @@ def staff_slots(
     after: datetime | None = None,
     n: int = SLOT_COUNT,
     offer_now: bool = False,
+    people: int = 1,
 ) -> list[SlotChoice]:
     """The first free slots for staff: no minimum notice, the service's horizon;
-    with ``offer_now`` (the desk, first page of today's times), "now" first."""
+    with ``offer_now`` (the desk, first page of today's times), "now" first.
+    ``people``: how many come together (within the reason's maximum)."""
     # A copy, so that the service row itself is never changed.
     service = copy.copy(reason.service)
     service.min_notice_hours = 0
+    people = min(max(people, 1), reason.max_people)
     criteria = SearchCriteria(
-        from_date=from_date, agent_id=agent.pk if agent is not None else None
+        from_date=from_date,
+        agent_id=agent.pk if agent is not None else None,
+        people=people,
     )
     # Staff may take a time a citizen holds online: that citizen is then
     # offered the next ones (issue 25, point 1).
@@ -345,7 +361,9 @@ def staff_slots(
     )
     first = []
     if offer_now and after is None and from_date in (None, timezone.localdate()):
-        first = [slot for slot in [now_slot(reason, agent=agent)] if slot]
+        first = [
+            slot for slot in [now_slot(reason, agent=agent, people=people)] if slot
+        ]
     return first + [
         SlotChoice(
             value=timezone.localtime(slot.start).isoformat(),
@@ -389,6 +407,15 @@ class PhoneBookingForm(forms.Form):
         validators=[validate_day],
         label=gettext_lazy("From"),
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    # How many people come together (issue 25, point 3); phone.js shows it for
+    # a reason that allows more than one, and the booking checks its maximum.
+    people = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_PEOPLE_PER_VISIT,
+        label=gettext_lazy("Number of people"),
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_PEOPLE_PER_VISIT}),
     )
     start = forms.CharField(required=False)
     remarks = forms.CharField(
@@ -481,6 +508,7 @@ def phone_appointment_book(
     remarks: str,
     actor,
     channel: str = Appointment.Channel.PHONE,
+    people: int = 1,
 ) -> Appointment:
     """Book by phone or at the desk: complete the citizen's details the reason
     asks (``citizen_rules``, as the public pages and the API), then book
@@ -539,6 +567,7 @@ def phone_appointment_book(
             channel=channel,
             remarks=remarks,
             contact=contact,
+            people=people,
             actor=actor,
         )
         walked_in = (
@@ -600,6 +629,7 @@ def slots_json(request):
         from_date=from_date,
         after=after if after and timezone.is_aware(after) else None,
         offer_now=desk.offers_now,
+        people=_int(request.GET.get("people")) or 1,
     )
     return JsonResponse(
         {
@@ -622,6 +652,7 @@ def _details_json(reason: VisitReason) -> dict:
         "asked": asked.asked,
         "required": asked.required,
         "noNationalNumber": asked.offers_no_national_number,
+        "maxPeople": reason.max_people,
     }
 
 
@@ -673,6 +704,7 @@ def staff_booking(request, desk: BookingDesk):
             agent=cleaned.get("agent"),
             from_date=cleaned.get("from_date"),
             offer_now=desk.offers_now,
+            people=cleaned.get("people") or 1,
         )
 
     context = {
@@ -731,6 +763,7 @@ def _book(
             remarks=form.cleaned_data.get("remarks", ""),
             actor=request.user,
             channel=desk.channel,
+            people=form.cleaned_data.get("people") or 1,
         )
     except BookingError as error:
         form.add_error(None, error.message)
@@ -745,6 +778,8 @@ def _book(
         "agent": appointment.agent,
         "reason": appointment.reason,
     }
+    if appointment.people > 1:
+        booked += " " + people_text(appointment.people)
     booked += " " + _("Reference %(reference)s.") % {
         "reference": appointment.reference_display
     }

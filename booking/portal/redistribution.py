@@ -77,7 +77,10 @@ def free_colleagues(appointments: list[Appointment]) -> dict[int, list[Agent]]:
                     for calendar in loaded.calendars
                     if calendar.agent_id != appointment.agent_id
                 ],
-                Interval(appointment.start, appointment.start + reason.duration),
+                Interval(
+                    appointment.start,
+                    appointment.start + reason.duration_for(appointment.people),
+                ),
                 reason.buffer,
                 window=window,
                 tz=tz,

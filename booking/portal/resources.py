@@ -25,6 +25,8 @@ class VisitReasonResource(TranslatedColumnsMixin, AllOrNothingResource):
             *with_languages(("service", "name"), ("name",)),
             "duration_minutes",
             "buffer_minutes",
+            "max_people",
+            "minutes_per_extra_person",
             "online_bookable",
             "needs_confirmation",
             *with_languages(

@@ -83,8 +83,17 @@ class ReasonForm(forms.Form):
 
 
 class CriteriaForm(forms.Form):
-    """When the citizen can come (R4): every field may stay empty."""
+    """When the citizen can come (R4): every field may stay empty. For a
+    reason that lets several people come together, how many (issue 25,
+    point 3): the times shown are as long as their visit."""
 
+    people = forms.TypedChoiceField(
+        label=_("Number of people"),
+        required=False,
+        coerce=int,
+        empty_value=1,
+        help_text=_("Everyone who comes to this appointment, you included."),
+    )
     from_date = forms.DateField(
         label=_("From"),
         required=False,
@@ -112,12 +121,21 @@ class CriteriaForm(forms.Form):
         horizon_days: int = 366,
         weekdays: Collection[int] | None = None,
         part_hours: Mapping[str, tuple[time, time]] | None = None,
+        max_people: int = 1,
         **kwargs,
     ):
         """``weekdays`` and ``part_hours``: what the service opens (issue 20,
-        point 2); only those are offered, the parts with their hours."""
+        point 2); only those are offered, the parts with their hours.
+        ``max_people``: the reason's maximum; the number of people is asked
+        only when it is more than one."""
         super().__init__(*args, **kwargs)
         self.horizon_days = horizon_days
+        if max_people > 1:
+            self.fields["people"].choices = [
+                (str(count), str(count)) for count in range(1, max_people + 1)
+            ]
+        else:
+            del self.fields["people"]
         if weekdays is not None:
             self.fields["weekdays"].choices = [
                 (value, label) for value, label in WEEKDAYS if int(value) in weekdays
@@ -157,11 +175,14 @@ class CriteriaForm(forms.Form):
 
     def to_state(self) -> dict:
         data = self.cleaned_data
-        return {
+        state = {
             "from_date": data["from_date"].isoformat() if data["from_date"] else "",
             "weekdays": list(data["weekdays"]),
             "parts": list(data["parts"]),
         }
+        if "people" in self.fields:
+            state["people"] = data["people"]
+        return state
 
 
 class SlotForm(forms.Form):

@@ -193,14 +193,17 @@ def _flow(request, slug: str, key: str):
 def _step_context(request, wizard: Wizard, key: str, **extra) -> dict:
     steps = wizard.steps()
     index = [step.key for step in steps].index(key)
-    reason, slot = wizard.reason(), wizard.slot()
+    reason, slot, people = wizard.reason(), wizard.slot(), wizard.people()
+    duration = reason.duration_for(people) if reason else None
     return {
         "chosen": {
             "agent": wizard.agent(),
             "any_agent": wizard.data.get("agent") == ANY_AGENT,
             "reason": reason,
+            "people": people,
+            "minutes": int(duration.total_seconds() // 60) if duration else None,
             "start": slot,
-            "end": slot + reason.duration if slot and reason else None,
+            "end": slot + duration if slot and duration else None,
             "held_until": wizard.held_until() if slot else None,
         },
         "service": wizard.service,
@@ -482,7 +485,8 @@ def reason_step(request, service):
 
 def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
     """The times page's filter, offering only the weekdays and parts of the
-    day the service (or the chosen agent) opens, the parts with their hours."""
+    day the service (or the chosen agent) opens, the parts with their hours;
+    ``max_people`` (the reason's) offers the number of people."""
     by_day = service_week_ranges(
         service.pk, on_or_after=timezone.localdate(), agent_id=agent_id
     )
@@ -496,12 +500,16 @@ def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
 
 
 def _filter_query(criteria: SearchCriteria, **changes) -> dict:
-    """The criteria as the filter form's query parameters."""
+    """The criteria as the filter form's query parameters (the number of
+    people only when more than one come, so that other links stay as
+    they were)."""
     query = {
         "from_date": criteria.from_date.isoformat() if criteria.from_date else "",
         "weekdays": [str(day) for day in criteria.weekdays or ()],
         "parts": list(criteria.parts or ()),
     }
+    if criteria.people > 1:
+        query["people"] = str(criteria.people)
     query.update(changes)
     return query
 
@@ -547,7 +555,7 @@ def _nearest_outside(service, reason, criteria: SearchCriteria) -> list:
     from date kept while it finds some)."""
     for loose in (
         replace(criteria, weekdays=None, parts=None),
-        SearchCriteria(agent_id=criteria.agent_id),
+        SearchCriteria(agent_id=criteria.agent_id, people=criteria.people),
     ):
         if loose != criteria:
             found = first_free_slots(service, reason, loose, n=PAGE_SIZE)
@@ -565,7 +573,11 @@ def _times_context(
     nearest = []
     if not slots and after is None and filtered:
         nearest = _nearest_outside(service, reason, criteria)
-    clear = urlencode(_filter_query(SearchCriteria(), weekdays=[], parts=[]), True)
+    # The number of people is no filter to remove: the visit stays as long.
+    clear = urlencode(
+        _filter_query(SearchCriteria(people=criteria.people), weekdays=[], parts=[]),
+        True,
+    )
     return {
         "filtered": filtered,
         "nearest_days": _group_by_day(nearest),
@@ -599,9 +611,13 @@ def slots_step(request, service):
         service,
         agent_id,
         initial=wizard.data.get("criteria", {}),
+        max_people=reason.max_people,
     )
     if filtering and criteria_form.is_valid():
+        people = wizard.people()
         wizard.update(criteria=criteria_form.to_state())
+        if wizard.people() != people:
+            wizard.discard("slot")  # chosen for a visit of another length
     criteria = wizard.criteria()
     after = _parse_after(request)
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
@@ -620,6 +636,7 @@ def slots_step(request, service):
                     key=wizard.hold_key(create=True),
                     client_address=client_ip(request),
                     agent_id=agent_id,
+                    people=criteria.people,
                 )
             except BookingError as error:  # SlotTaken included
                 form.add_error("slot", error.message)
@@ -644,7 +661,7 @@ def slots_step(request, service):
             "value": chosen.isoformat(),
             "id": "slot-kept",
             "start": chosen,
-            "end": chosen + reason.duration,
+            "end": chosen + reason.duration_for(criteria.people),
             "checked": True,
         }
     url_kwargs = {"service": service.slug}
@@ -721,11 +738,13 @@ def _review(wizard: Wizard) -> dict:
     identity["phone_display"] = phone_display(identity.get("phone", ""))
     slot = wizard.slot()
     reason = wizard.reason()
+    people = wizard.people()
     return {
         "reason": reason,
         "agent": wizard.agent(),
+        "people": people,
         "slot_start": slot,
-        "slot_end": slot + reason.duration if slot and reason else None,
+        "slot_end": slot + reason.duration_for(people) if slot and reason else None,
         "identity": identity,
         "remarks": wizard.data.get("remarks", ""),
     }
@@ -779,6 +798,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             "reason": review["reason"].pk,
             "agent": review["agent"].pk if review["agent"] else None,
             "start": review["slot_start"].isoformat(),
+            "people": review["people"],
             "identity": identity,
             "remarks": review["remarks"],
         }
@@ -807,6 +827,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             start=review["slot_start"],
             agent=review["agent"],
             remarks=review["remarks"],
+            people=review["people"],
             hold_key=wizard.hold_key(),
             contact=BookingContact(
                 email=identity["email"],
@@ -1014,7 +1035,9 @@ def manage_move(request, token):
     service = appointment.service
     criteria = SearchCriteria(
         # The agent's own times, unless the agent has left: then the service's.
-        agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None
+        agent_id=appointment.agent_id if moves_with_its_agent(appointment) else None,
+        # As many people as booked: the new time is as long as the old one.
+        people=appointment.people,
     )
     criteria_form = _criteria_form(
         request.GET if "from_date" in request.GET else None,
@@ -1028,6 +1051,7 @@ def manage_move(request, token):
             weekdays=[int(day) for day in state["weekdays"]] or None,
             parts=list(state["parts"]) or None,
             agent_id=criteria.agent_id,
+            people=criteria.people,
         )
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

@@ -183,7 +183,18 @@ class Wizard:
             weekdays=[int(day) for day in raw.get("weekdays", [])] or None,
             parts=list(raw.get("parts", [])) or None,
             agent_id=agent.pk if agent else None,
+            people=self.people(),
         )
+
+    def people(self) -> int:
+        """How many people come (issue 25, point 3): the times page's choice,
+        within what the reason chosen allows (it may have changed since)."""
+        reason = self.reason()
+        try:
+            chosen = int(self.data.get("criteria", {}).get("people") or 1)
+        except (TypeError, ValueError):
+            chosen = 1
+        return min(max(chosen, 1), reason.max_people if reason else 1)
 
     def slot(self) -> datetime | None:
         value = self.data.get("slot")

@@ -25,6 +25,8 @@
     var reason = document.getElementById("rdv-reason");
     var agent = document.getElementById("rdv-agent");
     var fromDate = document.getElementById("rdv-from");
+    var people = document.getElementById("rdv-people");
+    var peopleField = document.querySelector("[data-people-field]");
     var slots = document.getElementById("rdv-slots");
     var slotsStatus = document.getElementById("rdv-slots-status");
     var more = document.getElementById("rdv-more");
@@ -268,6 +270,9 @@
         if (fromDate.value) {
             params.set("from", fromDate.value);
         }
+        if (people && Number(people.value) > 1) {
+            params.set("people", people.value);
+        }
         if (after) {
             params.set("after", after);
         }
@@ -291,8 +296,23 @@
         });
     }
 
+    // How many people come (issue 25): asked only for a reason that allows
+    // more than one, within its maximum.
+    function updatePeople(maxPeople) {
+        if (!people) {
+            return;
+        }
+        var most = maxPeople || 1;
+        peopleField.hidden = most <= 1;
+        people.max = String(most);
+        if (Number(people.value) > most || most <= 1) {
+            people.value = String(Math.min(Math.max(Number(people.value) || 1, 1), most));
+        }
+    }
+
     function loadSlots(after) {
         if (!reason.value) {
+            updatePeople(1);
             slots.textContent = "";
             more.hidden = true;
             required = [];
@@ -318,6 +338,7 @@
                 asked = data.asked || required;
                 noNumberAllowed = Boolean(data.noNationalNumber);
                 updateDetails();
+                updatePeople(data.maxPeople);
             }
             var list = data.slots || [];
             var keep = list.some(function (slot) {
@@ -374,6 +395,12 @@
         loadSlots();
     });
 
+    if (people) {
+        people.addEventListener("change", function () {
+            loadSlots();
+        });
+    }
+
     more.addEventListener("click", function () {
         var all = slots.querySelectorAll("input");
         if (all.length) {
@@ -397,6 +424,8 @@
     // A page re-shown with errors: put the agent where the problem is.
     if (reason.value) {
         loadSlots();
+    } else {
+        updatePeople(1);
     }
     // unfold shows the page only once Alpine has started (x-cloak), too late
     // for the autofocus attribute: focus the first step (or the first error).

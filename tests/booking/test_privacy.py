@@ -149,6 +149,7 @@ def test_export_holds_the_citizens_data_and_nothing_of_another(
     assert {a["id"] for a in data["appointments"]} == {past.pk, upcoming.pk}
     assert data["appointments"][0]["remarks"] == "Ma fille est allergique au latex."
     assert data["appointments"][1]["agent"] == str(upcoming.agent)
+    assert {a["people"] for a in data["appointments"]} == {1}
     assert {m["recipient"] for m in data["messages"]} >= {citizen.email}
     assert all(m["appointment"] in (past.pk, upcoming.pk) for m in data["messages"])
     kinds = {(row["object"], row["action"]) for row in data["history"]}

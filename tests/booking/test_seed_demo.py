@@ -458,3 +458,20 @@ def test_the_demos_arrival_reason_lets_newcomers_book_without_a_number():
         if reason is not arrival:
             reason.service = services[3]
             assert reason.details_asked().required == ["national_number"], name
+
+
+def test_the_demos_identity_card_takes_a_family_of_five():
+    """Issue 25, point 3: a family renews its identity cards together, up to
+    five people, ten minutes more for each one after the first."""
+    [eid] = [
+        reason
+        for reason in fixture_rows("visit_reasons.yaml")
+        if reason.name_fr.startswith("Carte d'identité électronique")
+    ]
+    assert (eid.max_people, eid.minutes_per_extra_person) == (5, 10)
+    assert eid.duration_for(3) == eid.duration + timedelta(minutes=20)
+    eid.full_clean(exclude=["service"])
+    others = [
+        reason for reason in fixture_rows("visit_reasons.yaml") if reason.pk != eid.pk
+    ]
+    assert all(reason.max_people == 1 for reason in others)

@@ -283,3 +283,48 @@ def test_day_summary_counts_today_pending_and_the_weekly_trend(agent, population
     assert summary["last_week_bookings"] == 1
     assert summary["trend"] == 100
     assert list(todays_appointments(agent.user, today)) == [mine]
+
+
+def test_people_are_counted_as_well_as_appointments(administrator, commune):
+    """Issue 25, point 3: two families come to the Population service; every
+    other appointment counts one person."""
+    first, _passport, _no_show, cancelled = commune.appointments[:4]
+    Appointment.objects.filter(pk=first.pk).update(people=3)
+    Appointment.objects.filter(pk=cancelled.pk).update(people=2)
+    report = report_for(administrator, granularity="day")
+    assert report.totals.appointments == 9
+    assert report.totals.people == 9 + 2 + 1  # the cancelled family counts too
+    services = by_label(report.by_service)
+    assert (services["Population"].appointments, services["Population"].people) == (
+        5,
+        8,
+    )
+    assert services["Étrangers"].people == 4
+    assert by_label(report.by_agent)["Alice Martin"].people == 8
+    reasons = by_label(report.by_reason)
+    assert reasons["Identity card (Population)"].people == 6
+    assert reasons["Passport (Population)"].people == 2
+    channels = {row.key: row.people for row in report.by_channel}
+    assert channels == {"web": 7, "phone": 2, "desk": 3}
+    per_day = {row.period.day: (row.appointments, row.people) for row in report.periods}
+    assert per_day[7] == (2, 4)
+    assert per_day[9] == (1, 2)
+    assert per_day[11] == (0, 0)  # an empty day
+
+
+def test_day_summary_counts_todays_people(agent, population):
+    today = date(2026, 9, 16)
+    AppointmentFactory(
+        service=population, agent=agent, start=local(today, 14), people=3
+    )
+    AppointmentFactory(service=population, start=local(today, 15))
+    AppointmentFactory(
+        service=population,
+        agent=agent,
+        start=local(today, 16),
+        people=4,
+        status=Appointment.Status.CANCELLED,
+    )
+    summary = day_summary(agent.user, today, now=local(today, 10))
+    assert (summary["mine_today"], summary["mine_people_today"]) == (1, 3)
+    assert (summary["services_today"], summary["services_people_today"]) == (2, 4)

@@ -149,13 +149,15 @@ def test_csv_export_contains_the_totals(client, administrator, commune):
     sections = csv_sections(response.content)
     per_service = sections["Per service"]
     assert per_service[0][:3] == ["Service", "Appointments", "Cancelled"]
-    assert per_service[-1] == ["Total", "9", "2", "22.2", "1", "25.0"]
+    # People last (issue 25): here each appointment is for one person.
+    assert per_service[-1] == ["Total", "9", "2", "22.2", "1", "25.0", "9"]
     summary = dict(sections["Key figures"][1:])
     assert summary["Appointments"] == "9"
     assert summary["Distinct citizens"] == "6"
+    assert summary["People"] == "9"
     assert summary["Occupancy (%)"] == "8.3"  # 210 / 2520
     periods = sections["Appointments and citizens per period"]
-    assert periods[1] == ["2026-09-07", "2", "2", "0", "0"]
+    assert periods[1] == ["2026-09-07", "2", "2", "0", "0", "2"]
 
 
 def test_xlsx_export_contains_the_totals(client, administrator, commune):
@@ -167,7 +169,7 @@ def test_xlsx_export_contains_the_totals(client, administrator, commune):
     assert first["B2"].value == Commune.objects.get_solo().name
     services = next(sheet for sheet in book if sheet.title.endswith("Per service"))
     rows = list(services.iter_rows(values_only=True))
-    assert rows[-1] == ("Total", 9, 2, 22.2, 1, 25.0)
+    assert rows[-1] == ("Total", 9, 2, 22.2, 1, 25.0, 9)
     periods = book["2. Per period"]
     weeks = list(periods.iter_rows(values_only=True))
     assert [row[:3] for row in weeks[1:3]] == [
