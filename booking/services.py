@@ -27,7 +27,7 @@ from core.errors import UserFacingError
 from core.history import Actor, record_history
 from core.models import Language
 from core.roles import is_administrator
-from staffing.models import Agent, Membership, Service
+from staffing.models import Agent, Membership, Service, Site
 from staffing.scopes import managed_service_ids
 
 from . import events, references, slot_cache
@@ -35,7 +35,7 @@ from .link_codes import new_link_code
 from .links import link_expired
 from .models import Appointment, Citizen, VisitReason
 from .selectors import least_loaded_agent_id
-from .slots import available_agent_ids, kept_free, known_taken
+from .slots import available_agent_ids, free_agents_by_site, kept_free, known_taken
 
 Status = Appointment.Status
 
@@ -148,6 +148,11 @@ def _service_agent_ids(service: Service) -> list[int]:
     )
 
 
+def _site_of(by_site: dict[int | None, list[int]], agent_id: int) -> int | None:
+    """The site where ``agent_id`` is free (one place at a time: one site)."""
+    return next(site for site, agents in by_site.items() if agent_id in agents)
+
+
 def _least_loaded(agent_ids: list[int], start: datetime) -> int:
     """The agent with the fewest active appointments that local day (R20)."""
     return least_loaded_agent_id(agent_ids, start)
@@ -240,6 +245,7 @@ def appointment_book(
     contact: BookingContact | None = None,
     actor: Actor = None,
     now: datetime | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Book ``citizen`` for ``reason`` at ``start``, with ``agent`` or the team.
 
@@ -248,7 +254,9 @@ def appointment_book(
     or at the desk may place it anywhere an agent is free. A team booking goes
     to the least loaded free agent of that day. ``contact``: the details the
     booking brought, kept on the appointment for its messages (by default the
-    citizen's own). Raises ``SlotTaken`` when no agent is free any more,
+    citizen's own). ``site``: where the citizen asked to be received (None:
+    wherever an agent is free); the appointment records the site its agent
+    sits at then. Raises ``SlotTaken`` when no agent is free any more,
     ``DuplicateBooking`` when the same person already holds this very
     appointment (a form sent twice), ``BookingError`` for any other refusal.
     """
@@ -264,8 +272,9 @@ def appointment_book(
     if online:
         check_booking_rules(service=service, reason=reason, start=start, now=now)
     check_citizen_limit(citizen=citizen, service=service)  # a new one has none
+    site_id = site.pk if site is not None else None
     if online and known_taken(
-        service, reason, start, agent_id=agent.pk if agent else None
+        service, reason, start, agent_id=agent.pk if agent else None, site_id=site_id
     ):
         # A citizen's search kept in the shared cache says the time is gone:
         # refuse now, before writing anything, rather than queue for the
@@ -284,9 +293,18 @@ def appointment_book(
         # Under the lock: of two identical requests, the second sees the first.
         if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
             raise DuplicateBooking
-        free = available_agent_ids(service, reason, start, agent_ids=candidates)
+        by_site = free_agents_by_site(
+            service, reason, start, agent_ids=candidates, site_id=site_id
+        )
+        free = sorted({agent_id for agents in by_site.values() for agent_id in agents})
         if not free:
-            if kept_free(service, reason, start, agent_id=agent.pk if agent else None):
+            if kept_free(
+                service,
+                reason,
+                start,
+                agent_id=agent.pk if agent else None,
+                site_id=site_id,
+            ):
                 slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
         chosen = agent.pk if agent else _least_loaded(free, start)
@@ -294,6 +312,7 @@ def appointment_book(
         appointment = Appointment(
             service=service,
             agent_id=chosen,
+            site_id=_site_of(by_site, chosen),
             reason=reason,
             citizen=citizen,
             start=start,
@@ -344,6 +363,7 @@ def citizen_book(
     actor: Actor = None,
     citizen_changed: bool = False,
     now: datetime | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Find or create the citizen and book, in one transaction of its own: a
     refused booking leaves no new citizen and no change to a known one.
@@ -371,6 +391,7 @@ def citizen_book(
             contact=contact,
             actor=actor,
             now=now,
+            site=site,
         )
 
 
@@ -489,10 +510,12 @@ def appointment_move(
     actor: Actor = None,
     by_citizen: bool = False,
     now: datetime | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
     appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
-    with any free agent of the service."""
+    with any free agent of the service. ``site``: where the citizen asked to
+    be received then (None: any site); the move may change the site."""
     now = now or timezone.now()
     service, reason = appointment.service, appointment.reason
     if by_citizen:
@@ -514,13 +537,15 @@ def appointment_move(
             Appointment.OPEN_STATUSES,
             _("This appointment can no longer be moved."),
         )
-        free = available_agent_ids(
+        by_site = free_agents_by_site(
             service,
             reason,
             start,
             agent_ids=candidates,
             ignore_appointment_id=appointment.pk,
+            site_id=site.pk if site is not None else None,
         )
+        free = sorted({agent_id for agents in by_site.values() for agent_id in agents})
         if not free:
             raise SlotTaken
         previous_start, previous_agent_id = appointment.start, appointment.agent_id
@@ -531,6 +556,7 @@ def appointment_move(
             _renew_link(appointment, now)
         if previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
+        appointment.site_id = _site_of(by_site, appointment.agent_id)
         appointment.start, appointment.end = start, start + reason.duration
         _save(appointment, actor=actor, reason="moved")
         _on_commit(
@@ -583,6 +609,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
         appointment.start,
         agent_ids=others,
         ignore_appointment_id=appointment.pk,
+        site_id=appointment.site_id,
     )
     return list(Agent.objects.filter(pk__in=free).select_related("user"))
 
@@ -611,6 +638,8 @@ def appointment_reassign(
             appointment.start,
             agent_ids=[agent.pk],
             ignore_appointment_id=appointment.pk,
+            # The citizen comes to the same place: the new agent sits there.
+            site_id=appointment.site_id,
         )
         if agent.pk not in free:
             raise BookingError(

@@ -33,7 +33,17 @@ from core.localtime import last_local_day, local_day, local_midnight, local_tz
 
 from .availability import AgentCalendar, Interval, TypicalWeek, WeeklyRange
 from .closures import belgian_public_holidays
-from .models import AvailabilityException, Closure, Membership, TypicalWeekRange
+from .models import (
+    AvailabilityException,
+    Closure,
+    Membership,
+    Service,
+    Site,
+    TypicalWeekRange,
+)
+from .models import (
+    TypicalWeek as TypicalWeekRow,
+)
 
 
 @dataclass(frozen=True)
@@ -340,6 +350,39 @@ def service_week_ranges(
     ):
         by_day[weekday].append((start, end))
     return dict(by_day)
+
+
+def service_sites(service: Service, *, on_or_after: date) -> list[Site]:
+    """The active sites where the service receives from ``on_or_after`` on:
+    those of its typical weeks still valid then (a week without a site is at
+    the service's main one), in the sites' order. What the public times page
+    lets the citizen choose among (issue 25, point 4). Two queries."""
+    return sites_of_services([service], on_or_after=on_or_after)[service.pk]
+
+
+def sites_of_services(
+    services: Collection[Service], *, on_or_after: date
+) -> dict[int, list[Site]]:
+    """:func:`service_sites` of each of ``services``, by service id. Two
+    queries, whatever the number of services."""
+    main = {service.pk: service.main_site_id for service in services}
+    by_service: dict[int, set[int]] = {service_id: set() for service_id in main}
+    weeks = TypicalWeekRow.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on_or_after),
+        service_id__in=main,
+    )
+    for service_id, site_id in (
+        weeks.order_by().values_list("service_id", "site_id").distinct()
+    ):
+        site_id = site_id or main[service_id]
+        if site_id is not None:
+            by_service[service_id].add(site_id)
+    wanted = set().union(*by_service.values())
+    sites = list(Site.objects.active().filter(pk__in=wanted)) if wanted else []
+    return {
+        service_id: [site for site in sites if site.pk in site_ids]
+        for service_id, site_ids in by_service.items()
+    }
 
 
 def week_ranges_by_day(week_id: int) -> dict[int, list[tuple[time, time]]]:
