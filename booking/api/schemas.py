@@ -182,11 +182,25 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorOut]
 
 
+class SiteOut(Schema):
+    """A place where citizens are received (issue 25, point 4)."""
+
+    id: int
+    name: str
+    address: str
+    information: str = Field(..., description="How to get there.")
+
+
 class ServiceOut(Schema):
     slug: str
     name: str
     description: str
     address: str
+    sites: list[SiteOut] = Field(
+        ...,
+        description="Where the service receives citizens: filter GET /slots "
+        "by one with ``site``.",
+    )
     email: str
     phone: str
     citizens_choose_agent: bool
@@ -240,6 +254,9 @@ class SlotOut(BaseModel):
     start: datetime
     end: datetime
     capacity: int = Field(..., description="How many citizens can still book it.")
+    site: int | None = Field(
+        None, description="Where: the id of one of the service's sites."
+    )
 
 
 class SlotsOut(BaseModel):
@@ -262,6 +279,7 @@ class AppointmentOut(Schema):
     status: Literal["pending", "confirmed"]
     start: datetime
     end: datetime
+    site: SiteOut | None = Field(None, description="Where the citizen is received.")
     manage_url: str = Field(
         ...,
         description=(
@@ -294,6 +312,9 @@ class SlotQuery(Schema):
     )
     agent: Id | None = Field(
         None, description="Only when the service lets citizens choose an agent."
+    )
+    site: Id | None = Field(
+        None, description="Only the times at this site (one of the service's)."
     )
     part: str | None = Field(
         None,
@@ -420,6 +441,9 @@ class BookingIn(Schema):
         ..., description="A proposed slot's start, with its UTC offset."
     )
     agent: Id | None = None
+    site: Id | None = Field(
+        None, description="The site of the slot chosen (one of the service's)."
+    )
     citizen: CitizenIn
     remarks: Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)] = ""
 
