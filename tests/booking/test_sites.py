@@ -11,6 +11,7 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from booking.ics import appointment_ics
+from booking.portal.phone import staff_slots
 from booking.services import (
     BookingError,
     SlotTaken,
@@ -274,3 +275,14 @@ def test_the_day_list_shows_the_sites(
     content = response.content.decode()
     assert f'data-site="{district.pk}">Mairie de quartier<' in content
     assert f'data-site="{town_hall.pk}">Hôtel de ville<' in content
+
+
+def test_the_phone_page_offers_a_time_once_saying_at_which_sites(
+    service, reason, agents
+):
+    choices = staff_slots(reason, n=4)
+    assert [choice.label.split(" · ")[1] for choice in choices] == [
+        "09:00 (Hôtel de ville, Mairie de quartier)",
+        "09:30 (Hôtel de ville, Mairie de quartier)",
+    ]
+    assert [choice.capacity for choice in choices] == [2, 2]
