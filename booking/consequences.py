@@ -348,7 +348,8 @@ def held_ids(appointments: Iterable[Appointment]) -> set[int]:
     public holidays, the agent active and still in the service.
 
     Other appointments do not count (an appointment is not "outside the
-    hours" because of itself). One calendar load per service.
+    hours" because of itself). An appointment at a site is held by its agent's
+    openings at that site (issue 25, point 4). One calendar load per service.
     """
     by_service: dict[int, list[Appointment]] = {}
     for appointment in appointments:
@@ -363,15 +364,20 @@ def held_ids(appointments: Iterable[Appointment]) -> set[int]:
             rows[0].service, window, agent_ids={row.agent_id for row in rows}
         )
         openings = {
-            calendar.agent_id: availability.free_intervals(
+            (site_id, calendar.agent_id): availability.free_intervals(
                 replace(calendar, busy=()), window, tz, loaded.closures
             )
-            for calendar in loaded.calendars
+            for site_id, calendars in loaded.by_site.items()
+            for calendar in calendars
         }
         for row in rows:
             wanted = Interval(row.start, row.end)
             if any(
-                opening.contains(wanted) for opening in openings.get(row.agent_id, [])
+                opening.contains(wanted)
+                for (site_id, agent_id), agent_openings in openings.items()
+                if agent_id == row.agent_id
+                and (row.site_id is None or site_id == row.site_id)
+                for opening in agent_openings
             ):
                 held.add(row.pk)
     return held
@@ -622,6 +628,7 @@ def _keep(change: PlannedChange, actor: Actor) -> PlannedChange:
             start=appointment.start,
             end=appointment.end,
             service=appointment.service,
+            site=appointment.site,
             note=gettext(KEPT_NOTE),
             actor=actor,
             reason="kept for a booked appointment",

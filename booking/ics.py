@@ -115,9 +115,11 @@ def appointment_ics(
             "organizer",
             _address(service.email or settings.DEFAULT_FROM_EMAIL, service.name),
         )
-        address = ", ".join(
-            line.strip() for line in service.address.splitlines() if line.strip()
-        )
+        # Where the citizen is received: the appointment's site (issue 25,
+        # point 4), else the service's address.
+        site = appointment.site
+        where = (site.address or site.name) if site is not None else service.address
+        address = ", ".join(line.strip() for line in where.splitlines() if line.strip())
         if address:
             event.add("location", one_line(address))
         citizen, email = appointment.citizen, appointment.recipient_email

@@ -26,7 +26,7 @@ from core.localtime import day_bounds
 from core.models import Language
 from core.roles import is_administrator
 from staffing import scopes
-from staffing.models import Agent, Service
+from staffing.models import Agent, Service, Site
 
 from . import citizen_rules, link_codes, references
 
@@ -372,6 +372,16 @@ class Appointment(models.Model):
         on_delete=models.PROTECT,
         related_name="appointments",
         verbose_name=_("agent"),
+    )
+    # Where the citizen is received (issue 25, point 4): the site the agent
+    # sits at then, recorded at booking. Empty: the service's own address.
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("site"),
     )
     reason = models.ForeignKey(
         VisitReason,

@@ -28,7 +28,7 @@ from core.errors import UserFacingError
 from core.history import Actor, record_history
 from core.models import Language
 from core.roles import is_administrator
-from staffing.models import Agent, Membership, Service
+from staffing.models import Agent, Membership, Service, Site
 from staffing.scopes import managed_service_ids
 
 from . import events, references, slot_cache
@@ -36,7 +36,7 @@ from .link_codes import new_link_code
 from .links import link_expired
 from .models import Appointment, Citizen, Hold, VisitReason
 from .selectors import least_loaded_agent_id
-from .slots import available_agent_ids, kept_free, known_taken
+from .slots import available_agent_ids, free_agents_by_site, kept_free, known_taken
 
 Status = Appointment.Status
 
@@ -162,6 +162,11 @@ def _service_agent_ids(service: Service) -> list[int]:
     )
 
 
+def _site_of(by_site: dict[int | None, list[int]], agent_id: int) -> int | None:
+    """The site where ``agent_id`` is free (one place at a time: one site)."""
+    return next(site for site, agents in by_site.items() if agent_id in agents)
+
+
 def _least_loaded(agent_ids: list[int], start: datetime) -> int:
     """The agent with the fewest active appointments that local day (R20)."""
     return least_loaded_agent_id(agent_ids, start)
@@ -273,6 +278,7 @@ def appointment_book(
     actor: Actor = None,
     now: datetime | None = None,
     hold_key: str | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Book ``citizen`` for ``reason`` at ``start``, with ``agent`` or the team.
 
@@ -283,6 +289,8 @@ def appointment_book(
     booking brought, kept on the appointment for its messages (by default the
     citizen's own). ``people``: how many come together, up to the reason's
     maximum; the appointment lasts the reason's ``duration_for`` them.
+    ``site``: where the citizen asked to be received (None: wherever an agent
+    is free); the appointment records the site its agent sits at then.
     Raises ``SlotTaken`` when no agent is free any more,
     ``DuplicateBooking`` when the same person already holds this very
     appointment (a form sent twice), ``BookingError`` for any other refusal.
@@ -305,8 +313,14 @@ def appointment_book(
     if online:
         check_booking_rules(service=service, reason=reason, start=start, now=now)
     check_citizen_limit(citizen=citizen, service=service)  # a new one has none
+    site_id = site.pk if site is not None else None
     if online and known_taken(
-        service, reason, start, agent_id=agent.pk if agent else None, people=people
+        service,
+        reason,
+        start,
+        agent_id=agent.pk if agent else None,
+        people=people,
+        site_id=site_id,
     ):
         # A citizen's search kept in the shared cache says the time is gone:
         # refuse now, before writing anything, rather than queue for the
@@ -325,7 +339,7 @@ def appointment_book(
         # Under the lock: of two identical requests, the second sees the first.
         if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
             raise DuplicateBooking
-        free = available_agent_ids(
+        by_site = free_agents_by_site(
             service,
             reason,
             start,
@@ -334,7 +348,9 @@ def appointment_book(
             count_holds=online,
             own_hold=hold_key,
             now=now,
+            site_id=site_id,
         )
+        free = sorted({agent_id for agents in by_site.values() for agent_id in agents})
         if not free:
             if kept_free(
                 service,
@@ -342,6 +358,7 @@ def appointment_book(
                 start,
                 agent_id=agent.pk if agent else None,
                 people=people,
+                site_id=site_id,
             ):
                 slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
@@ -352,6 +369,7 @@ def appointment_book(
         appointment = Appointment(
             service=service,
             agent_id=chosen,
+            site_id=_site_of(by_site, chosen),
             reason=reason,
             citizen=citizen,
             start=start,
@@ -398,12 +416,13 @@ def hold_place(
     client_address: str | None = None,
     agent_id: int | None = None,
     people: int = 1,
+    site_id: int | None = None,
     minutes: int | None = None,
     now: datetime | None = None,
 ) -> Hold:
     """Hold ``start`` for the booking flow (or offer) ``key`` for ``minutes``
-    (``HOLD_MINUTES``), with ``agent_id`` or the least loaded free agent, for
-    a visit of ``people`` persons.
+    (``HOLD_MINUTES``), with ``agent_id`` or the least loaded free agent (at
+    ``site_id``, if given), for a visit of ``people`` persons.
 
     One hold per key: the key's earlier hold goes first (the citizen picked
     another time). Under the agents' locks, like a booking: of N citizens
@@ -431,7 +450,13 @@ def hold_place(
         ):
             raise HoldLimit
         free = available_agent_ids(
-            service, reason, start, agent_ids=candidates, people=people, now=now
+            service,
+            reason,
+            start,
+            agent_ids=candidates,
+            people=people,
+            now=now,
+            site_id=site_id,
         )
         if not free:
             raise SlotTaken
@@ -484,6 +509,7 @@ def citizen_book(
     citizen_changed: bool = False,
     now: datetime | None = None,
     hold_key: str | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Find or create the citizen and book, in one transaction of its own: a
     refused booking leaves no new citizen and no change to a known one.
@@ -513,6 +539,7 @@ def citizen_book(
             actor=actor,
             now=now,
             hold_key=hold_key,
+            site=site,
         )
 
 
@@ -632,11 +659,13 @@ def appointment_move(
     by_citizen: bool = False,
     now: datetime | None = None,
     hold_key: str | None = None,
+    site: Site | None = None,
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
     appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
     with any free agent of the service. The appointment keeps its number of
-    people, and the length the reason gives them.
+    people, and the length the reason gives them. ``site``: where the citizen
+    asked to be received then (None: any site); the move may change the site.
 
     A citizen's move respects the times held for others; ``hold_key``: the
     move's own hold (an earlier-time offer), converted as a booking does."""
@@ -661,7 +690,7 @@ def appointment_move(
             Appointment.OPEN_STATUSES,
             _("This appointment can no longer be moved."),
         )
-        free = available_agent_ids(
+        by_site = free_agents_by_site(
             service,
             reason,
             start,
@@ -671,7 +700,9 @@ def appointment_move(
             count_holds=by_citizen,
             own_hold=hold_key,
             now=now,
+            site_id=site.pk if site is not None else None,
         )
+        free = sorted({agent_id for agents in by_site.values() for agent_id in agents})
         if not free:
             raise SlotTaken
         previous_start, previous_agent_id = appointment.start, appointment.agent_id
@@ -685,6 +716,7 @@ def appointment_move(
             appointment.agent_id = held_agent
         elif previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
+        appointment.site_id = _site_of(by_site, appointment.agent_id)
         appointment.start = start
         appointment.end = start + reason.duration_for(appointment.people)
         _save(appointment, actor=actor, reason="moved")
@@ -742,6 +774,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
         ignore_appointment_id=appointment.pk,
         people=appointment.people,
         count_holds=False,  # staff may take a held time
+        site_id=appointment.site_id,
     )
     return list(Agent.objects.filter(pk__in=free).select_related("user"))
 
@@ -772,6 +805,8 @@ def appointment_reassign(
             ignore_appointment_id=appointment.pk,
             people=appointment.people,
             count_holds=False,  # staff may take a held time
+            # The citizen comes to the same place: the new agent sits there.
+            site_id=appointment.site_id,
         )
         if agent.pk not in free:
             raise BookingError(

@@ -6,12 +6,17 @@ typical weeks with their ranges, exceptions, closures and busy appointments
 (five). Belgian public holidays come from the ``holidays`` package, not the
 database. The busy appointments, the bulk of the data, are read as integers
 (UTC epoch seconds), which the engine uses as they are.
+
+Sites (issue 25, point 4): the engine computes the slots of one site's
+calendars at a time (``ServiceCalendars.by_site``) and each slot carries its
+site; a service at one site (most) computes once, as before.
 """
 
 import sqlite3
 from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 
@@ -48,6 +53,7 @@ class SearchCriteria:
     # How many people come together (issue 25, point 3): the slots are as
     # long as the reason's ``duration_for`` them.
     people: int = 1
+    site_id: int | None = None  # None: every site
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class ServiceCalendars:
     calendars: list[AgentCalendar]
     closures: list[Interval]
     window: Interval
+    # The same agents' calendars at each site where they open, in site id
+    # order (None: the service has no site); an agent who opens nowhere in the
+    # window is in none.
+    by_site: dict[int | None, list[AgentCalendar]] = field(default_factory=dict)
 
 
 _tz = local_tz
@@ -189,13 +199,21 @@ def _load_calendars(
         run = rows[first : bisect_left(rows, (agent_id + 1,), first)]
         return EpochIntervals(map(start_and_end, run))
 
+    whole: list[AgentCalendar] = []
+    by_site: dict[int | None, list[AgentCalendar]] = defaultdict(list)
+    for agent_id in agents:
+        calendar = replace(openings.calendar(agent_id, service.pk), busy=busy(agent_id))
+        whole.append(calendar)
+        at_sites = openings.calendars_by_site(agent_id, service.pk)
+        for site_id, at_site in at_sites.items():
+            by_site[site_id].append(
+                calendar if len(at_sites) == 1 else replace(at_site, busy=calendar.busy)
+            )
     return ServiceCalendars(
-        [
-            replace(openings.calendar(agent_id, service.pk), busy=busy(agent_id))
-            for agent_id in agents
-        ],
+        whole,
         openings.closures(service.pk),
         window,
+        dict(sorted(by_site.items(), key=lambda item: item[0] or 0)),
     )
 
 
@@ -284,6 +302,44 @@ def without_held(
     return availability.without_held(slots, held, reason.buffer)
 
 
+def _slots_at_sites(
+    loaded: ServiceCalendars,
+    service: Service,
+    reason: VisitReason,
+    window: Interval,
+    *,
+    duration: timedelta,
+    site_id: int | None = None,
+    not_before: datetime | None = None,
+) -> list[Slot]:
+    """The engine's slots of ``duration`` over ``window`` at each site (at
+    ``site_id`` only, if given), each carrying its site, by start then site."""
+    tz = _tz()
+    found = [
+        availability.compute_slots(
+            calendars=site_calendars,
+            window=window,
+            tz=tz,
+            grid_minutes=service.slot_minutes,
+            duration=duration,
+            buffer=reason.buffer,
+            closures=loaded.closures,
+            not_before=not_before,
+            site_id=site,
+        )
+        for site, site_calendars in loaded.by_site.items()
+        if site_id is None or site == site_id
+    ]
+    if len(found) == 1:
+        return found[0]
+    # A stable sort: at one start, the sites stay in their order.
+    return sorted((slot for slots in found for slot in slots), key=_start)
+
+
+def _start(slot: Slot) -> datetime:
+    return slot.start
+
+
 def available_agent_ids(
     service: Service,
     reason: VisitReason,
@@ -295,15 +351,47 @@ def available_agent_ids(
     count_holds: bool = True,
     own_hold: str | None = None,
     now: datetime | None = None,
+    site_id: int | None = None,
 ) -> list[int]:
-    """The agents of ``service`` free for ``reason`` at exactly ``start``, for
-    a visit of ``people`` persons.
+    """The agents of ``service`` free for ``reason`` at exactly ``start``
+    (at ``site_id``, if given), for a visit of ``people`` persons, by id.
 
     Unlike a slot search this ignores the grid, so it also checks appointments
     that agents placed off-grid; it is the re-check done under lock before
     every write. A time held for a citizen keeps its agent unless
     ``count_holds`` is false (staff may take it) or it is ``own_hold``.
     """
+    free = free_agents_by_site(
+        service,
+        reason,
+        start,
+        agent_ids=agent_ids,
+        ignore_appointment_id=ignore_appointment_id,
+        people=people,
+        count_holds=count_holds,
+        own_hold=own_hold,
+        now=now,
+        site_id=site_id,
+    )
+    return sorted({agent for agents in free.values() for agent in agents})
+
+
+def free_agents_by_site(
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    *,
+    agent_ids: Collection[int] | None = None,
+    ignore_appointment_id: int | None = None,
+    people: int = 1,
+    count_holds: bool = True,
+    own_hold: str | None = None,
+    now: datetime | None = None,
+    site_id: int | None = None,
+) -> dict[int | None, list[int]]:
+    """The agents free for ``reason`` at exactly ``start``, by the site they
+    sit at then (at ``site_id`` only, if given); sites where nobody is free
+    are left out. An agent is free at a site for the whole visit, or not."""
     tz = _tz()
     window = Interval(*day_bounds(local_day(start, tz), tz))
     loaded = load_service_calendars(
@@ -313,25 +401,36 @@ def available_agent_ids(
         ignore_appointment_id=ignore_appointment_id,
     )
     wanted = Interval(start, start + reason.duration_for(people))
-    free = availability.free_agents(
-        loaded.calendars,
-        wanted,
-        reason.buffer,
-        window=window,
-        tz=tz,
-        closures=loaded.closures,
-    )
+    free: dict[int | None, list[int]] = {}
+    for site, site_calendars in loaded.by_site.items():
+        if site_id is not None and site != site_id:
+            continue
+        agents = availability.free_agents(
+            site_calendars,
+            wanted,
+            reason.buffer,
+            window=window,
+            tz=tz,
+            closures=loaded.closures,
+        )
+        if agents:
+            free[site] = agents
     if not count_holds or not free:
         return free
     # Under the agents' locks: read from the database, never the cache.
     now = now or timezone.now()
-    rows = _held_rows(now, free, Interval(start, wanted.end + reason.buffer))
+    everyone = [agent for agents in free.values() for agent in agents]
+    rows = _held_rows(now, everyone, Interval(start, wanted.end + reason.buffer))
     held = _held_times(rows, now, own_hold)
-    return [
-        agent_id
-        for agent_id in free
-        if not availability.is_held(held, agent_id, wanted, reason.buffer)
-    ]
+    kept = {
+        site: [
+            agent
+            for agent in agents
+            if not availability.is_held(held, agent, wanted, reason.buffer)
+        ]
+        for site, agents in free.items()
+    }
+    return {site: agents for site, agents in kept.items() if agents}
 
 
 def booking_window(
@@ -361,14 +460,13 @@ def _compute(
     criteria: SearchCriteria,
 ) -> list[Slot]:
     tz = _tz()
-    slots = availability.compute_slots(
-        calendars=loaded.calendars,
-        window=window,
-        tz=tz,
-        grid_minutes=service.slot_minutes,
+    slots = _slots_at_sites(
+        loaded,
+        service,
+        reason,
+        window,
         duration=reason.duration_for(criteria.people),
-        buffer=reason.buffer,
-        closures=loaded.closures,
+        site_id=criteria.site_id,
         not_before=window.start,
     )
     return availability.filter_slots(
@@ -543,7 +641,11 @@ def _within(
     """The slots lying in ``window`` that match ``criteria`` (but the agent,
     whose calendar alone was loaded)."""
     inside = [
-        slot for slot in slots if window.start <= slot.start and slot.end <= window.end
+        slot
+        for slot in slots
+        if window.start <= slot.start
+        and slot.end <= window.end
+        and (criteria.site_id is None or slot.site_id == criteria.site_id)
     ]
     return availability.filter_slots(
         inside, tz=_tz(), weekdays=criteria.weekdays, parts=criteria.parts
@@ -584,10 +686,10 @@ class _CachedDays:
             kept.update(self._compute(missing[0], missing[-1]))
         duration = self.duration
         return [
-            Slot(begin, begin + duration, agent_ids)
+            Slot(begin, begin + duration, agent_ids, site_id)
             for key in keys
-            for begin, agent_ids in zip(
-                map(_utc_instant, kept[key][0]), kept[key][1], strict=True
+            for begin, agent_ids, site_id in zip(
+                map(_utc_instant, kept[key][0]), kept[key][1], kept[key][2], strict=True
             )
         ]
 
@@ -614,14 +716,12 @@ class _CachedDays:
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         midnights = [_local_midnight(day, tz) for day in days]
         midnights.append(_local_midnight(last + timedelta(days=1), tz))
-        slots = availability.compute_slots(
-            calendars=self._loaded.calendars,
-            window=Interval(midnights[0], midnights[-1]),
-            tz=tz,
-            grid_minutes=self.service.slot_minutes,
+        slots = _slots_at_sites(
+            self._loaded,
+            self.service,
+            self.reason,
+            Interval(midnights[0], midnights[-1]),
             duration=self.duration,
-            buffer=self.reason.buffer,
-            closures=self._loaded.closures,
         )
         starts = [int(slot.start.timestamp()) for slot in slots]
         bounds = [int(midnight.timestamp()) for midnight in midnights]
@@ -632,6 +732,7 @@ class _CachedDays:
             computed[self._key(day)] = (
                 starts[low:high],
                 [slot.agent_ids for slot in slots[low:high]],
+                [slot.site_id for slot in slots[low:high]],
             )
         slot_cache.put_many(computed, self._versions)
         return computed
@@ -650,10 +751,11 @@ def _day_key(
     """The cache key of one day's slots: what they depend on besides the rows
     (whose versions the entry keeps). The length of the visit stands for the
     number of people: two numbers of people that make visits of one length
-    share their slots."""
+    share their slots. Every site's slots are in one entry ("slots2": entries
+    carry their sites since issue 25)."""
     minutes = int(reason.duration_for(people).total_seconds() // 60)
     return (
-        f"slots:{service.pk}:{service.slot_minutes}:{reason.pk}:"
+        f"slots2:{service.pk}:{service.slot_minutes}:{reason.pk}:"
         f"{minutes}:{reason.buffer_minutes}:"
         f"{agent_id or 0}:{day.isoformat()}"
     )
@@ -670,6 +772,7 @@ def known_taken(
     *,
     agent_id: int | None,
     people: int = 1,
+    site_id: int | None = None,
 ) -> bool:
     """Whether a search kept in the shared cache says nobody (or not
     ``agent_id``) is free at ``start`` since the last committed change.
@@ -680,7 +783,10 @@ def known_taken(
     searched the day since its last change): the booking goes on to the
     re-check under lock, which alone ever accepts one.
     """
-    return kept_free(service, reason, start, agent_id=agent_id, people=people) is False
+    kept = kept_free(
+        service, reason, start, agent_id=agent_id, people=people, site_id=site_id
+    )
+    return kept is False
 
 
 def kept_free(
@@ -690,9 +796,11 @@ def kept_free(
     *,
     agent_id: int | None,
     people: int = 1,
+    site_id: int | None = None,
 ) -> bool | None:
     """What a citizen's search of that day kept in the shared cache says of
-    ``start`` for a visit of ``people``: free (for ``agent_id``, if given) or
+    ``start`` for a visit of ``people``: free (for ``agent_id``, if given, at
+    ``site_id``, if given) or
     not; None when no kept search answers."""
     if not slot_cache.enabled():
         return None
@@ -700,9 +808,14 @@ def kept_free(
     kept = slot_cache.get_many([key])
     if key not in kept:
         return None
-    starts, agent_ids = kept[key]
+    starts, agent_ids, site_ids = kept[key]
     moment = int(start.timestamp())
     index = bisect_left(starts, moment)
-    if index == len(starts) or starts[index] != moment:
-        return False
-    return agent_id is None or agent_id in agent_ids[index]
+    # One start per site where someone is free then.
+    while index < len(starts) and starts[index] == moment:
+        if (site_id is None or site_ids[index] == site_id) and (
+            agent_id is None or agent_id in agent_ids[index]
+        ):
+            return True
+        index += 1
+    return False

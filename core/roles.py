@@ -32,6 +32,7 @@ _EDIT = ("view", "add", "change")
 ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
     SERVICE_MANAGER: {
         "staffing.service": ("view", "change"),
+        "staffing.site": ("view",),
         "staffing.agent": ("view",),
         "staffing.membership": _ALL,
         "staffing.typicalweek": _ALL,
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
     },
     AGENT: {
         "staffing.service": ("view",),
+        "staffing.site": ("view",),
         "staffing.agent": ("view",),
         "staffing.membership": ("view",),
         "staffing.typicalweek": _ALL,

@@ -119,8 +119,12 @@ def _details(language: str, *, people: bool = False) -> str:
         )
         + "{% if not appointment.with_team %}"
         f"  {label['with']}{colon} {{{{ agent.name }}}}\n"
-        "{% endif %}{% if service.address %}"
-        f"  {label['address']}{colon} {{{{ service.address }}}}\n"
+        # Where (issue 25, point 4): the site's address, with its name when it
+        # says more than the service's.
+        "{% endif %}{% if site.address %}"
+        f"  {label['address']}{colon} "
+        "{% if site.name and site.name != service.name %}{{ site.name }}, "
+        "{% endif %}{{ site.address }}\n"
         "{% endif %}"
     )
 

@@ -17,6 +17,9 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
   (booked with the service rather than a person), ``is_pending``,
   ``previous_date`` and ``previous_time`` (moves), ``cancelled_by_citizen``
 - ``service``: ``name``, ``address`` (one line), ``phone``, ``email``
+- ``site``: where the citizen is received (issue 25, point 4): ``name``,
+  ``address`` (one line), ``information`` (how to get there); without a site,
+  the service's address and no name
 - ``agent``: ``name``, ``title``
 - ``reason``: ``name``, ``duration``, ``information`` (the reason's
   "information added to the confirmation", R11)
@@ -32,8 +35,8 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
   (a pending request: the agent's one-time page to confirm or refuse it
   without logging in, ``messaging/answer.py``; empty otherwise)
 - the agent's list of the day: ``day`` and ``appointments``, each with
-  ``time``, ``end_time``, ``citizen``, ``reason``, ``service``, ``remarks``,
-  ``is_pending``
+  ``time``, ``end_time``, ``citizen``, ``reason``, ``service``, ``site``,
+  ``remarks``, ``is_pending``
 - an agent's new agenda feed address: ``feed_url`` (the new private address),
   ``feed_page_url`` (the portal page that shows and renews it)
 - the administrators' SMS budget alert: ``budget`` (``month``, ``percent``,
@@ -368,6 +371,7 @@ def appointment_context(
             "phone": service.phone,
             "email": service.email,
         },
+        "site": site_context(appointment),
         "agent": {"name": _agent_name(agent), "title": agent.title},
         "reason": {
             "name": reason.name,
@@ -393,6 +397,23 @@ def appointment_context(
     }
 
 
+def site_context(appointment: Appointment) -> dict:
+    """Where the citizen is received: the appointment's site, else the
+    service's address (an appointment of a service without sites)."""
+    site = appointment.site
+    if site is None:
+        return {
+            "name": "",
+            "address": _one_line(appointment.service.address),
+            "information": "",
+        }
+    return {
+        "name": site.name,
+        "address": _one_line(site.address),
+        "information": site.information.strip(),
+    }
+
+
 @in_language
 def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
     """The context of an agent's list of the day (``appointments`` in order)."""
@@ -410,6 +431,7 @@ def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
                 "reason": appointment.reason.name,
                 "service": appointment.service.name,
                 "people": appointment.people,
+                "site": appointment.site.name if appointment.site_id else "",
                 "remarks": appointment.remarks,
                 "is_pending": appointment.status == Appointment.Status.PENDING,
             }
@@ -618,6 +640,10 @@ CONTEXT_HELP = [
         gettext_lazy("the time before a move"),
     ),
     ("service.name, service.address, service.phone, service.email", ""),
+    (
+        "site.name, site.address, site.information",
+        gettext_lazy("where the citizen is received; how to get there"),
+    ),
     ("agent.name, agent.title", ""),
     (
         "reason.name, reason.duration, reason.information",

@@ -438,7 +438,7 @@ def outbox_write_for_change(
     the rows are enqueued for sending once it commits.
     """
     appointment = Appointment.objects.select_related(
-        "citizen", "service", "reason", "agent__user__staff_profile"
+        "citizen", "service", "site", "reason", "agent__user__staff_profile"
     ).get(pk=appointment.pk)
     language = appointment.recipient_language or settings.LANGUAGE_CODE
     # Changes that can happen several times to one appointment are told once
@@ -537,7 +537,9 @@ def reminders_create(*, day: date | None = None, now: datetime | None = None) ->
     appointments = list(
         Appointment.objects.open()
         .on_local_day(day)
-        .select_related("citizen", "service", "reason", "agent__user__staff_profile")
+        .select_related(
+            "citizen", "service", "site", "reason", "agent__user__staff_profile"
+        )
         .order_by("start", "pk")
     )
     occurrence = day.isoformat()
@@ -625,7 +627,7 @@ def requests_escalate(*, now: datetime | None = None) -> int:
             service__request_escalation_hours__isnull=False,
         )
         .exclude(messages__event=Event.AGENT_REQUEST_LATE)
-        .select_related("citizen", "service", "reason", "agent__user")
+        .select_related("citizen", "service", "site", "reason", "agent__user")
     )
     late = [
         appointment

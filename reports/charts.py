@@ -176,6 +176,7 @@ def report_charts(tables: dict[str, Table]) -> list[Chart]:
     return [
         period_chart(tables["periods"]),
         breakdown_chart(tables["services"]),
+        breakdown_chart(tables["sites"]),
         breakdown_chart(tables["channels"]),
         breakdown_chart(tables["agents"], horizontal=True),
         breakdown_chart(tables["reasons"], horizontal=True),

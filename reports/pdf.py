@@ -360,6 +360,7 @@ def render_pdf(heading: Heading, tables: dict[str, Table]) -> bytes:
         *_table_section(
             tables["services"], styles, chart=breakdown_bar_chart(tables["services"])
         ),
+        *_table_section(tables["sites"], styles),
         *_table_section(
             tables["channels"], styles, chart=breakdown_bar_chart(tables["channels"])
         ),

@@ -52,6 +52,7 @@ from staffing.models import (
     Agent,
     Membership,
     Service,
+    Site,
 )
 from staffing.scopes import visible_to
 
@@ -289,6 +290,8 @@ class StatisticsReport:
     occupancy_by_service: list[OccupancyRow] = field(default_factory=list)
     waiting_by_service: list[WaitingRow] = field(default_factory=list)
     waiting_total: WaitingRow = field(default_factory=lambda: WaitingRow(0, ""))
+    # Where the citizens were received (issue 25, point 4).
+    by_site: list[BreakdownRow] = field(default_factory=list)
 
     @property
     def occupancy_total(self) -> OccupancyRow:
@@ -468,7 +471,7 @@ def counts_by_period(queryset: QuerySet, filters: StatisticsFilters) -> list[Per
 
 @dataclass(frozen=True)
 class _Combination:
-    """Bookings of one (service, agent, reason, channel, status)."""
+    """Bookings of one (service, agent, reason, channel, status, site)."""
 
     service_id: int
     agent_id: int
@@ -478,6 +481,7 @@ class _Combination:
     count: int
     seconds: float
     people: int = 0
+    site_id: int | None = None
 
 
 def combinations(queryset: QuerySet) -> list[_Combination]:
@@ -488,7 +492,9 @@ def combinations(queryset: QuerySet) -> list[_Combination]:
     3 channels × 6 statuses), whatever the number of appointments.
     """
     rows = (
-        queryset.values("service_id", "agent_id", "reason_id", "channel", "status")
+        queryset.values(
+            "service_id", "agent_id", "reason_id", "channel", "status", "site_id"
+        )
         .annotate(
             count=Count("pk"),
             seconds=Sum(SecondsBetween("start", "end")),
@@ -550,6 +556,14 @@ def _labels(
             ).values_list("pk", "name", "service__name")
         },
         "channel": {value: str(label) for value, label in Appointment.Channel.choices},
+        "site_id": {
+            None: str(_("No site")),
+            **dict(
+                Site.objects.filter(
+                    pk__in={combo.site_id for combo in combos} - {None}
+                ).values_list("pk", "name")
+            ),
+        },
     }
 
 
@@ -793,6 +807,7 @@ def statistics_report(user, filters: StatisticsFilters) -> StatisticsReport:
         occupancy_by_service=occupancy_by_service,
         waiting_by_service=waiting_by_service,
         waiting_total=waiting_total,
+        by_site=_breakdown(combos, "site_id", labels["site_id"]),
     )
 
 

@@ -271,6 +271,7 @@ def report_tables(report: StatisticsReport) -> dict[str, Table]:
         _breakdown(
             "services", _("Per service"), _("Service"), report.by_service, totals
         ),
+        _breakdown("sites", _("Per site"), _("Site"), report.by_site, totals),
         _breakdown("agents", _("Per agent"), _("Agent"), report.by_agent, totals),
         _breakdown(
             "reasons",

@@ -34,6 +34,7 @@ from .models import (
     Closure,
     Membership,
     Service,
+    Site,
     TypicalWeek,
     TypicalWeekRange,
 )
@@ -52,6 +53,7 @@ from .scopes import (
     may_see_feed,
     visible_to,
 )
+from .services import check_one_place
 
 
 class ServiceScopedAdmin:
@@ -201,7 +203,7 @@ class ServiceAdmin(WriteScopedAdmin, ImportExportHistoryAdmin, TranslatedAdmin):
     extra_inlines: list = []
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "is_active", "order"]}),
-        (_("Contact"), {"fields": ["address", "email", "phone"]}),
+        (_("Contact"), {"fields": ["main_site", "address", "email", "phone"]}),
         (
             _("Booking rules"),
             {
@@ -414,8 +416,55 @@ class MembershipAdmin(ManagedServiceAdmin, ImportExportHistoryAdmin):
     list_select_related = ["agent__user", "service"]
 
 
+@admin.register(Site)
+class SiteAdmin(HistoryAdmin, TranslatedAdmin):
+    """The places where citizens are received (issue 25, point 4): the
+    commune's, shared by its services. The administrator writes them; service
+    managers and agents read them (their role's permissions)."""
+
+    list_display = ["name", "address", "translations_missing", "is_active", "order"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "address"]
+    fields = ["name", "address", "information", "is_active", "order"]
+
+
+class TypicalWeekRangeFormSet(forms.BaseInlineFormSet):
+    """The week's ranges, checked against the agent's weeks at other sites:
+    an agent is in one place at a time (``staffing.services.check_one_place``,
+    as the availability editor and the imports check them)."""
+
+    def clean(self):
+        super().clean()
+        week = self.instance
+        if any(self.errors) or not (week.agent_id and week.service_id):
+            return
+        ranges = [
+            (
+                form.cleaned_data["weekday"],
+                form.cleaned_data["start"],
+                form.cleaned_data["end"],
+            )
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("start")
+            and form.cleaned_data.get("end")
+        ]
+        check_one_place(
+            agent=week.agent,
+            service=week.service,
+            site=week.site,
+            valid_from=week.valid_from,
+            valid_until=week.valid_until,
+            repeat_every=week.repeat_every,
+            ranges=ranges,
+            week_id=week.pk,
+        )
+
+
 class TypicalWeekRangeInline(TabularInline):
     model = TypicalWeekRange
+    formset = TypicalWeekRangeFormSet
     extra = 0
     min_num = 1
 
@@ -429,6 +478,7 @@ class TypicalWeekAdmin(
         "__str__",
         "agent",
         "service",
+        "place",
         "valid_from",
         "valid_until",
         "repeat_every",
@@ -436,10 +486,19 @@ class TypicalWeekAdmin(
     list_filter = [
         ("service", RelatedDropdownFilter),
         ("agent", RelatedDropdownFilter),
+        ("site", RelatedDropdownFilter),
         ("valid_from", DateRangeFilter),
     ]
     search_fields = ["label", "agent__user__last_name", "service__name"]
-    list_select_related = ["agent__user", "service"]
+    list_select_related = ["agent__user", "service__main_site", "site"]
+
+    @admin.display(description=_("site"), ordering="site__name")
+    def place(self, obj) -> str:
+        """Where the agent sits that week: its site, else the service's main
+        one (issue 25, point 4)."""
+        site = obj.site or obj.service.main_site
+        return str(site) if site is not None else "–"
+
     inlines = [TypicalWeekRangeInline]
     date_hierarchy = "valid_from"
 
@@ -449,14 +508,14 @@ class AvailabilityExceptionAdmin(
     NoHistoryRevertMixin, AvailabilityScopedAdmin, ImportExportHistoryAdmin
 ):
     resource_classes = [AvailabilityExceptionResource]
-    list_display = ["agent", "kind", "start", "end", "service", "note"]
+    list_display = ["agent", "kind", "start", "end", "service", "site", "note"]
     list_filter = [
         "kind",
         ("service", RelatedDropdownFilter),
         ("start", DateRangeFilter),
     ]
     search_fields = ["agent__user__last_name", "note"]
-    list_select_related = ["agent__user", "service"]
+    list_select_related = ["agent__user", "service", "site"]
     date_hierarchy = "start"
     # An exception without a service concerns all of the agent's services, so
     # visibility follows the agent's memberships.

@@ -34,6 +34,7 @@ from .models import (
     Agent,
     AvailabilityException,
     Service,
+    Site,
     TypicalWeek,
     TypicalWeekRange,
 )
@@ -77,6 +78,13 @@ class TypicalWeekForm(forms.Form):
         max_value=8,
         initial=1,
         widget=forms.NumberInput(attrs={"min": 1, "max": 8}),
+    )
+    # Where the agent receives that week (issue 25, point 4).
+    site = forms.ModelChoiceField(
+        label=gettext_lazy("Site"),
+        queryset=Site.objects.active(),
+        required=False,
+        empty_label=gettext_lazy("The service's main site"),
     )
 
     def __init__(self, *args, **kwargs):
@@ -125,6 +133,7 @@ class TypicalWeekForm(forms.Form):
         }
         return {
             "label": week.label,
+            "site": week.site_id,
             "valid_from": week.valid_from,
             "valid_until": week.valid_until,
             "repeat_every": week.repeat_every,

@@ -331,11 +331,13 @@ class AgentCalendar:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """A bookable slot and the agents free for the whole of it."""
+    """A bookable slot and the agents free for the whole of it, at one site
+    (the caller's label: the engine computes one site's calendars at a time)."""
 
     start: datetime
     end: datetime
     agent_ids: tuple[int, ...]  # Sorted ascending, no duplicates.
+    site_id: int | None = None
 
     @property
     def capacity(self) -> int:
@@ -647,6 +649,7 @@ def compute_slots(
     buffer: timedelta = timedelta(0),
     closures: Sequence[Interval] = (),
     not_before: datetime | None = None,
+    site_id: int | None = None,
 ) -> list[Slot]:
     """Return the bookable slots of ``duration`` within ``window``, by start.
 
@@ -655,7 +658,8 @@ def compute_slots(
     ``[s, s + duration + buffer)`` overlaps none of the agent's busy intervals
     (the buffer may run past closing time, not into another appointment).
     Starts before ``not_before`` are dropped. Each returned slot lists all its
-    feasible agents; empty slots are omitted. Instants are in UTC.
+    feasible agents; empty slots are omitted. Instants are in UTC. Each slot
+    carries ``site_id``, the site the calendars are of (a label only).
 
     Raises ``ValueError`` on a non-positive grid or duration, a negative
     buffer, a naive ``not_before`` or two calendars of the same agent.
@@ -708,7 +712,12 @@ def compute_slots(
         agents = agents_by_start[start]
         begin = datetime.fromtimestamp(start, UTC)
         slots.append(
-            Slot(begin, begin + duration, tuple(sorted(agents) if several else agents))
+            Slot(
+                begin,
+                begin + duration,
+                tuple(sorted(agents) if several else agents),
+                site_id,
+            )
         )
     return slots
 

@@ -12,6 +12,12 @@ without a service concerns all the agent's services), the commune's and the
 service's closures and the Belgian public holidays. Three queries, whatever
 the number of agents, services or days (plus the memberships, when the caller
 asks :func:`active_agent_ids`).
+
+Sites (issue 25, point 4): each typical week and extra opening is at a site
+(its own, else its service's main one). Besides each pair's calendar of all its
+openings, :class:`Openings` keeps one calendar per site (``site_calendars``),
+read by the same queries: an agent sits in one place at a time, so a slot is
+at the site of the calendar it was computed from.
 """
 
 from __future__ import annotations
@@ -27,7 +33,17 @@ from core.localtime import last_local_day, local_day, local_midnight, local_tz
 
 from .availability import AgentCalendar, Interval, TypicalWeek, WeeklyRange
 from .closures import belgian_public_holidays
-from .models import AvailabilityException, Closure, Membership, TypicalWeekRange
+from .models import (
+    AvailabilityException,
+    Closure,
+    Membership,
+    Service,
+    Site,
+    TypicalWeekRange,
+)
+from .models import (
+    TypicalWeek as TypicalWeekRow,
+)
 
 
 @dataclass(frozen=True)
@@ -39,19 +55,33 @@ class EditedWeek:
     service_id: int
     week_id: int | None
     week: TypicalWeek
+    site_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Openings:
     """The calendars (without busy times) of (agent, service) pairs over a
-    window, and each service's closed days with their labels."""
+    window, and each service's closed days with their labels.
+
+    ``site_calendars`` holds the same openings split by site: for each pair,
+    its calendar at each site where it opens in the window (None: the service
+    has no site), in site id order."""
 
     window: Interval
     calendars: dict[tuple[int, int], AgentCalendar]
     closed_days: dict[int, dict[date, str]] = field(default_factory=dict)
+    site_calendars: dict[tuple[int, int], dict[int | None, AgentCalendar]] = field(
+        default_factory=dict
+    )
 
     def calendar(self, agent_id: int, service_id: int) -> AgentCalendar:
         return self.calendars[agent_id, service_id]
+
+    def calendars_by_site(
+        self, agent_id: int, service_id: int
+    ) -> dict[int | None, AgentCalendar]:
+        """The pair's calendar at each site where it opens in the window."""
+        return self.site_calendars.get((agent_id, service_id), {})
 
     def closures(self, service_id: int) -> list[Interval]:
         """The service's closed days as intervals, consecutive days merged."""
@@ -113,8 +143,18 @@ def load_openings(
         Q(typical_week__valid_until__isnull=True)
         | Q(typical_week__valid_until__gte=first_day)
     )
-    for week_id, *week, weekday, start, end in ranges.order_by().values_list(
+    for (
+        week_id,
+        site_id,
+        main_site_id,
+        *week,
+        weekday,
+        start,
+        end,
+    ) in ranges.order_by().values_list(
         "typical_week_id",
+        "typical_week__site_id",
+        "typical_week__service__main_site_id",
         "typical_week__agent_id",
         "typical_week__service_id",
         "typical_week__valid_from",
@@ -126,26 +166,38 @@ def load_openings(
     ):
         if edited is not None and week_id == edited.week_id:
             continue
-        weeks.setdefault(week_id, (*week, []))[-1].append(
+        weeks.setdefault(week_id, (*week, site_id or main_site_id, []))[-1].append(
             WeeklyRange(weekday, start, end)
         )
     by_pair: dict[tuple[int, int], list[TypicalWeek]] = defaultdict(list)
-    for agent_id, service_id, valid_from, valid_until, every, week_ranges in sorted(
-        weeks.values(), key=lambda week: week[:3]
-    ):
-        by_pair[agent_id, service_id].append(
-            TypicalWeek(
-                valid_from=valid_from,
-                valid_until=valid_until,
-                repeat_every=every,
-                ranges=tuple(week_ranges),
-            )
+    # The same weeks by (agent, service, site).
+    by_site: dict[tuple[int, int, int | None], list[TypicalWeek]] = defaultdict(list)
+    for (
+        agent_id,
+        service_id,
+        valid_from,
+        valid_until,
+        every,
+        site,
+        week_ranges,
+    ) in sorted(weeks.values(), key=lambda week: week[:3]):
+        week = TypicalWeek(
+            valid_from=valid_from,
+            valid_until=valid_until,
+            repeat_every=every,
+            ranges=tuple(week_ranges),
         )
+        by_pair[agent_id, service_id].append(week)
+        by_site[agent_id, service_id, site].append(week)
     if edited is not None:
         by_pair[edited.agent_id, edited.service_id].append(edited.week)
+        by_site[edited.agent_id, edited.service_id, edited.site_id].append(edited.week)
 
     # Keyed by (agent, service or None): None concerns all the agent's services.
     extra: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
+    extra_at: dict[tuple[int, int | None, int | None], list[Interval]] = defaultdict(
+        list
+    )
     unavailable: dict[tuple[int, int | None], list[Interval]] = defaultdict(list)
     exceptions = AvailabilityException.objects.filter(
         Q(service__isnull=True) | Q(service_id__in=service_ids),
@@ -153,13 +205,30 @@ def load_openings(
         start__lt=window.end,
         end__gt=window.start,
     )
-    for agent_id, service_id, kind, begins, ends in exceptions.order_by(
-        "start"
-    ).values_list("agent_id", "service_id", "kind", "start", "end"):
-        target = (
-            extra if kind == AvailabilityException.Kind.EXTRA_OPENING else unavailable
-        )
-        target[agent_id, service_id].append(Interval(begins, ends))
+    for (
+        agent_id,
+        service_id,
+        kind,
+        site_id,
+        main_site_id,
+        begins,
+        ends,
+    ) in exceptions.order_by("start").values_list(
+        "agent_id",
+        "service_id",
+        "kind",
+        "site_id",
+        "service__main_site_id",
+        "start",
+        "end",
+    ):
+        if kind == AvailabilityException.Kind.EXTRA_OPENING:
+            extra[agent_id, service_id].append(Interval(begins, ends))
+            extra_at[agent_id, service_id, site_id or main_site_id].append(
+                Interval(begins, ends)
+            )
+        else:
+            unavailable[agent_id, service_id].append(Interval(begins, ends))
 
     holidays = dict(belgian_public_holidays(first_day, last_day))
     closed_by: dict[int | None, dict[date, str]] = defaultdict(dict)
@@ -192,7 +261,46 @@ def load_openings(
         )
         for agent_id, service_id in pairs
     }
-    return Openings(window, calendars, closed_days)
+    return Openings(
+        window,
+        calendars,
+        closed_days,
+        _by_site(calendars, by_site, extra, extra_at),
+    )
+
+
+def _by_site(
+    calendars: dict[tuple[int, int], AgentCalendar],
+    weeks: dict[tuple[int, int, int | None], list[TypicalWeek]],
+    extra: dict[tuple[int, int | None], list[Interval]],
+    extra_at: dict[tuple[int, int | None, int | None], list[Interval]],
+) -> dict[tuple[int, int], dict[int | None, AgentCalendar]]:
+    """Each pair's calendar at each of its sites. A pair at one site (the
+    common case) keeps its whole calendar there: nothing is built again."""
+    sites: dict[tuple[int, int], set[int | None]] = defaultdict(set)
+    for agent_id, service_id, site in (*weeks, *extra_at):
+        sites[agent_id, service_id].add(site)
+    split: dict[tuple[int, int], dict[int | None, AgentCalendar]] = {}
+    for pair, calendar in calendars.items():
+        pair_sites = sorted(sites.get(pair, ()), key=lambda site: site or 0)
+        if len(pair_sites) <= 1:
+            # Opening nowhere in the window: at no site.
+            split[pair] = {pair_sites[0]: calendar} if pair_sites else {}
+            continue
+        agent_id, service_id = pair
+        split[pair] = {
+            site: AgentCalendar(
+                agent_id=agent_id,
+                typical_weeks=tuple(weeks.get((agent_id, service_id, site), ())),
+                extra_openings=(
+                    *extra.get((agent_id, None), ()),
+                    *extra_at.get((agent_id, service_id, site), ()),
+                ),
+                unavailable=calendar.unavailable,
+            )
+            for site in pair_sites
+        }
+    return split
 
 
 def service_openings(
@@ -242,6 +350,39 @@ def service_week_ranges(
     ):
         by_day[weekday].append((start, end))
     return dict(by_day)
+
+
+def service_sites(service: Service, *, on_or_after: date) -> list[Site]:
+    """The active sites where the service receives from ``on_or_after`` on:
+    those of its typical weeks still valid then (a week without a site is at
+    the service's main one), in the sites' order. What the public times page
+    lets the citizen choose among (issue 25, point 4). Two queries."""
+    return sites_of_services([service], on_or_after=on_or_after)[service.pk]
+
+
+def sites_of_services(
+    services: Collection[Service], *, on_or_after: date
+) -> dict[int, list[Site]]:
+    """:func:`service_sites` of each of ``services``, by service id. Two
+    queries, whatever the number of services."""
+    main = {service.pk: service.main_site_id for service in services}
+    by_service: dict[int, set[int]] = {service_id: set() for service_id in main}
+    weeks = TypicalWeekRow.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on_or_after),
+        service_id__in=main,
+    )
+    for service_id, site_id in (
+        weeks.order_by().values_list("service_id", "site_id").distinct()
+    ):
+        site_id = site_id or main[service_id]
+        if site_id is not None:
+            by_service[service_id].add(site_id)
+    wanted = set().union(*by_service.values())
+    sites = list(Site.objects.active().filter(pk__in=wanted)) if wanted else []
+    return {
+        service_id: [site for site in sites if site.pk in site_ids]
+        for service_id, site_ids in by_service.items()
+    }
 
 
 def week_ranges_by_day(week_id: int) -> dict[int, list[tuple[time, time]]]:

@@ -54,6 +54,44 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class SiteQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Site(models.Model):
+    """A place where citizens are received: the town hall, a district office
+    (issue 25, point 4).
+
+    A site belongs to the commune, not to one service: several services may
+    receive in the town hall. A typical week says where its agent sits
+    (``TypicalWeek.site``); a service's sites are its main site and the sites
+    of its typical weeks. An agent is in one place at a time: two typical weeks
+    of one agent at different sites never overlap (``staffing.services``).
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    address = models.TextField(_("address"), blank=True)
+    information = models.TextField(
+        _("information for citizens"),
+        blank=True,
+        help_text=_("How to get there, the entrance, parking: shown with the address."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = SiteQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ServiceQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -72,6 +110,20 @@ class Service(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_active = models.BooleanField(_("open for bookings"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Where the service receives unless a typical week says otherwise (issue
+    # 25, point 4); empty: the service's own address.
+    main_site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="main_for",
+        verbose_name=_("main site"),
+        help_text=_(
+            "Where the service receives citizens, unless a typical week or an "
+            "extra opening says another site."
+        ),
+    )
     citizens_choose_agent = models.BooleanField(
         _("citizens may choose an agent"),
         default=False,
@@ -251,6 +303,17 @@ class TypicalWeek(models.Model):
         related_name="typical_weeks",
         verbose_name=_("service"),
     )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="typical_weeks",
+        verbose_name=_("site"),
+        help_text=_(
+            "Where the agent receives that week. Empty: the service's main site."
+        ),
+    )
     label = models.CharField(_("label"), max_length=120, blank=True)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -279,6 +342,12 @@ class TypicalWeek(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"{self.agent} – {self.service}"
+
+    @property
+    def where_id(self) -> int | None:
+        """The site the agent sits at that week: its own, else the service's
+        main one (None: the service has no site)."""
+        return self.site_id or self.service.main_site_id
 
 
 class TypicalWeekRange(models.Model):
@@ -351,6 +420,18 @@ class AvailabilityException(models.Model):
     )
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind.choices, default=Kind.UNAVAILABLE
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exceptions",
+        verbose_name=_("site"),
+        help_text=_(
+            "For an extra opening: where the agent receives. Empty: the "
+            "service's main site."
+        ),
     )
     start = models.DateTimeField(_("from"))
     end = models.DateTimeField(_("until"))

@@ -238,6 +238,7 @@ class TypicalWeekResource(AllOrNothingResource):
             repeat_every=instance.repeat_every,
             ranges=instance._imported_ranges,
             label=instance.label,
+            site=instance.site,  # a row without a site column keeps the week's
             week=instance,
             actor=kwargs.get("user"),
             reason=IMPORT_REASON,

@@ -11,11 +11,13 @@ job (``booking.unavailability``): staffing never imports booking.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from math import lcm
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.history import Actor, record_history
@@ -29,6 +31,7 @@ from .models import (
     Membership,
     RetiredFeedToken,
     Service,
+    Site,
     TypicalWeek,
     TypicalWeekRange,
     feed_token_digest,
@@ -56,6 +59,97 @@ def _check_no_overlap(ranges: Sequence[WeekRange]) -> None:
                 )
 
 
+# --- One place at a time (issue 25, point 4) ----------------------------------
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _applies(day: date, valid_from: date, valid_until: date | None, every: int) -> bool:
+    """Whether a typical week with these dates applies on ``day``."""
+    if day < valid_from or (valid_until is not None and day > valid_until):
+        return False
+    return (_monday(day) - _monday(valid_from)).days // 7 % every == 0
+
+
+def _first_common_day(
+    weekday: int,
+    first: tuple[date, date | None, int],
+    second: tuple[date, date | None, int],
+) -> date | None:
+    """The first ``weekday`` on which both typical weeks (valid from, until,
+    repeat every) apply, or None. The weeks' repetitions meet within the least
+    common multiple of their periods, or never."""
+    start = max(first[0], second[0])
+    day = start + timedelta(days=(weekday - start.weekday()) % 7)
+    for _week in range(lcm(first[2], second[2])):
+        if _applies(day, *first) and _applies(day, *second):
+            return day
+        day += timedelta(days=7)
+    return None
+
+
+def check_one_place(
+    *,
+    agent: Agent,
+    service: Service,
+    site: Site | None,
+    valid_from: date,
+    valid_until: date | None,
+    repeat_every: int,
+    ranges: Sequence[WeekRange],
+    week_id: int | None = None,
+) -> None:
+    """Refuse ranges that overlap, on a day both apply, the agent's typical
+    week (any service) at another site: an agent is in one place at a time.
+
+    ``site`` None is the service's main site; ``week_id`` is the week being
+    changed (not compared with itself). One query.
+    """
+    here = site.pk if site is not None else service.main_site_id
+    others = (
+        TypicalWeek.objects.filter(agent=agent)
+        .exclude(pk=week_id)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
+        .select_related("service", "site")
+        .prefetch_related("ranges")
+    )
+    if valid_until is not None:
+        others = others.filter(valid_from__lte=valid_until)
+    mine = (valid_from, valid_until, repeat_every)
+    for other in others:
+        if other.where_id == here:
+            continue
+        theirs = (other.valid_from, other.valid_until, other.repeat_every)
+        for weekday, start, end in ranges:
+            for taken in other.ranges.all():
+                if taken.weekday != weekday or not (
+                    start < taken.end and taken.start < end
+                ):
+                    continue
+                day = _first_common_day(weekday, mine, theirs)
+                if day is None:
+                    continue
+                place = other.site or other.service.main_site or other.service
+                raise ValidationError(
+                    _(
+                        "%(agent)s already receives citizens at %(place)s on "
+                        "%(day)s from %(start)s to %(end)s (typical week "
+                        "“%(week)s”): an agent is in one place at a time."
+                    )
+                    % {
+                        "agent": agent,
+                        "place": place,
+                        "day": day.strftime("%d/%m/%Y"),
+                        "start": taken.start.strftime("%H:%M"),
+                        "end": taken.end.strftime("%H:%M"),
+                        "week": other,
+                    },
+                    code="two_places",
+                )
+
+
 @transaction.atomic
 def exception_create(
     *,
@@ -65,18 +159,26 @@ def exception_create(
     end: datetime,
     service: Service | None = None,
     note: str = "",
+    site: Site | None = None,
     actor: Actor,
     reason: str = "created from the portal",
 ) -> AvailabilityException:
     """Record a closed period or an extra opening of ``agent``.
 
-    An extra opening needs a service the agent belongs to. This only writes the
-    exception; the appointments an unavailability hits are handled by
+    An extra opening needs a service the agent belongs to; ``site`` says where
+    (None: the service's main site). This only writes the exception; the
+    appointments an unavailability hits are handled by
     ``booking.unavailability.unavailability_enter``.
     """
     _check_works_in(agent, service)
     exception = AvailabilityException(
-        agent=agent, kind=kind, start=start, end=end, service=service, note=note
+        agent=agent,
+        kind=kind,
+        start=start,
+        end=end,
+        service=service,
+        note=note,
+        site=site if kind == AvailabilityException.Kind.EXTRA_OPENING else None,
     )
     exception.full_clean()
     _history(exception, actor=actor, reason=reason)
@@ -140,6 +242,7 @@ def typical_week_save(
     ranges: Sequence[WeekRange],
     label: str = "",
     week: TypicalWeek | None = None,
+    site: Site | None = None,
     actor: Actor,
     reason: str = "saved from the availability editor",
 ) -> TypicalWeek:
@@ -147,14 +250,27 @@ def typical_week_save(
 
     The ranges are replaced as a whole: the editor (and an import row) always
     sends the full week, so there is nothing to merge. ``reason`` is the change
-    reason the history records.
+    reason the history records. ``site``: where the agent receives that week
+    (None: the service's main site); the agent's weeks at other sites must not
+    overlap it (:func:`check_one_place`).
     """
     _check_works_in(agent, service)
     if not ranges:
         raise ValidationError(_("Enter at least one opening range."))
     _check_no_overlap(ranges)
+    check_one_place(
+        agent=agent,
+        service=service,
+        site=site,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        repeat_every=repeat_every,
+        ranges=ranges,
+        week_id=week.pk if week is not None else None,
+    )
     week = week or TypicalWeek()
     week.agent, week.service, week.label = agent, service, label
+    week.site = site
     week.valid_from, week.valid_until = valid_from, valid_until
     week.repeat_every = repeat_every
     week.full_clean()
@@ -199,6 +315,7 @@ def typical_week_copy(
             repeat_every=week.repeat_every,
             ranges=ranges,
             label=week.label,
+            site=week.site,
             actor=actor,
         )
         for agent in agents

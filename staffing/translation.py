@@ -1,4 +1,4 @@
-"""Service and closure texts, one column per language (django-modeltranslation).
+"""Service, site and closure texts, one column per language (django-modeltranslation).
 
 The historical models are registered too, so that a history record keeps every
 language (issue 19, point 2).
@@ -8,11 +8,16 @@ from modeltranslation.translator import TranslationOptions, translator
 
 from core.languages import MainLanguageFallback
 
-from .models import Closure, Service
+from .models import Closure, Service, Site
 
 
 class ServiceTranslation(TranslationOptions):
     fields = ("name", "description", "address")
+    fallback_languages = MainLanguageFallback()
+
+
+class SiteTranslation(TranslationOptions):
+    fields = ("name", "address", "information")
     fallback_languages = MainLanguageFallback()
 
 
@@ -21,6 +26,10 @@ class ClosureTranslation(TranslationOptions):
     fallback_languages = MainLanguageFallback()
 
 
-for model, options in ((Service, ServiceTranslation), (Closure, ClosureTranslation)):
+for model, options in (
+    (Service, ServiceTranslation),
+    (Site, SiteTranslation),
+    (Closure, ClosureTranslation),
+):
     translator.register(model, options)
     translator.register(model.history.model, options)

@@ -15,6 +15,7 @@ from staffing.models import (
     Closure,
     Membership,
     Service,
+    Site,
     TypicalWeek,
     TypicalWeekRange,
 )
@@ -54,6 +55,14 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Service {n}")
     slug = factory.Sequence(lambda n: f"service-{n}")
     min_notice_hours = 0
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Site {n}")
+    address = factory.Sequence(lambda n: f"Rue du Site {n}, 5000 Démo-sur-Meuse")
 
 
 class AgentFactory(factory.django.DjangoModelFactory):
@@ -175,18 +184,22 @@ def open_agent(
     end: time = time(12),
     valid_from: date = date(2026, 1, 5),
     role: str = Membership.Role.MEMBER,
+    site: Site | None = None,
 ) -> Agent:
     """An agent of ``service`` open every week on ``weekdays`` from ``start`` to
     ``end`` (one typical week valid from ``valid_from``).
 
     A new agent, or ``agent`` made a member of ``service`` (with ``role``) if
-    not yet; each call adds a typical week of that agent in that service.
+    not yet; each call adds a typical week of that agent in that service,
+    at ``site`` (None: the service's main site).
     """
     agent = agent or AgentFactory()
     Membership.objects.get_or_create(
         agent=agent, service=service, defaults={"role": role}
     )
-    week = TypicalWeekFactory(agent=agent, service=service, valid_from=valid_from)
+    week = TypicalWeekFactory(
+        agent=agent, service=service, valid_from=valid_from, site=site
+    )
     for weekday in weekdays:
         TypicalWeekRangeFactory(
             typical_week=week, weekday=weekday, start=start, end=end

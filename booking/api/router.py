@@ -52,7 +52,8 @@ from booking.services import (
 from booking.slots import SearchCriteria, booking_window, first_free_slots, search_slots
 from core.ratelimit import client_ip, hit
 from staffing.availability import Slot
-from staffing.models import Agent, Membership, Service
+from staffing.calendars import service_sites, sites_of_services
+from staffing.models import Agent, Membership, Service, Site
 
 from .schemas import (
     LANGUAGES,
@@ -328,11 +329,37 @@ def _agent_field(service: Service, agent_id: int | None, source: str) -> Agent |
     return agent
 
 
+def _site_field(service: Service, site_id: int | None, source: str) -> Site | None:
+    """One of the service's sites (issue 25, point 4), or a 422."""
+    if site_id is None:
+        return None
+    for site in service_sites(service, on_or_after=timezone.localdate()):
+        if site.pk == site_id:
+            return site
+    raise _field_error(
+        (source, "site"),
+        _("The service does not receive citizens at this site."),
+        "unknown_site",
+    )
+
+
+def _site_out(site: Site | None) -> dict | None:
+    if site is None:
+        return None
+    return {
+        "id": site.pk,
+        "name": site.name,
+        "address": site.address,
+        "information": site.information,
+    }
+
+
 def _slot_out(slot: Slot) -> SlotOut:
     return SlotOut(
         start=timezone.localtime(slot.start),
         end=timezone.localtime(slot.end),
         capacity=slot.capacity,
+        site=slot.site_id,
     )
 
 
@@ -341,8 +368,13 @@ def _slot_out(slot: Slot) -> SlotOut:
 
 @api.get("/services", response=list[ServiceOut], tags=["services"])
 def list_services(request):
-    """The services open for bookings, in the commune's order."""
-    return list(Service.objects.active())
+    """The services open for bookings, in the commune's order, each with
+    the sites where it receives."""
+    services = list(Service.objects.active())
+    sites = sites_of_services(services, on_or_after=timezone.localdate())
+    for service in services:
+        service.sites = sites[service.pk]
+    return services
 
 
 @api.get(
@@ -397,6 +429,7 @@ def list_slots(request, query: Query[SlotQuery]):
     service, reason = _service_and_reason_fields(query.service, query.reason, "query")
     agent = _agent_field(service, query.agent, "query")
     _people_field(reason, query.people, "query")
+    site = _site_field(service, query.site, "query")
     window = booking_window(service, now=timezone.now(), from_date=query.start)
     if window is None:
         return {"slots": []}
@@ -411,6 +444,7 @@ def list_slots(request, query: Query[SlotQuery]):
         parts=query.part_set(),
         agent_id=agent.pk if agent else None,
         people=query.people,
+        site_id=site.pk if site else None,
     )
     slots = search_slots(
         service, reason, start=window.start, end=end, criteria=criteria
@@ -553,6 +587,7 @@ def book_appointment(
     )
     agent = _agent_field(service, payload.agent, "body")
     _people_field(reason, payload.people, "body")
+    site = _site_field(service, payload.site, "body")
     details = _check_details(service, reason, payload.citizen)
     # One person, as before issue 25: a key sent before keeps its fingerprint.
     content_hash = idempotency.fingerprint(
@@ -584,6 +619,7 @@ def book_appointment(
                 reason=reason,
                 start=payload.start,
                 agent=agent,
+                site=site,
                 channel=Appointment.Channel.WEB,
                 remarks=payload.remarks,
                 contact=contact,
@@ -595,6 +631,7 @@ def book_appointment(
                 "start": timezone.localtime(appointment.start).isoformat(),
                 "end": timezone.localtime(appointment.end).isoformat(),
                 "people": appointment.people,
+                "site": _site_out(appointment.site),
             }
             if idempotency_key:
                 idempotency.complete(
@@ -615,7 +652,11 @@ def book_appointment(
         alternatives = first_free_slots(
             service,
             reason,
-            SearchCriteria(agent_id=agent.pk if agent else None, people=payload.people),
+            SearchCriteria(
+                agent_id=agent.pk if agent else None,
+                people=payload.people,
+                site_id=site.pk if site else None,
+            ),
             n=ALTERNATIVES,
         )
         return Status(

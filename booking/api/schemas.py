@@ -192,11 +192,25 @@ class ValidationErrorOut(Schema):
     detail: list[FieldErrorOut]
 
 
+class SiteOut(Schema):
+    """A place where citizens are received (issue 25, point 4)."""
+
+    id: int
+    name: str
+    address: str
+    information: str = Field(..., description="How to get there.")
+
+
 class ServiceOut(Schema):
     slug: str
     name: str
     description: str
     address: str
+    sites: list[SiteOut] = Field(
+        ...,
+        description="Where the service receives citizens: filter GET /slots "
+        "by one with ``site``.",
+    )
     email: str
     phone: str
     citizens_choose_agent: bool
@@ -258,6 +272,9 @@ class SlotOut(BaseModel):
     start: datetime
     end: datetime
     capacity: int = Field(..., description="How many citizens can still book it.")
+    site: int | None = Field(
+        None, description="Where: the id of one of the service's sites."
+    )
 
 
 class SlotsOut(BaseModel):
@@ -281,6 +298,7 @@ class AppointmentOut(Schema):
     start: datetime
     end: datetime
     people: int = Field(1, description="How many people come together.")
+    site: SiteOut | None = Field(None, description="Where the citizen is received.")
     manage_url: str = Field(
         ...,
         description=(
@@ -315,6 +333,9 @@ class SlotQuery(Schema):
         None, description="Only when the service lets citizens choose an agent."
     )
     people: People = 1
+    site: Id | None = Field(
+        None, description="Only the times at this site (one of the service's)."
+    )
     part: str | None = Field(
         None,
         max_length=40,
@@ -441,6 +462,9 @@ class BookingIn(Schema):
     )
     agent: Id | None = None
     people: People = 1
+    site: Id | None = Field(
+        None, description="The site of the slot chosen (one of the service's)."
+    )
     citizen: CitizenIn
     remarks: Annotated[str, Field(max_length=2000), AfterValidator(_clean_text)] = ""
 

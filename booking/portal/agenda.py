@@ -182,7 +182,7 @@ def scope_appointments(
     if not cancelled:
         appointments = appointments.active()
     return appointments.select_related(
-        "citizen", "reason", "service", "agent__user"
+        "citizen", "reason", "service", "site", "agent__user"
     ).order_by("start", "pk")
 
 
@@ -260,6 +260,8 @@ def _details(appointment: Appointment) -> list[str]:
         f"{appointment.service} · {appointment.agent}",
         status,
     ]
+    if appointment.site_id is not None:
+        details.insert(3, str(appointment.site))  # where (issue 25, point 4)
     if appointment.no_national_number:
         # Issue 20, point 3: the agent asks for it at the visit.
         details.append(str(_("No national register number yet")))
@@ -304,6 +306,7 @@ def _event(appointment: Appointment, scope: AgendaScope) -> dict:
             "agent": str(appointment.agent),
             "initials": _initials(appointment.agent) if scope.service else "",
             "service": str(appointment.service),
+            "site": str(appointment.site) if appointment.site_id else "",
             "arrived": appointment.arrived_at is not None,
             "waiting": appointment.is_waiting,
             "details": _details(appointment),
@@ -496,6 +499,8 @@ def day_list(request):
     appointments = list(
         scope_appointments(request.user, scope, start, end, cancelled=True)
     )
+    # Where each citizen is received, when the day's list spans several sites.
+    several_sites = len({item.site_id for item in appointments}) > 1
     now = timezone.now()
     for appointment in appointments:
         appointment.waited = appointment.waited_minutes(now)
@@ -533,6 +538,7 @@ def day_list(request):
         ),
         "waiting_count": sum(1 for item in appointments if item.is_waiting),
         "undo": undo,
+        "several_sites": several_sites,
     }
     return TemplateResponse(request, "portal/day_list.html", context)
 

@@ -184,6 +184,7 @@ def availability_editor(request):
                     repeat_every=cleaned["repeat_every"],
                     ranges=form.ranges,
                     label=cleaned["label"],
+                    site=cleaned.get("site"),
                     week=week,
                     actor=request.user,
                 )

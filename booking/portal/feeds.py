@@ -57,7 +57,7 @@ def agent_calendar(agent: Agent, *, now: datetime | None = None) -> str:
         Appointment.objects.active()
         .for_agent(agent)
         .between(now - PAST, now + FUTURE)
-        .select_related("citizen", "reason", "service")
+        .select_related("citizen", "reason", "service", "site")
         .order_by("start")
     )
     commune = Commune.objects.get_solo()
@@ -88,7 +88,12 @@ def agent_calendar(agent: Agent, *, now: datetime | None = None) -> str:
         event.add("description", clean_text("\n".join(description)))
         event.add("status", _ICS_STATUS.get(appointment.status, "CONFIRMED"))
         event.add("transp", "OPAQUE")
-        location = appointment.service.address or commune.name
+        site = appointment.site
+        location = (
+            f"{site.name}, {site.address}"
+            if site is not None and site.address
+            else appointment.service.address or commune.name
+        )
         if location:
             event.add("location", clean_text(location))
         calendar.add_component(event)

@@ -67,7 +67,7 @@ from core.inputs import (
 from core.languages import main_language
 from core.phones import phone_display
 from core.roles import is_administrator
-from staffing.models import Agent, Membership, Service
+from staffing.models import Agent, Membership, Service, Site
 from staffing.scopes import member_service_ids
 
 from .counts import people_text
@@ -364,14 +364,38 @@ def staff_slots(
         first = [
             slot for slot in [now_slot(reason, agent=agent, people=people)] if slot
         ]
-    return first + [
-        SlotChoice(
-            value=timezone.localtime(slot.start).isoformat(),
-            label=formats.date_format(timezone.localtime(slot.start), "l j F · H:i"),
-            capacity=slot.capacity,
+    # A time free at several sites (issue 25, point 4) is one choice, saying
+    # where: the booking goes to the least loaded agent free then, and the
+    # appointment records that agent's site.
+    by_start: dict[datetime, list] = {}
+    for slot in slots:
+        by_start.setdefault(slot.start, []).append(slot)
+    sites = {slot.site_id for slot in slots}
+    names = _site_names(sites) if len(sites) > 1 else {}
+    choices = []
+    for start, at_start in by_start.items():
+        label = formats.date_format(timezone.localtime(start), "l j F · H:i")
+        if names:
+            where = ", ".join(names[slot.site_id] for slot in at_start)
+            label = f"{label} ({where})"
+        choices.append(
+            SlotChoice(
+                value=timezone.localtime(start).isoformat(),
+                label=label,
+                capacity=sum(slot.capacity for slot in at_start),
+            )
         )
-        for slot in slots
-    ]
+    return first + choices
+
+
+def _site_names(site_ids) -> dict:
+    """The names of the sites of ``site_ids``; none asked, no query."""
+    names = dict(
+        Site.objects.filter(pk__in=site_ids - {None}).values_list("pk", "name")
+        if site_ids - {None}
+        else ()
+    )
+    return {site_id: names.get(site_id, "–") for site_id in site_ids}
 
 
 # --- Forms ----------------------------------------------------------------------------

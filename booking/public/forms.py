@@ -122,12 +122,14 @@ class CriteriaForm(forms.Form):
         weekdays: Collection[int] | None = None,
         part_hours: Mapping[str, tuple[time, time]] | None = None,
         max_people: int = 1,
+        sites: Collection | None = None,
         **kwargs,
     ):
         """``weekdays`` and ``part_hours``: what the service opens (issue 20,
         point 2); only those are offered, the parts with their hours.
         ``max_people``: the reason's maximum; the number of people is asked
-        only when it is more than one."""
+        only when it is more than one. ``sites``: where the service receives;
+        with more than one, the citizen may choose one (issue 25, point 4)."""
         super().__init__(*args, **kwargs)
         self.horizon_days = horizon_days
         if max_people > 1:
@@ -136,6 +138,16 @@ class CriteriaForm(forms.Form):
             ]
         else:
             del self.fields["people"]
+        if sites is not None and len(sites) > 1:
+            self.fields["site"] = forms.TypedChoiceField(
+                label=_("Where"),
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("All sites"))]
+                + [(str(site.pk), site_choice_label(site)) for site in sites],
+                widget=forms.RadioSelect,
+            )
         if weekdays is not None:
             self.fields["weekdays"].choices = [
                 (value, label) for value, label in WEEKDAYS if int(value) in weekdays
@@ -179,10 +191,34 @@ class CriteriaForm(forms.Form):
             "from_date": data["from_date"].isoformat() if data["from_date"] else "",
             "weekdays": list(data["weekdays"]),
             "parts": list(data["parts"]),
+            "site": data.get("site") or "",
         }
         if "people" in self.fields:
             state["people"] = data["people"]
         return state
+
+
+def site_choice_label(site) -> str:
+    """A site as the times page's filter offers it: its name and address."""
+    address = " ".join(site.address.split())
+    return f"{site.name} ({address})" if address else site.name
+
+
+# A time at a given site, as the times page's radio sends it: "<ISO>@<site id>"
+# (issue 25, point 4); a plain ISO date and time is a time at any site.
+SITE_SEPARATOR = "@"
+
+
+def slot_value(start: datetime, site_id: int | None) -> str:
+    """The radio value of a time (at a site, when the service has several)."""
+    value = start.isoformat()
+    return f"{value}{SITE_SEPARATOR}{site_id}" if site_id is not None else value
+
+
+def split_slot_value(value: str) -> tuple[str, int | None]:
+    """The date and time part of a radio value, and its site id (or None)."""
+    moment, _separator, site = (value or "").partition(SITE_SEPARATOR)
+    return moment, int(site) if site.isdigit() else None
 
 
 class SlotForm(forms.Form):
@@ -194,13 +230,16 @@ class SlotForm(forms.Form):
     )
 
     def clean_slot(self) -> datetime:
+        moment, self.site_id = split_slot_value(self.cleaned_data["slot"])
         try:
-            value = parse_datetime_value(self.cleaned_data["slot"])
+            value = parse_datetime_value(moment)
         except InvalidInput:
             value = None
         if value is None or timezone.is_naive(value):
             raise forms.ValidationError(_("Choose a time for your appointment."))
         return value
+
+    site_id: int | None = None  # the site of the time chosen, if it says one
 
 
 class IdentityForm(forms.Form):

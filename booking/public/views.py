@@ -54,7 +54,7 @@ from core.language_middleware import speak
 from core.phones import phone_display
 from core.ratelimit import client_ip, ratelimited
 from staffing.availability import part_hours
-from staffing.calendars import service_week_ranges
+from staffing.calendars import service_sites, service_week_ranges, sites_of_services
 from staffing.models import Agent, Service
 
 from . import forms
@@ -205,6 +205,7 @@ def _step_context(request, wizard: Wizard, key: str, **extra) -> dict:
             "start": slot,
             "end": slot + duration if slot and duration else None,
             "held_until": wizard.held_until() if slot else None,
+            "site": wizard.site(),
         },
         "service": wizard.service,
         "step": key,
@@ -230,8 +231,14 @@ def _forward(request, wizard: Wizard, key: str):
     return _redirect(request, wizard.next(key).url_name, service=wizard.service.slug)
 
 
-def _group_by_day(slots, selected=None) -> list[dict]:
-    """Slots grouped by local day, each with its radio value and id."""
+def _group_by_day(
+    slots, selected=None, *, sites=None, selected_site=None
+) -> list[dict]:
+    """Slots grouped by local day, each with its radio value and id.
+
+    ``sites``: the service's sites by id when it receives in several places
+    (issue 25, point 4): each time then shows its site, and its radio value
+    and id carry it (one time may be free at two sites)."""
     days: list[dict] = []
     for slot in slots:
         local = timezone.localtime(slot.start)
@@ -239,29 +246,44 @@ def _group_by_day(slots, selected=None) -> list[dict]:
             days.append(
                 {"date": local.date(), "id": f"day-{local:%Y%m%d}", "slots": []}
             )
-        value = slot.start.isoformat()
+        site_id = slot.site_id if sites else None
         days[-1]["slots"].append(
             {
-                "value": value,
-                "id": f"slot-{local:%Y%m%d%H%M}",
+                "value": forms.slot_value(slot.start, site_id),
+                "id": f"slot-{local:%Y%m%d%H%M}"
+                + (f"-{site_id}" if site_id is not None else ""),
                 "start": slot.start,
                 "end": slot.end,
                 "capacity": slot.capacity,
-                "checked": selected is not None and slot.start == selected,
+                "site": sites.get(site_id) if sites else None,
+                "checked": selected is not None
+                and slot.start == selected
+                and (not sites or selected_site == site_id),
             }
         )
     return days
 
 
 def _chosen_slot(request, wizard: Wizard):
-    """The slot to show ticked: just posted, left with "Back", or chosen."""
+    """The slot to show ticked: just posted, left with "Back", or chosen; and
+    its site (None: any)."""
     draft = wizard.draft("slot") or {}
     value = request.POST.get("slot") or (draft.get("slot") or [""])[-1]
+    value, site_id = forms.split_slot_value(value)
     try:
         moment = parse_datetime_value(value)
     except InvalidInput:
         moment = None  # the form says why
-    return moment or wizard.slot()
+    if moment is None:
+        return wizard.slot(), wizard.data.get("site")
+    return moment, site_id
+
+
+def _sites_by_id(service: Service) -> dict:
+    """The service's sites by id when it receives in several places (the
+    times page then offers a choice and shows each time's site), else {}."""
+    sites = service_sites(service, on_or_after=timezone.localdate())
+    return {site.pk: site for site in sites} if len(sites) > 1 else {}
 
 
 def _parse_after(request):
@@ -314,6 +336,11 @@ def home(request):
             )
         )
     )
+    services = list(services)
+    # A service that receives in several places lists them (issue 25, point 4).
+    sites = sites_of_services(services, on_or_after=timezone.localdate())
+    for service in services:
+        service.sites = sites[service.pk] if len(sites[service.pk]) > 1 else []
     return _render(request, "booking/home.html", {"services": services})
 
 
@@ -483,9 +510,12 @@ def reason_step(request, service):
     )
 
 
-def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
+def _criteria_form(
+    data, service: Service, agent_id: int | None, *, sites=None, **kwargs
+):
     """The times page's filter, offering only the weekdays and parts of the
-    day the service (or the chosen agent) opens, the parts with their hours;
+    day the service (or the chosen agent) opens, the parts with their hours,
+    the service's sites when it has several (``sites``, by id), and
     ``max_people`` (the reason's) offers the number of people."""
     by_day = service_week_ranges(
         service.pk, on_or_after=timezone.localdate(), agent_id=agent_id
@@ -495,6 +525,7 @@ def _criteria_form(data, service: Service, agent_id: int | None, **kwargs):
         horizon_days=service.max_horizon_days,
         weekdays=set(by_day),
         part_hours=part_hours(chain.from_iterable(by_day.values())),
+        sites=list((sites or {}).values()),
         **kwargs,
     )
 
@@ -510,6 +541,8 @@ def _filter_query(criteria: SearchCriteria, **changes) -> dict:
     }
     if criteria.people > 1:
         query["people"] = str(criteria.people)
+    if criteria.site_id is not None:
+        query["site"] = str(criteria.site_id)
     query.update(changes)
     return query
 
@@ -555,6 +588,7 @@ def _nearest_outside(service, reason, criteria: SearchCriteria) -> list:
     from date kept while it finds some)."""
     for loose in (
         replace(criteria, weekdays=None, parts=None),
+        replace(criteria, weekdays=None, parts=None, site_id=None),
         SearchCriteria(agent_id=criteria.agent_id, people=criteria.people),
     ):
         if loose != criteria:
@@ -565,11 +599,21 @@ def _nearest_outside(service, reason, criteria: SearchCriteria) -> list:
 
 
 def _times_context(
-    request, route: tuple[str, dict], *, service, reason, criteria, slots, after
+    request,
+    route: tuple[str, dict],
+    *,
+    service,
+    reason,
+    criteria,
+    slots,
+    after,
+    sites=None,
 ) -> dict:
     """What the times pages (booking and moving) show besides the slots;
     ``route``: their URL's name and arguments."""
-    filtered = bool(criteria.from_date or criteria.weekdays or criteria.parts)
+    filtered = bool(
+        criteria.from_date or criteria.weekdays or criteria.parts or criteria.site_id
+    )
     nearest = []
     if not slots and after is None and filtered:
         nearest = _nearest_outside(service, reason, criteria)
@@ -580,7 +624,7 @@ def _times_context(
     )
     return {
         "filtered": filtered,
-        "nearest_days": _group_by_day(nearest),
+        "nearest_days": _group_by_day(nearest, sites=sites),
         "clear_filters_url": public_reverse(request, route[0], query=clear, **route[1]),
         "strip": _day_strip(request, route, service, reason, criteria),
         "show_capacity": service.shows_free_agents and criteria.agent_id is None,
@@ -606,10 +650,12 @@ def slots_step(request, service):
         return _redirect(request, "booking:agent", service=service.slug)
     agent_id = agent.pk if agent else None
     filtering = "from_date" in request.GET
+    sites = _sites_by_id(service)
     criteria_form = _criteria_form(
         request.GET if filtering else None,
         service,
         agent_id,
+        sites=sites,
         initial=wizard.data.get("criteria", {}),
         max_people=reason.max_people,
     )
@@ -617,7 +663,7 @@ def slots_step(request, service):
         people = wizard.people()
         wizard.update(criteria=criteria_form.to_state())
         if wizard.people() != people:
-            wizard.discard("slot")  # chosen for a visit of another length
+            _drop_slot(wizard)  # chosen for a visit of another length
     criteria = wizard.criteria()
     after = _parse_after(request)
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
@@ -626,6 +672,7 @@ def slots_step(request, service):
             return _back(request, wizard, "slot")
         if form.is_valid():
             start = form.cleaned_data["slot"]
+            site_id = form.site_id if form.site_id in sites else None
             try:
                 check_booking_rules(service=service, reason=reason, start=start)
                 # Kept for this citizen while the details are typed (issue 25).
@@ -637,12 +684,15 @@ def slots_step(request, service):
                     client_address=client_ip(request),
                     agent_id=agent_id,
                     people=criteria.people,
+                    site_id=site_id,
                 )
             except BookingError as error:  # SlotTaken included
                 form.add_error("slot", error.message)
             else:
                 wizard.update(
-                    slot=start.isoformat(), held_until=hold.expires_at.isoformat()
+                    slot=start.isoformat(),
+                    site=site_id,
+                    held_until=hold.expires_at.isoformat(),
                 )
                 return _forward(request, wizard, "slot")
     elif wizard.data.get("held_until"):
@@ -651,17 +701,20 @@ def slots_step(request, service):
         hold_release(key=wizard.hold_key())
         wizard.discard("held_until")
     slots = first_free_slots(service, reason, criteria, n=PAGE_SIZE, after=after)
-    chosen = _chosen_slot(request, wizard)
-    days = _group_by_day(slots, chosen)
-    shown = {slot.start for slot in slots}
+    chosen, chosen_site = _chosen_slot(request, wizard)
+    if chosen_site not in sites:
+        chosen_site = None
+    days = _group_by_day(slots, chosen, sites=sites, selected_site=chosen_site)
+    shown = {(slot.start, slot.site_id if sites else None) for slot in slots}
     kept = None
-    if chosen is not None and chosen not in shown:
+    if chosen is not None and (chosen, chosen_site) not in shown:
         # Chosen on a later page, or before the filters changed: keep it offered.
         kept = {
-            "value": chosen.isoformat(),
+            "value": forms.slot_value(chosen, chosen_site),
             "id": "slot-kept",
             "start": chosen,
             "end": chosen + reason.duration_for(criteria.people),
+            "site": sites.get(chosen_site),
             "checked": True,
         }
     url_kwargs = {"service": service.slug}
@@ -688,6 +741,7 @@ def slots_step(request, service):
                 criteria=criteria,
                 slots=slots,
                 after=after,
+                sites=sites,
             ),
             **_slot_pages(request, "booking:slots", slots, after, **url_kwargs),
         ),
@@ -747,6 +801,7 @@ def _review(wizard: Wizard) -> dict:
         "slot_end": slot + reason.duration_for(people) if slot and reason else None,
         "identity": identity,
         "remarks": wizard.data.get("remarks", ""),
+        "site": wizard.site(),
     }
 
 
@@ -799,6 +854,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             "agent": review["agent"].pk if review["agent"] else None,
             "start": review["slot_start"].isoformat(),
             "people": review["people"],
+            "site": review["site"].pk if review["site"] else None,
             "identity": identity,
             "remarks": review["remarks"],
         }
@@ -826,6 +882,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             reason=review["reason"],
             start=review["slot_start"],
             agent=review["agent"],
+            site=review["site"],
             remarks=review["remarks"],
             people=review["people"],
             hold_key=wizard.hold_key(),
@@ -1039,10 +1096,12 @@ def manage_move(request, token):
         # As many people as booked: the new time is as long as the old one.
         people=appointment.people,
     )
+    sites = _sites_by_id(service)
     criteria_form = _criteria_form(
         request.GET if "from_date" in request.GET else None,
         service,
         criteria.agent_id,
+        sites=sites,
     )
     if criteria_form.is_bound and criteria_form.is_valid():
         state = criteria_form.cleaned_data
@@ -1052,6 +1111,7 @@ def manage_move(request, token):
             parts=list(state["parts"]) or None,
             agent_id=criteria.agent_id,
             people=criteria.people,
+            site_id=state.get("site"),
         )
     form = forms.SlotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -1060,6 +1120,8 @@ def manage_move(request, token):
                 appointment=appointment,
                 start=form.cleaned_data["slot"],
                 by_citizen=True,
+                # A move may change the site: to the one of the time chosen.
+                site=sites.get(form.site_id),
             )
         except BookingError as error:  # SlotTaken included: alternatives follow
             form.add_error("slot", error.message)
@@ -1080,7 +1142,9 @@ def manage_move(request, token):
             after=after,
             ignore_appointment_id=appointment.pk,
         )
-        if slot.start != appointment.start  # moving there would change nothing
+        # Moving there would change nothing.
+        if (slot.start, slot.site_id) != (appointment.start, appointment.site_id)
+        and (sites or slot.start != appointment.start)
     ][:PAGE_SIZE]
     return _private(
         _render(
@@ -1091,7 +1155,7 @@ def manage_move(request, token):
                 appointment,
                 form=form,
                 criteria_form=criteria_form,
-                days=_group_by_day(slots),
+                days=_group_by_day(slots, sites=sites),
                 after=after.isoformat() if after else "",
                 **_times_context(
                     request,
@@ -1101,6 +1165,7 @@ def manage_move(request, token):
                     criteria=criteria,
                     slots=slots,
                     after=after,
+                    sites=sites,
                 ),
                 **_slot_pages(
                     request,

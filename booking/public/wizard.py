@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from booking import citizen_rules
 from booking.models import VisitReason
 from booking.slots import SearchCriteria
-from staffing.models import Agent, Service
+from staffing.models import Agent, Service, Site
 
 from .flow import flow_of
 
@@ -184,6 +184,7 @@ class Wizard:
             parts=list(raw.get("parts", [])) or None,
             agent_id=agent.pk if agent else None,
             people=self.people(),
+            site_id=int(raw["site"]) if str(raw.get("site", "")).isdigit() else None,
         )
 
     def people(self) -> int:
@@ -212,6 +213,14 @@ class Wizard:
         value = self.data.get("held_until")
         until = parse_datetime(value) if value else None
         return until if until is not None and until > timezone.now() else None
+
+    def site(self) -> Site | None:
+        """The site of the time chosen (issue 25, point 4): None when the
+        service receives in one place, or no time is chosen yet."""
+        value = self.data.get("site")
+        if not value or "slot" not in self.data:
+            return None
+        return Site.objects.filter(pk=value).first()
 
     def identity(self) -> dict:
         """The details typed, less those the reason chosen does not ask

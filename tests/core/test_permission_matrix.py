@@ -40,6 +40,7 @@ from tests.factories import (
     MembershipFactory,
     MessageFactory,
     ServiceFactory,
+    SiteFactory,
     TypicalWeekFactory,
     TypicalWeekRangeFactory,
     UserFactory,
@@ -272,6 +273,14 @@ MATRIX: dict[str, tuple] = {
     "staffing_service_import": (200, 403, 403, 403, LOGIN),
     "staffing_service_process_import": (405, 405, 405, 405, LOGIN),
     "staffing_service_simple_history": (200, 200, 200, 404, LOGIN),
+    # staffing.site (issue 25, point 4): the administrator writes the commune's
+    # sites; managers and agents read them (a typical week names one).
+    "staffing_site_add": (200, 403, 403, 403, LOGIN),
+    "staffing_site_change": (200, 200, 200, 403, LOGIN),
+    "staffing_site_changelist": (200, 200, 200, 403, LOGIN),
+    "staffing_site_delete": (200, 403, 403, 403, LOGIN),
+    "staffing_site_history": (200, 200, 200, 403, LOGIN),
+    "staffing_site_simple_history": (200, 200, 200, 403, LOGIN),
     # staffing.typicalweek
     "staffing_typicalweek_add": (200, 200, 200, 403, LOGIN),
     "staffing_typicalweek_change": (200, 200, 200, 403, LOGIN),
@@ -340,6 +349,7 @@ def world(db, population, foreigners, agent, manager, administrator):
         "auth.group": agent.user.groups.get(),
         "core.commune": Commune.objects.get_solo(),
         "staffing.service": population,
+        "staffing.site": SiteFactory(),
         "staffing.agent": agent,
         "staffing.membership": Membership.objects.get(agent=agent, service=population),
         "staffing.typicalweek": week,
@@ -607,6 +617,7 @@ LIST_ACTIONS: dict[str, dict[str, tuple[bool, bool, bool]]] = {
     "staffing.closure": {"delete_selected": (True, True, False)},
     "staffing.membership": {"delete_selected": (True, True, False)},
     "staffing.service": {"delete_selected": (True, False, False)},
+    "staffing.site": {"delete_selected": (True, False, False)},
     "staffing.typicalweek": {"delete_selected": (True, True, True)},
 }
 

@@ -43,7 +43,8 @@ def test_the_page_loads_plotly_only_after_itself(client, administrator, commune)
     assert 'src="/static/reports/statistics.js" defer' in head
     assert 'data-plotly-src="/static/vendor/plotly/plotly-basic.min.js"' in content
     # Each chart above its table, the card's width (tables were cut beside).
-    assert content.count('class="rdv-stats-pair"') == 9  # with waiting (issue 22)
+    # With waiting (issue 22) and per site (issue 25).
+    assert content.count('class="rdv-stats-pair"') == 10
 
 
 def tables_of_the_commune(administrator):

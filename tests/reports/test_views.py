@@ -63,7 +63,7 @@ def test_statistics_page_shows_figures_charts_and_tables(
     assert response.context["report"].totals.appointments == 9
     # Every chart has its JSON figure block and an accessible table beside it.
     charts = response.context["charts"]
-    assert len(charts) == 9  # with waiting at the desk (issue 22)
+    assert len(charts) == 10  # with waiting (issue 22) and per site (issue 25)
     for item in charts:
         assert f'id="{item["figure_id"]}" type="application/json"' in content
         assert f'id="caption-{item["chart"].key}"' in content

@@ -56,6 +56,7 @@ NATIONAL_NUMBER_COUNT = 30
 # The files of fixtures/, in load order (fixtures/README.md).
 FIXTURES = (
     "commune.yaml",
+    "sites.yaml",
     "services.yaml",
     "staff.yaml",
     "typical_weeks.yaml",
@@ -449,30 +450,38 @@ def occupancy(today: date, day: date) -> float:
 
 
 def free_starts(
-    service: Service, reasons: list[VisitReason], window: availability.Interval
+    service: Service,
+    reasons: list[VisitReason],
+    window: availability.Interval,
+    sites: dict[tuple[int, datetime], int | None] | None = None,
 ) -> dict[int, dict[int, set[datetime]]]:
     """Agent id -> reason id -> the starts the engine offers for that reason.
 
     The engine's slots on the service's grid, over the agents' typical weeks,
     exceptions, closures, public holidays and the appointments they already
     hold in any service (their buffers included). Agents in id order.
+    ``sites`` receives the site of each (agent id, start): where the agent
+    sits then (issue 25, point 4).
     """
     loaded = load_service_calendars(service, window)
     starts = {calendar.agent_id: {} for calendar in loaded.calendars}
     for reason in reasons:
         for by_reason in starts.values():
             by_reason[reason.pk] = set()
-        for slot in availability.compute_slots(
-            calendars=loaded.calendars,
-            window=window,
-            tz=timezone.get_default_timezone(),
-            grid_minutes=service.slot_minutes,
-            duration=reason.duration,
-            buffer=reason.buffer,
-            closures=loaded.closures,
-        ):
-            for agent_id in slot.agent_ids:
-                starts[agent_id][reason.pk].add(slot.start)
+        for site_id, calendars in loaded.by_site.items():
+            for slot in availability.compute_slots(
+                calendars=calendars,
+                window=window,
+                tz=timezone.get_default_timezone(),
+                grid_minutes=service.slot_minutes,
+                duration=reason.duration,
+                buffer=reason.buffer,
+                closures=loaded.closures,
+            ):
+                for agent_id in slot.agent_ids:
+                    starts[agent_id][reason.pk].add(slot.start)
+                    if sites is not None:
+                        sites[agent_id, slot.start] = site_id
     return starts
 
 
@@ -585,16 +594,19 @@ def load_appointments(
     for service in Service.objects.order_by("order", "pk"):
         pool = with_number if service.requires_national_number else citizens
         own = reasons[service.pk]
+        sites: dict[tuple[int, datetime], int | None] = {}
         appointments = [
             make_appointment(
                 rng, now, agents[agent_id], service, reason, rng.choice(pool),
                 start, end,
             )
             for agent_id, starts in free_starts(
-                service, [reason for reason, _weight in own], window
+                service, [reason for reason, _weight in own], window, sites
             ).items()
             for reason, start, end in fill_agenda(rng, today, own, starts)
         ]  # fmt: skip
+        for appointment in appointments:
+            appointment.site_id = sites[appointment.agent.pk, appointment.start]
         created += save_appointments(appointments)
     return created
 

@@ -203,9 +203,10 @@ def test_the_times_page_reads_the_reason_once(
     client, service, reason, django_assert_max_num_queries
 ):
     times(client, reason)
-    # 17: the times held for other citizens are read once for the times and
-    # once for the day strip (issue 25, point 1).
-    with django_assert_max_num_queries(17) as counted:
+    # 18: the times held for other citizens are read once for the times and
+    # once for the day strip (issue 25, point 1), and the service's sites once
+    # (point 4).
+    with django_assert_max_num_queries(18) as counted:
         client.get(url())
     reads = [
         query["sql"]
