@@ -64,6 +64,8 @@ def _description(appointment: Appointment, link: str) -> str:
             _("Booking reference: %(reference)s")
             % {"reference": appointment.reference_display}
         )
+    if appointment.people > 1:  # issue 25: several people in one visit
+        parts.append(_("Number of people: %(count)s") % {"count": appointment.people})
     if appointment.reason.message_information.strip():
         parts.append(appointment.reason.message_information.strip())
     if appointment.service.phone:

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from booking.ics import appointment_ics
 from booking.models import (
     MAX_MINUTES_PER_EXTRA_PERSON,
     MAX_PEOPLE_PER_VISIT,
@@ -267,3 +268,10 @@ def test_a_reassignment_needs_a_colleague_free_for_the_whole_family(
         service, reason, 9, agent=agent, people=3, channel=Appointment.Channel.PHONE
     )
     assert reassignable_agents(family) == []
+
+
+def test_the_calendar_file_says_how_many_come(service, reason, agent):
+    family = book(service, reason, 9, people=3)
+    alone = book(service, reason, 10, 15)
+    assert "Number of people: 3" in appointment_ics(family, language="en")
+    assert "Number of people" not in appointment_ics(alone, language="en")
