@@ -17,6 +17,7 @@ from tests.factories import (
     ClosureFactory,
     MembershipFactory,
     MessageFactory,
+    SiteFactory,
     TypicalWeekRangeFactory,
 )
 
@@ -26,7 +27,9 @@ def one_of_each(db, administrator):
     """At least one row for every model that has an admin."""
     membership = MembershipFactory()
     TypicalWeekRangeFactory(
-        typical_week__agent=membership.agent, typical_week__service=membership.service
+        typical_week__agent=membership.agent,
+        typical_week__service=membership.service,
+        typical_week__site=SiteFactory(),
     )
     AvailabilityExceptionFactory(agent=membership.agent)
     ClosureFactory()

@@ -610,7 +610,10 @@ def test_the_api_answers_the_same_for_a_known_citizen(service, reason, client):
     assert (
         answers[0]
         == answers[1]
-        == (201, ["end", "id", "manage_url", "notices", "people", "start", "status"])
+        == (
+            201,
+            ["end", "id", "manage_url", "notices", "people", "site", "start", "status"],
+        )
     )
 
 

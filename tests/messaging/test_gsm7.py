@@ -32,7 +32,13 @@ from staffing.models import Agent, Service
 
 pytestmark = pytest.mark.django_db
 
-DEMO_FILES = ("commune.yaml", "services.yaml", "staff.yaml", "visit_reasons.yaml")
+DEMO_FILES = (
+    "commune.yaml",
+    "sites.yaml",
+    "services.yaml",
+    "staff.yaml",
+    "visit_reasons.yaml",
+)
 SMS_TEXTS = {
     (event, language): text.body
     for (event, channel, language), text in DEFAULT_TEMPLATES.items()

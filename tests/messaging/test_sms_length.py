@@ -32,7 +32,13 @@ from staffing.models import Agent, Service
 
 pytestmark = pytest.mark.django_db
 
-DEMO_FILES = ("commune.yaml", "services.yaml", "staff.yaml", "visit_reasons.yaml")
+DEMO_FILES = (
+    "commune.yaml",
+    "sites.yaml",
+    "services.yaml",
+    "staff.yaml",
+    "visit_reasons.yaml",
+)
 # As long as a commune's own booking address, e.g. https://rdv.namur.be or
 # https://www.ecaussinnes.be/rendez-vous: 37 characters.
 SITE_URL = "https://rendez-vous.demo-sur-meuse.be"

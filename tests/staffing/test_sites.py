@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from core.localtime import day_bounds
 from staffing.availability import Interval, free_intervals
@@ -43,6 +44,12 @@ def service(town_hall):
 @pytest.fixture
 def actor(db):
     return UserFactory()
+
+
+def two_places(refused) -> bool:
+    """Whether the refusal is "one place at a time" (by its code: the words
+    are translated)."""
+    return [error.code for error in refused.value.error_list] == ["two_places"]
 
 
 def _hours(intervals) -> list[tuple[time, time]]:
@@ -127,7 +134,7 @@ def test_two_weeks_of_one_agent_at_two_sites_may_not_overlap(service, district, 
     other_service = ServiceFactory()
     open_agent(other_service, agent, weekdays=(MONDAY,))  # a member there too
 
-    with pytest.raises(ValidationError, match="one place at a time"):
+    with pytest.raises(ValidationError) as refused:
         typical_week_save(
             agent=agent,
             service=service,
@@ -138,8 +145,9 @@ def test_two_weeks_of_one_agent_at_two_sites_may_not_overlap(service, district, 
             ranges=[(TUESDAY, time(11), time(13))],
             actor=actor,
         )
+    assert two_places(refused)
     # Another service's week at another site is no different.
-    with pytest.raises(ValidationError, match="one place at a time"):
+    with pytest.raises(ValidationError) as refused:
         typical_week_save(
             agent=agent,
             service=other_service,
@@ -150,6 +158,7 @@ def test_two_weeks_of_one_agent_at_two_sites_may_not_overlap(service, district, 
             ranges=[(TUESDAY, time(10), time(10, 30))],
             actor=actor,
         )
+    assert two_places(refused)
     # Right after, the same day: fine.
     week = typical_week_save(
         agent=agent,
@@ -198,7 +207,7 @@ def test_weeks_at_two_sites_that_never_apply_on_the_same_day_may_overlap(
         ranges=[(TUESDAY, time(9), time(12))],
         actor=actor,
     )
-    with pytest.raises(ValidationError, match="one place at a time"):
+    with pytest.raises(ValidationError) as refused:
         # Every third week from the week after: meets the first every sixth.
         typical_week_save(
             agent=agent,
@@ -210,6 +219,7 @@ def test_weeks_at_two_sites_that_never_apply_on_the_same_day_may_overlap(
             ranges=[(TUESDAY, time(10), time(11))],
             actor=actor,
         )
+    assert two_places(refused)
 
 
 def test_a_service_receives_at_the_sites_of_its_weeks(service, district, town_hall):
@@ -228,3 +238,37 @@ def test_a_service_receives_at_the_sites_of_its_weeks(service, district, town_ha
         bare.pk: [],
         service.pk: [town_hall],
     }
+
+
+def test_the_typical_week_admin_refuses_a_second_place_at_the_same_time(
+    client, service, district
+):
+    agent = open_agent(service, weekdays=(TUESDAY,), start=time(9), end=time(12))
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    form = {
+        "agent": agent.pk,
+        "service": service.pk,
+        "site": district.pk,
+        "label": "",
+        "valid_from": "2027-01-04",
+        "valid_until": "",
+        "repeat_every": 1,
+        "ranges-TOTAL_FORMS": 1,
+        "ranges-INITIAL_FORMS": 0,
+        "ranges-MIN_NUM_FORMS": 1,
+        "ranges-MAX_NUM_FORMS": 1000,
+        "ranges-0-weekday": TUESDAY,
+        "ranges-0-start": "11:00",
+        "ranges-0-end": "13:00",
+    }
+    response = client.post(reverse("admin:staffing_typicalweek_add"), form)
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert [error.code for error in formset.non_form_errors().as_data()] == [
+        "two_places"
+    ]
+    assert agent.typical_weeks.count() == 1
+    form["ranges-0-start"] = "12:00"
+    response = client.post(reverse("admin:staffing_typicalweek_add"), form)
+    assert response.status_code == 302
+    assert agent.typical_weeks.filter(site=district).exists()
