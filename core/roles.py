@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "booking.citizen": _EDIT,
         "booking.visitreason": _EDIT,
         "booking.appointment": _EDIT,
+        "booking.earliertimerequest": ("view",),
     },
     AGENT: {
         "staffing.service": ("view",),
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "booking.citizen": _EDIT,
         "booking.visitreason": ("view",),
         "booking.appointment": _EDIT,
+        "booking.earliertimerequest": ("view",),
     },
     # Reads (and exports) the record of who looked; sees nothing else.
     DATA_PROTECTION_OFFICER: {
