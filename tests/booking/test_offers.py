@@ -1,0 +1,339 @@
+"""Earlier-time offers (issue 25, point 2): the waiting list's rules.
+
+The world: Population opens one hour a weekday (9:00–10:00), a visit takes the
+hour, so each weekday holds one time. Every weekday from Tuesday 8 to Friday
+25 January 2030 is taken, Anne's appointment on Monday 21 and Bruno's on
+Tuesday 22 among them; the clock stands on Monday 7 January at noon. A
+cancellation then frees exactly one earlier time.
+"""
+
+from datetime import date, time, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from booking import offers
+from booking.models import Appointment, EarlierTimeOffer, EarlierTimeRequest
+from booking.services import appointment_cancel
+from messaging.models import Event, Message
+from messaging.sms import LocmemBackend
+from tests.factories import (
+    WEEKDAYS,
+    AppointmentFactory,
+    CitizenFactory,
+    VisitReasonFactory,
+    local,
+    open_agent,
+)
+
+NOW = local(date(2030, 1, 7), 12)  # a Monday
+DAYS = [date(2030, 1, 8) + timedelta(days=n) for n in range(18)]
+WORKDAYS = [day for day in DAYS if day.weekday() < 5]
+ANNE_DAY, BRUNO_DAY = date(2030, 1, 21), date(2030, 1, 22)
+THURSDAY = date(2030, 1, 10)
+Waiting = EarlierTimeRequest.Status
+Offered = EarlierTimeOffer.Status
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def quiet_hours(settings):
+    settings.QUIET_HOURS = "21:00-08:00"
+    settings.EARLIER_OFFER_HOLD_MINUTES = 30
+    settings.EARLIER_OFFER_STOP_DAYS = 2
+    settings.EARLIER_OFFER_MAX = 3
+    LocmemBackend.outbox.clear()
+    yield
+    LocmemBackend.outbox.clear()
+
+
+@pytest.fixture
+def world(population):
+    agent = open_agent(
+        population, weekdays=WEEKDAYS, start=time(9), end=time(10)
+    )
+    reason = VisitReasonFactory(
+        service=population, name="Carte d'identité", duration_minutes=60
+    )
+
+    def book(day, citizen=None):
+        start = local(day, 9)
+        return AppointmentFactory(
+            service=population,
+            agent=agent,
+            reason=reason,
+            citizen=citizen or CitizenFactory(),
+            start=start,
+            end=start + timedelta(hours=1),
+            booked_for_service=True,
+        )
+
+    taken = {day: book(day) for day in WORKDAYS if day not in (ANNE_DAY, BRUNO_DAY)}
+    anne = book(ANNE_DAY, CitizenFactory(first_name="Anne", email="anne@example.be"))
+    bruno = book(
+        BRUNO_DAY, CitizenFactory(first_name="Bruno", email="bruno@example.be")
+    )
+    return {"taken": taken, "anne": anne, "bruno": bruno, "agent": agent}
+
+
+def cancel(appointment, capture):
+    """Cancel as the service does, the signals sent on commit."""
+    with capture(execute=True):
+        appointment_cancel(appointment=appointment, actor=None)
+
+
+def offers_of(appointment):
+    return list(EarlierTimeOffer.objects.filter(request__appointment=appointment))
+
+
+def test_join_change_and_leave(world):
+    anne = world["anne"]
+    request = offers.earlier_request_join(appointment=anne, weekdays=["3"])
+    assert (request.status, request.weekdays, request.parts) == (
+        Waiting.WAITING,
+        [3],
+        [],
+    )
+    joined = request.joined_at
+    # Changing the criteria keeps the place in line.
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        request = offers.earlier_request_join(
+            appointment=anne, weekdays=[], parts=["morning"]
+        )
+    assert (request.joined_at, request.parts, request.weekdays) == (
+        joined,
+        ["morning"],
+        [],
+    )
+    request = offers.earlier_request_leave(appointment=anne)
+    assert request.status == Waiting.STOPPED
+    # Joining again: the end of the line.
+    with time_machine.travel(NOW + timedelta(hours=2), tick=False):
+        request = offers.earlier_request_join(appointment=anne)
+    assert request.status == Waiting.WAITING
+    assert request.joined_at == NOW + timedelta(hours=2)
+    assert EarlierTimeRequest.objects.count() == 1
+
+
+def test_join_is_refused_when_too_close_or_cancelled(world, settings):
+    anne = world["anne"]
+    settings.EARLIER_OFFER_STOP_DAYS = 14  # Anne's appointment is in 14 days
+    with pytest.raises(offers.OfferError):
+        offers.earlier_request_join(appointment=anne)
+    settings.EARLIER_OFFER_STOP_DAYS = 2
+    appointment_cancel(appointment=anne, actor=None)
+    with pytest.raises(offers.OfferError):
+        offers.earlier_request_join(appointment=anne)
+    with pytest.raises(offers.OfferError):
+        offers.earlier_request_join(appointment=world["bruno"], parts=["night"])
+
+
+def test_no_offer_while_no_earlier_time_is_free(world):
+    offers.earlier_request_join(appointment=world["anne"])
+    assert offers.offers_send() == []
+
+
+def test_a_cancellation_offers_the_time_to_the_first_in_line_only(
+    world, django_capture_on_commit_callbacks
+):
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        offers.earlier_request_join(appointment=bruno)
+        mail.outbox = []
+        cancel(world["taken"][THURSDAY], django_capture_on_commit_callbacks)
+    [offer] = offers_of(anne)
+    assert offer.start == local(THURSDAY, 9)
+    assert offer.status == Offered.SENT
+    assert offer.expires_at == NOW + timedelta(minutes=35)
+    assert offer.channels == "email,sms"
+    assert offers_of(bruno) == []
+    request = anne.earlier_request
+    request.refresh_from_db()
+    assert (request.status, request.offers_sent) == (Waiting.OFFERED, 1)
+    # The e-mail and the SMS, with the offer's short link.
+    [email] = [m for m in mail.outbox if m.to == ["anne@example.be"]]
+    assert f"/o/{offer.token}" in email.body
+    assert "jeudi 10 janvier 2030" in email.body
+    assert not [m for m in mail.outbox if m.to == ["bruno@example.be"]]
+    [sms] = [s for s in LocmemBackend.outbox if f"/o/{offer.token}" in s.body]
+    assert len(sms.body) <= 160
+    assert Message.objects.filter(event=Event.EARLIER_OFFERED).count() == 2
+
+
+def test_the_time_goes_to_the_first_whose_criteria_match(world):
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne, weekdays=[4])  # Fridays only
+    offers.earlier_request_join(appointment=bruno, parts=["morning"])
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    assert offer.request.appointment == bruno
+    # Afternoons only: a 9:00 time is not for him.
+    offers.earlier_request_leave(appointment=bruno)
+    offers.earlier_request_join(appointment=bruno, parts=["afternoon"])
+    assert offers.offers_send() == []
+
+
+def test_only_appointments_later_than_the_freed_time_are_offered_it(world):
+    early = world["taken"][date(2030, 1, 10)]  # Thursday
+    offers.earlier_request_join(appointment=early)
+    offers.earlier_request_join(appointment=world["bruno"])
+    appointment_cancel(appointment=world["taken"][date(2030, 1, 11)], actor=None)
+    [offer] = offers.offers_send()
+    assert offer.request.appointment == world["bruno"]
+    assert offer.start == local(date(2030, 1, 11), 9)
+
+
+def test_offers_stop_days_before_the_appointment(world, settings):
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne)
+    offers.earlier_request_join(appointment=bruno)
+    settings.EARLIER_OFFER_STOP_DAYS = 14  # Anne's is in 14 days, Bruno's in 15
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    assert offer.request.appointment == bruno
+    request = EarlierTimeRequest.objects.get(appointment=anne)
+    assert (request.status, request.stopped_because) == (
+        Waiting.STOPPED,
+        "appointment too close",
+    )
+
+
+def test_offers_stop_after_the_maximum(world, settings):
+    settings.EARLIER_OFFER_MAX = 1
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne)
+    offers.earlier_request_join(appointment=bruno)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    assert offer.request.appointment == anne
+    offers.offer_decline(offer=offer)
+    request = EarlierTimeRequest.objects.get(appointment=anne)
+    assert (request.status, request.stopped_because) == (
+        Waiting.STOPPED,
+        "maximum offers made",
+    )
+    [next_offer] = offers.offers_send()
+    assert next_offer.request.appointment == bruno
+    assert next_offer.start == offer.start
+
+
+def test_accepting_moves_the_appointment(world, django_capture_on_commit_callbacks):
+    anne = world["anne"]
+    offers.earlier_request_join(appointment=anne)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        mail.outbox = []
+        with django_capture_on_commit_callbacks(execute=True):
+            moved = offers.offer_accept(offer=offer)
+    anne.refresh_from_db()
+    assert moved.pk == anne.pk
+    assert anne.start == local(THURSDAY, 9)
+    assert anne.status == Appointment.Status.CONFIRMED
+    assert anne.history.first().history_change_reason == "moved"
+    offer.refresh_from_db()
+    assert (offer.status, offer.answered_at) == (
+        Offered.ACCEPTED,
+        NOW + timedelta(minutes=10),
+    )
+    assert EarlierTimeRequest.objects.get(appointment=anne).status == Waiting.DONE
+    # The usual message of a move, with the lasting link.
+    assert Message.objects.filter(appointment=anne, event=Event.MOVED).exists()
+    assert any("déplacé" in message.subject for message in mail.outbox)
+    # Once answered, the link offers nothing more.
+    with pytest.raises(offers.OfferGone):
+        offers.offer_accept(offer=offer)
+
+
+def test_an_expired_offer_goes_to_the_next_in_line(world, clock):
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne)
+    offers.earlier_request_join(appointment=bruno)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [first] = offers.offers_send()
+    assert first.request.appointment == anne
+    # Before the end of the hold, the time is nobody else's.
+    assert offers.offers_run(now=NOW + timedelta(minutes=29)) == {
+        "expired": 0,
+        "offered": 0,
+    }
+    later = NOW + timedelta(minutes=31)
+    clock.move_to(later)
+    assert offers.offers_run() == {"expired": 1, "offered": 1}
+    first.refresh_from_db()
+    assert first.status == Offered.EXPIRED
+    [second] = offers_of(bruno)
+    assert second.start == first.start
+    # Anne waits again, for another time than the one she let go.
+    assert EarlierTimeRequest.objects.get(appointment=anne).status == Waiting.WAITING
+    with pytest.raises(offers.OfferGone):
+        offers.offer_accept(offer=first)
+    anne.refresh_from_db()
+    assert anne.start == local(ANNE_DAY, 9)
+
+
+def test_a_cancelled_appointment_leaves_the_line_and_its_offer(
+    world, django_capture_on_commit_callbacks
+):
+    anne, bruno = world["anne"], world["bruno"]
+    offers.earlier_request_join(appointment=anne)
+    offers.earlier_request_join(appointment=bruno)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    # Anne cancels: her offer is withdrawn, the Thursday goes to Bruno (and
+    # her own Monday too, which is earlier than his Tuesday).
+    cancel(anne, django_capture_on_commit_callbacks)
+    offer.refresh_from_db()
+    assert offer.status == Offered.WITHDRAWN
+    request = EarlierTimeRequest.objects.get(appointment=anne)
+    assert request.status == Waiting.STOPPED
+    [for_bruno] = offers_of(bruno)
+    assert for_bruno.start == local(THURSDAY, 9)
+
+
+def test_at_night_an_offer_goes_by_email_only(world, clock):
+    anne = world["anne"]
+    offers.earlier_request_join(appointment=anne)
+    night = local(date(2030, 1, 7), 22)
+    clock.move_to(night)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    assert offer.channels == "email"
+    channels = Message.objects.filter(
+        appointment=anne, event=Event.EARLIER_OFFERED
+    ).values_list("channel", flat=True)
+    assert list(channels) == ["email"]
+
+
+def test_citizens_reached_by_sms_only_are_offered_when_the_quiet_hours_end(
+    world, clock
+):
+    anne = world["anne"]
+    Appointment.objects.filter(pk=anne.pk).update(contact_email="")
+    anne.citizen.email = ""
+    anne.citizen.save()
+    offers.earlier_request_join(appointment=anne)
+    clock.move_to(local(date(2030, 1, 7), 22))
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    assert offers.offers_run() == {"expired": 0, "offered": 0}
+    clock.move_to(local(date(2030, 1, 8), 7, 55))
+    assert offers.offers_run()["offered"] == 0
+    clock.move_to(local(date(2030, 1, 8), 8, 0))
+    assert offers.offers_run()["offered"] == 1
+    [offer] = offers_of(anne)
+    assert offer.channels == "sms"
+
+
+def test_the_schedule_is_declared():
+    from messaging.schedules import SCHEDULES
+
+    assert SCHEDULES["Earlier-time offers"]["func"] == (
+        "messaging.tasks.earlier_time_offers"
+    )
