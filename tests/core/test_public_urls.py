@@ -137,7 +137,7 @@ def test_the_list_covers_every_public_url_name():
             for name in resolver.reverse_dict
             if isinstance(name, str)
         }
-    assert len(served) == 44  # 18 pages, the same under /embed/, 8 of the API
+    assert len(served) == 48  # 20 pages, the same under /embed/, 8 of the API
     assert served <= listed
 
 
