@@ -503,6 +503,69 @@ class IdempotencyKey(models.Model):
         return f"{self.scope}:{self.key}"
 
 
+class HoldQuerySet(models.QuerySet):
+    def active(self, now: datetime | None = None):
+        """The holds not expired at ``now``: those that keep a time."""
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class Hold(models.Model):
+    """A time kept for one citizen for a few minutes (issue 25, point 1).
+
+    Placed when a citizen picks a time in the public flow, so that it is still
+    free when the details are typed: searches stop offering that agent at that
+    time, and the re-check under lock before every online booking counts it.
+    An earlier-time offer keeps its time for the citizen it was sent to the
+    same way. ``key`` says whose it is: one hold per booking flow (or offer);
+    placing another with the same key replaces it. It goes when the citizen
+    books (the booking converts it), goes back, picks another time, or when
+    ``expires_at`` passes; nothing needs to delete an expired hold for it to
+    stop counting. Staff booking by phone or at the desk may take a held time.
+
+    Only ``booking/services.py`` writes holds, under the agents' locks.
+    """
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="+", verbose_name=_("service")
+    )
+    reason = models.ForeignKey(
+        VisitReason,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("visit reason"),
+    )
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    expires_at = models.DateTimeField(_("held until"))
+    key = models.CharField(_("holder"), max_length=80, unique=True)
+    client_address = models.GenericIPAddressField(
+        _("client address"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = HoldQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("held time")
+        verbose_name_plural = _("held times")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="hold_end_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agent", "start"]),
+            models.Index(fields=["expires_at"]),
+            models.Index(fields=["client_address", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.start:%Y-%m-%d %H:%M} ({self.key})"
+
+
 # --- Earlier-time offers (issue 25, point 2; booking/offers.py) ------------------
 
 

@@ -66,10 +66,17 @@ from core.localtime import local_tz
 from core.quiet_hours import in_quiet_hours
 from staffing.availability import PARTS_OF_DAY, part_of_day
 
-from . import events, services
+from . import events
 from .models import Appointment, EarlierTimeOffer, EarlierTimeRequest
 from .selectors import least_loaded_agent_id
-from .services import BookingError, SlotTaken, appointment_move, moves_with_its_agent
+from .services import (
+    BookingError,
+    SlotTaken,
+    appointment_move,
+    hold_place,
+    hold_release,
+    moves_with_its_agent,
+)
 from .slots import booking_window, search_slots
 
 logger = logging.getLogger(__name__)
@@ -143,10 +150,7 @@ def reachable(appointment: Appointment, now: datetime) -> bool:
 
 def _hold(offer: EarlierTimeOffer, now: datetime) -> None:
     """Keep the offered time for the citizen until the offer expires; raises
-    ``SlotTaken`` when nobody is free then any more."""
-    hold_place = getattr(services, "hold_place", None)
-    if hold_place is None:  # before holds (issue 25, point 1) are merged
-        return
+    ``SlotTaken`` when that agent is not free then any more."""
     appointment = offer.request.appointment
     hold_place(
         service=appointment.service,
@@ -160,9 +164,7 @@ def _hold(offer: EarlierTimeOffer, now: datetime) -> None:
 
 
 def _release(offer: EarlierTimeOffer) -> None:
-    hold_release = getattr(services, "hold_release", None)
-    if hold_release is not None:
-        hold_release(key=offer.hold_key)
+    hold_release(key=offer.hold_key)
 
 
 # --- Joining and leaving ----------------------------------------------------------
@@ -478,14 +480,13 @@ def offer_accept(
                 _("This offer has expired: the time was offered to others.")
             )
         appointment = offer.request.appointment
-        extra = {"hold_key": offer.hold_key} if hasattr(services, "hold_place") else {}
         try:
             moved = appointment_move(
                 appointment=appointment,
                 start=offer.start,
                 by_citizen=True,
                 now=now,
-                **extra,
+                hold_key=offer.hold_key,
             )
         except BookingError:
             taken = True

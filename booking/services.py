@@ -33,7 +33,7 @@ from staffing.scopes import managed_service_ids
 from . import events, references, slot_cache
 from .link_codes import new_link_code
 from .links import link_expired
-from .models import Appointment, Citizen, VisitReason
+from .models import Appointment, Citizen, Hold, VisitReason
 from .selectors import least_loaded_agent_id
 from .slots import available_agent_ids, kept_free, known_taken
 
@@ -67,6 +67,19 @@ class DuplicateBooking(BookingError):
             or _(
                 "This appointment is already booked: the confirmation and its "
                 "personal link were sent by e-mail."
+            )
+        )
+
+
+class HoldLimit(BookingError):
+    """Too many times held at once from one client address."""
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or _(
+                "Too many times are being held from your connection. Finish a "
+                "booking in progress, or try again in a few minutes."
             )
         )
 
@@ -240,6 +253,7 @@ def appointment_book(
     contact: BookingContact | None = None,
     actor: Actor = None,
     now: datetime | None = None,
+    hold_key: str | None = None,
 ) -> Appointment:
     """Book ``citizen`` for ``reason`` at ``start``, with ``agent`` or the team.
 
@@ -251,6 +265,11 @@ def appointment_book(
     citizen's own). Raises ``SlotTaken`` when no agent is free any more,
     ``DuplicateBooking`` when the same person already holds this very
     appointment (a form sent twice), ``BookingError`` for any other refusal.
+
+    Times held for citizens (:func:`hold_place`) keep their agents from
+    online bookings; staff may take them. ``hold_key``: the booking's own
+    hold, which it converts: its agent, when still free, gets the booking,
+    and the hold goes.
     """
     contact = contact or BookingContact.of(citizen)
     if reason.service_id != service.pk or not reason.is_active:
@@ -284,12 +303,22 @@ def appointment_book(
         # Under the lock: of two identical requests, the second sees the first.
         if _same_booking(citizen=citizen, contact=contact, reason=reason, start=start):
             raise DuplicateBooking
-        free = available_agent_ids(service, reason, start, agent_ids=candidates)
+        free = available_agent_ids(
+            service,
+            reason,
+            start,
+            agent_ids=candidates,
+            count_holds=online,
+            own_hold=hold_key,
+            now=now,
+        )
         if not free:
             if kept_free(service, reason, start, agent_id=agent.pk if agent else None):
                 slot_cache.stale(candidates)  # the cache offered it: not again
             raise SlotTaken
-        chosen = agent.pk if agent else _least_loaded(free, start)
+        chosen = _held_agent(hold_key, free, start) or (
+            agent.pk if agent else _least_loaded(free, start)
+        )
         needs_answer = online and reason.requires_confirmation()
         appointment = Appointment(
             service=service,
@@ -312,8 +341,81 @@ def appointment_book(
         while Appointment.objects.filter(reference=appointment.reference).exists():
             appointment.reference = references.new_reference()  # about 1 in 10¹²
         _save(appointment, actor=actor, reason="booked")
+        if hold_key:
+            hold_release(key=hold_key)
         _on_commit(events.appointment_booked, appointment=appointment, actor=actor)
     return appointment
+
+
+def _held_agent(hold_key: str | None, free: list[int], start: datetime) -> int | None:
+    """The agent the hold of ``hold_key`` keeps at ``start``, if still free."""
+    if not hold_key:
+        return None
+    agent_id = (
+        Hold.objects.filter(key=hold_key, start=start)
+        .values_list("agent_id", flat=True)
+        .first()
+    )
+    return agent_id if agent_id in free else None
+
+
+def hold_place(
+    *,
+    service: Service,
+    reason: VisitReason,
+    start: datetime,
+    key: str,
+    client_address: str | None = None,
+    agent_id: int | None = None,
+    minutes: int | None = None,
+    now: datetime | None = None,
+) -> Hold:
+    """Hold ``start`` for the booking flow (or offer) ``key`` for ``minutes``
+    (``HOLD_MINUTES``), with ``agent_id`` or the least loaded free agent.
+
+    One hold per key: the key's earlier hold goes first (the citizen picked
+    another time). Under the agents' locks, like a booking: of N citizens
+    holding a time k agents are free for, exactly k get it; the others get
+    ``SlotTaken``. ``HoldLimit`` when ``client_address`` already holds
+    ``HOLDS_PER_CLIENT`` times. Expired holds are deleted on the way.
+    """
+    now = now or timezone.now()
+    if reason.service_id != service.pk:
+        raise BookingError(_("This visit reason does not belong to this service."))
+    candidates = [agent_id] if agent_id else _service_agent_ids(service)
+    with _atomic_booking():
+        _lock_agents(candidates)
+        Hold.objects.filter(Q(key=key) | Q(expires_at__lte=now)).delete()
+        limit = settings.HOLDS_PER_CLIENT
+        if (
+            client_address
+            and limit
+            and Hold.objects.active(now).filter(client_address=client_address).count()
+            >= limit
+        ):
+            raise HoldLimit
+        free = available_agent_ids(
+            service, reason, start, agent_ids=candidates, now=now
+        )
+        if not free:
+            raise SlotTaken
+        slot_cache.holds_changed()
+        return Hold.objects.create(
+            service=service,
+            reason=reason,
+            agent_id=agent_id if agent_id in free else _least_loaded(free, start),
+            start=start,
+            end=start + reason.duration,
+            expires_at=now + timedelta(minutes=minutes or settings.HOLD_MINUTES),
+            key=key,
+            client_address=client_address or None,
+        )
+
+
+def hold_release(*, key: str) -> None:
+    """Let the time held for ``key`` go (the citizen went back, or left)."""
+    if Hold.objects.filter(key=key).delete()[0]:
+        slot_cache.holds_changed()
 
 
 @dataclass(frozen=True)
@@ -344,6 +446,7 @@ def citizen_book(
     actor: Actor = None,
     citizen_changed: bool = False,
     now: datetime | None = None,
+    hold_key: str | None = None,
 ) -> Appointment:
     """Find or create the citizen and book, in one transaction of its own: a
     refused booking leaves no new citizen and no change to a known one.
@@ -371,6 +474,7 @@ def citizen_book(
             contact=contact,
             actor=actor,
             now=now,
+            hold_key=hold_key,
         )
 
 
@@ -489,10 +593,14 @@ def appointment_move(
     actor: Actor = None,
     by_citizen: bool = False,
     now: datetime | None = None,
+    hold_key: str | None = None,
 ) -> Appointment:
     """Move an appointment to another time, with its agent or, for a team
     appointment (or one whose agent has left, see :func:`moves_with_its_agent`),
-    with any free agent of the service."""
+    with any free agent of the service.
+
+    A citizen's move respects the times held for others; ``hold_key``: the
+    move's own hold (an earlier-time offer), converted as a booking does."""
     now = now or timezone.now()
     service, reason = appointment.service, appointment.reason
     if by_citizen:
@@ -520,6 +628,9 @@ def appointment_move(
             start,
             agent_ids=candidates,
             ignore_appointment_id=appointment.pk,
+            count_holds=by_citizen,
+            own_hold=hold_key,
+            now=now,
         )
         if not free:
             raise SlotTaken
@@ -529,10 +640,15 @@ def appointment_move(
             # appointment is moved to a later day: the messages of the move
             # carry a new one.
             _renew_link(appointment, now)
-        if previous_agent_id not in free:
+        held_agent = _held_agent(hold_key, free, start)
+        if held_agent is not None and previous_agent_id not in free:
+            appointment.agent_id = held_agent
+        elif previous_agent_id not in free:
             appointment.agent_id = _least_loaded(free, start)
         appointment.start, appointment.end = start, start + reason.duration
         _save(appointment, actor=actor, reason="moved")
+        if hold_key:
+            hold_release(key=hold_key)
         _on_commit(
             events.appointment_moved,
             appointment=appointment,
@@ -583,6 +699,7 @@ def reassignable_agents(appointment: Appointment) -> list[Agent]:
         appointment.start,
         agent_ids=others,
         ignore_appointment_id=appointment.pk,
+        count_holds=False,  # staff may take a held time
     )
     return list(Agent.objects.filter(pk__in=free).select_related("user"))
 
@@ -611,6 +728,7 @@ def appointment_reassign(
             appointment.start,
             agent_ids=[agent.pk],
             ignore_appointment_id=appointment.pk,
+            count_holds=False,  # staff may take a held time
         )
         if agent.pk not in free:
             raise BookingError(

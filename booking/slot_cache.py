@@ -147,7 +147,17 @@ def versions(
     answer, or when the calendars changed since ``calendars`` was read: that
     result is not kept.
     """
-    keys = [CALENDARS, *(_agent(agent_id) for agent_id in agent_ids)]
+    found = _current([CALENDARS, *(_agent(agent_id) for agent_id in agent_ids)])
+    if found is None:
+        return None
+    if calendars is not None and found[CALENDARS] != calendars:
+        return None  # a calendar changed while the memberships were read
+    return found
+
+
+def _current(keys: list[str]) -> dict[str, str] | None:
+    """The versions under ``keys``, those missing created; None when the
+    cache does not answer."""
     try:
         found = cache.get_many(keys)
         if len(found) < len(keys):
@@ -159,11 +169,42 @@ def versions(
     except Exception:
         logger.exception("slot cache: versions not read")
         return None
-    if len(found) < len(keys):
-        return None
-    if calendars is not None and found[CALENDARS] != calendars:
-        return None  # a calendar changed while the memberships were read
-    return found
+    return found if len(found) == len(keys) else None
+
+
+# --- The times held for citizens (issue 25, point 1) ----------------------------
+#
+# A search's slots are kept without the held times, which come and go by the
+# minute (a hold expires without any write): each search takes them off
+# afterwards. So that a search answered from the cache reads no row either, the
+# held times themselves are kept too, all of them in one entry (a few hundred
+# at most, on an opening day), with a version of their own that every placed,
+# released or converted hold changes once committed. Expired ones are skipped
+# by the reader, so nothing needs to change when a hold runs out.
+
+HOLDS = "slots:holds"  # the version of the held times
+_HELD = "slots:held"  # the held times, kept with that version
+
+
+def holds_changed() -> None:
+    """A hold is placed, released or converted: a new version once committed."""
+    if enabled():
+        transaction.on_commit(partial(_bump, [HOLDS]))
+
+
+def kept_holds() -> list | None:
+    """The held times kept, while their version holds; None on a miss."""
+    return get_many([_HELD]).get(_HELD)
+
+
+def holds_version() -> dict[str, str] | None:
+    """The held times' version: read it before reading them, then give it to
+    :func:`keep_holds`."""
+    return _current([HOLDS])
+
+
+def keep_holds(rows: list, kept: dict[str, str] | None) -> None:
+    put_many({_HELD: rows}, kept)
 
 
 def get_many(keys: list[str]) -> dict:

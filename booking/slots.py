@@ -10,7 +10,7 @@ database. The busy appointments, the bulk of the data, are read as integers
 
 import sqlite3
 from bisect import bisect_left
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
@@ -30,7 +30,7 @@ from staffing.availability import AgentCalendar, EpochIntervals, Interval, Slot
 from staffing.models import Service
 
 from . import slot_cache
-from .models import MAX_BUFFER_MINUTES, Appointment, VisitReason
+from .models import MAX_BUFFER_MINUTES, Appointment, Hold, VisitReason
 
 # How far a search walks at a time: long enough to amortise the engine's set-up,
 # short enough to stop soon after the first free slots.
@@ -196,6 +196,91 @@ def _load_calendars(
     )
 
 
+# A held time as read: agent, start, end plus its reason's buffer (UTC epoch
+# seconds), holder's key, expiry (UTC epoch seconds).
+_HeldRow = tuple[int, int, int, str, int]
+_HELD_FIELDS = (
+    "agent_id",
+    "start",
+    "end",
+    "reason__buffer_minutes",
+    "key",
+    "expires_at",
+)
+
+
+def _held_rows(
+    now: datetime, agent_ids: Collection[int] | None = None, window=None
+) -> list[_HeldRow]:
+    """The holds active at ``now`` (of ``agent_ids`` within ``window``, if
+    given). One query."""
+    holds = Hold.objects.active(now)
+    if agent_ids is not None:
+        holds = holds.filter(agent_id__in=agent_ids)
+    if window is not None:
+        holds = holds.filter(
+            start__lt=window.end,
+            end__gt=window.start - timedelta(minutes=MAX_BUFFER_MINUTES),
+        )
+    return [
+        (
+            agent_id,
+            int(start.timestamp()),
+            int((end + timedelta(minutes=buffer_minutes)).timestamp()),
+            key,
+            int(expires_at.timestamp()),
+        )
+        for agent_id, start, end, buffer_minutes, key, expires_at in (
+            holds.values_list(*_HELD_FIELDS)
+        )
+    ]
+
+
+def _shared_held_rows(now: datetime) -> list[_HeldRow]:
+    """Every active hold, from the shared cache when it keeps them (see
+    ``booking.slot_cache``), else read (and kept)."""
+    if not slot_cache.enabled():
+        return _held_rows(now)
+    rows = slot_cache.kept_holds()
+    if rows is None:
+        kept = slot_cache.holds_version()  # before the rows it covers
+        rows = _held_rows(now)
+        slot_cache.keep_holds(rows, kept)
+    return rows
+
+
+def _held_times(
+    rows: Iterable[_HeldRow], now: datetime, own_hold: str | None
+) -> dict[int, list[Interval]]:
+    """The held times of ``rows`` still held at ``now``, but ``own_hold``'s,
+    per agent."""
+    moment = now.timestamp()
+    held: dict[int, list[Interval]] = {}
+    for agent_id, start, end, key, expires in rows:
+        if key != own_hold and expires > moment:
+            held.setdefault(agent_id, []).append(
+                Interval(_utc_instant(start), _utc_instant(end))
+            )
+    return held
+
+
+def without_held(
+    slots: list[Slot],
+    reason: VisitReason,
+    *,
+    now: datetime | None = None,
+    own_hold: str | None = None,
+) -> list[Slot]:
+    """``slots`` less the agents whose time is held for someone else (issue
+    25, point 1): taken off after the search, so that searches kept in the
+    cache stay right when a hold runs out."""
+    if not slots:
+        return slots
+    now = now or timezone.now()
+    held = _held_times(_shared_held_rows(now), now, own_hold)
+    return availability.without_held(slots, held, reason.buffer)
+
+
 def available_agent_ids(
     service: Service,
     reason: VisitReason,
@@ -203,12 +288,16 @@ def available_agent_ids(
     *,
     agent_ids: Collection[int] | None = None,
     ignore_appointment_id: int | None = None,
+    count_holds: bool = True,
+    own_hold: str | None = None,
+    now: datetime | None = None,
 ) -> list[int]:
     """The agents of ``service`` free for ``reason`` at exactly ``start``.
 
     Unlike a slot search this ignores the grid, so it also checks appointments
     that agents placed off-grid; it is the re-check done under lock before
-    every write.
+    every write. A time held for a citizen keeps its agent unless
+    ``count_holds`` is false (staff may take it) or it is ``own_hold``.
     """
     tz = _tz()
     window = Interval(*day_bounds(local_day(start, tz), tz))
@@ -218,14 +307,26 @@ def available_agent_ids(
         agent_ids=agent_ids,
         ignore_appointment_id=ignore_appointment_id,
     )
-    return availability.free_agents(
+    wanted = Interval(start, start + reason.duration)
+    free = availability.free_agents(
         loaded.calendars,
-        Interval(start, start + reason.duration),
+        wanted,
         reason.buffer,
         window=window,
         tz=tz,
         closures=loaded.closures,
     )
+    if not count_holds or not free:
+        return free
+    # Under the agents' locks: read from the database, never the cache.
+    now = now or timezone.now()
+    rows = _held_rows(now, free, Interval(start, wanted.end + reason.buffer))
+    held = _held_times(rows, now, own_hold)
+    return [
+        agent_id
+        for agent_id in free
+        if not availability.is_held(held, agent_id, wanted, reason.buffer)
+    ]
 
 
 def booking_window(
@@ -282,26 +383,30 @@ def search_slots(
     end: datetime,
     criteria: SearchCriteria = SearchCriteria(),
     ignore_appointment_id: int | None = None,
+    count_holds: bool = True,
 ) -> list[Slot]:
     """Every free slot for ``reason`` between two instants, by start time.
 
     No notice or horizon rule applies here: callers decide the period (the
-    public module through :func:`first_free_slots`, agents freely).
+    public module through :func:`first_free_slots`, agents freely). Times
+    held for citizens are left out unless ``count_holds`` is false.
     """
     window = Interval(start, end)
     tz = _tz()
     first_day, last_day = start.astimezone(tz).date(), _last_day(end, tz)
     if _cacheable(ignore_appointment_id) and last_day < first_day + _CACHED_DAYS:
         cached = _CachedDays(service, reason, criteria.agent_id, last_day)
-        return _within(cached.slots(first_day, last_day), window, criteria)
-    agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
-    loaded = load_service_calendars(
-        service,
-        window,
-        agent_ids=agent_ids,
-        ignore_appointment_id=ignore_appointment_id,
-    )
-    return _compute(loaded, reason, service, window, criteria)
+        slots = _within(cached.slots(first_day, last_day), window, criteria)
+    else:
+        agent_ids = None if criteria.agent_id is None else [criteria.agent_id]
+        loaded = load_service_calendars(
+            service,
+            window,
+            agent_ids=agent_ids,
+            ignore_appointment_id=ignore_appointment_id,
+        )
+        slots = _compute(loaded, reason, service, window, criteria)
+    return without_held(slots, reason) if count_holds else slots
 
 
 def first_free_slots(
@@ -313,6 +418,8 @@ def first_free_slots(
     now: datetime | None = None,
     after: datetime | None = None,
     ignore_appointment_id: int | None = None,
+    count_holds: bool = True,
+    own_hold: str | None = None,
 ) -> list[Slot]:
     """The first ``n`` free slots matching ``criteria``, within the booking rules.
 
@@ -321,6 +428,8 @@ def first_free_slots(
     as ``n`` slots are found. ``after`` pages on: only slots starting later.
     With the shared cache, each two weeks' slots come from it when a search
     kept them, and the period is loaded only if one of them is missing.
+    Times held for citizens are left out (but ``own_hold``'s) unless
+    ``count_holds`` is false: staff may take them.
     """
     now = now or timezone.now()
     window = booking_window(service, now=now, from_date=criteria.from_date)
@@ -332,6 +441,8 @@ def first_free_slots(
         window = Interval(max(window.start, after + timedelta(seconds=1)), window.end)
     found: list[Slot] = []
     for chunk in _chunks(service, reason, criteria, window, ignore_appointment_id):
+        if count_holds:
+            chunk = without_held(chunk, reason, now=now, own_hold=own_hold)
         found += chunk
         if len(found) >= n:
             break
@@ -358,10 +469,14 @@ def free_days(
     if end <= window.start:
         return set()
     tz = _tz()
-    return {
-        slot.start.astimezone(tz).date()
+    slots = [
+        slot
         for chunk in _chunks(service, reason, criteria, Interval(window.start, end))
         for slot in chunk
+    ]
+    return {
+        slot.start.astimezone(tz).date()
+        for slot in without_held(slots, reason, now=now)
     }
 
 

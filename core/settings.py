@@ -458,6 +458,12 @@ MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN = env.int(
     "MAX_ACTIVE_APPOINTMENTS_PER_CITIZEN", default=3
 )
 
+# A time a citizen picks is held this many minutes while the details are typed
+# (issue 25, point 1); at most HOLDS_PER_CLIENT held times at once per client
+# address (0: no cap), so that a script cannot hold a whole agenda.
+HOLD_MINUTES = env.int("HOLD_MINUTES", default=10)
+HOLDS_PER_CLIENT = env.int("HOLDS_PER_CLIENT", default=5)
+
 # A citizen's booking in progress is kept on the server this long after its
 # last step (booking/public/flow.py), then the citizen starts again.
 BOOKING_FLOW_SECONDS = env.int("BOOKING_FLOW_SECONDS", default=2 * 3600)

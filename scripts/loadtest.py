@@ -217,7 +217,7 @@ def main() -> int:
         **{
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("DJANGO_", "Q_", "RATE_LIMIT_"))
+            if not key.startswith(("DJANGO_", "Q_", "RATE_LIMIT_", "HOLD"))
         },
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
@@ -229,6 +229,8 @@ def main() -> int:
         "RATE_LIMIT_SEARCH": "0",
         "RATE_LIMIT_BOOK": "0",
         "RATE_LIMIT_MANAGE": "0",
+        # Every simulated citizen comes from 127.0.0.1: no cap on its holds.
+        "HOLDS_PER_CLIENT": "0",
         "STATIC_ROOT": str(OUT / "static"),
         "LOG_LEVEL": "WARNING",
         "PYTHONDONTWRITEBYTECODE": "1",

@@ -920,6 +920,47 @@ def filter_slots(
     return kept
 
 
+def without_held(
+    slots: Iterable[Slot], held: Mapping[int, Sequence[Interval]], buffer: timedelta
+) -> list[Slot]:
+    """Return ``slots`` less the agents a held time keeps, in input order.
+
+    ``held`` gives, per agent, the times kept for someone (issue 25, point 1),
+    each with its own reason's buffer, like busy times. An agent leaves a slot
+    when ``[start, end + buffer)`` overlaps one of them: the rule
+    :func:`compute_slots` applies to busy times. A slot left without agents
+    is dropped. Applied after the search, so that searches kept in a cache
+    stay right when a hold expires by itself.
+    """
+    if not held:
+        return list(slots)
+    kept: list[Slot] = []
+    for slot in slots:
+        wanted = Interval(slot.start, slot.end)
+        agents = tuple(
+            agent_id
+            for agent_id in slot.agent_ids
+            if not is_held(held, agent_id, wanted, buffer)
+        )
+        if len(agents) == len(slot.agent_ids):
+            kept.append(slot)
+        elif agents:
+            kept.append(dataclasses.replace(slot, agent_ids=agents))
+    return kept
+
+
+def is_held(
+    held: Mapping[int, Sequence[Interval]],
+    agent_id: int,
+    wanted: Interval,
+    buffer: timedelta,
+) -> bool:
+    """Whether a time held for someone keeps ``agent_id`` from ``wanted`` and
+    its ``buffer`` after (see :func:`without_held`)."""
+    with_buffer = Interval(wanted.start, wanted.end + buffer)
+    return any(hold.overlaps(with_buffer) for hold in held.get(agent_id, ()))
+
+
 def free_agents(
     calendars: Iterable[AgentCalendar],
     wanted: Interval,

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0011_reason_details_asked'),
+        ('booking', '0012_holds'),
         ('staffing', '0008_service_shows_free_agents'),
     ]
 

@@ -310,6 +310,7 @@ def now_slot(reason: VisitReason, *, agent: Agent | None = None) -> SlotChoice |
         reason,
         now,
         agent_ids=[agent.pk] if agent is not None else None,
+        count_holds=False,  # staff may take a time held online
     )
     if not free:
         return None
@@ -337,7 +338,11 @@ def staff_slots(
     criteria = SearchCriteria(
         from_date=from_date, agent_id=agent.pk if agent is not None else None
     )
-    slots = first_free_slots(service, reason, criteria, n, after=after)
+    # Staff may take a time a citizen holds online: that citizen is then
+    # offered the next ones (issue 25, point 1).
+    slots = first_free_slots(
+        service, reason, criteria, n, after=after, count_holds=False
+    )
     first = []
     if offer_now and after is None and from_date in (None, timezone.localdate()):
         first = [slot for slot in [now_slot(reason, agent=agent)] if slot]

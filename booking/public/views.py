@@ -40,18 +40,19 @@ from booking.services import (
     appointment_move,
     check_booking_rules,
     citizen_book,
+    hold_place,
+    hold_release,
     moves_with_its_agent,
 )
 from booking.slots import (
     SearchCriteria,
-    available_agent_ids,
     first_free_slots,
     free_days,
 )
 from core.inputs import InvalidInput, parse_datetime_value
 from core.language_middleware import speak
 from core.phones import phone_display
-from core.ratelimit import ratelimited
+from core.ratelimit import client_ip, ratelimited
 from staffing.availability import part_hours
 from staffing.calendars import service_week_ranges
 from staffing.models import Agent, Service
@@ -201,6 +202,7 @@ def _step_context(request, wizard: Wizard, key: str, **extra) -> dict:
             "reason": reason,
             "start": slot,
             "end": slot + reason.duration if slot and reason else None,
+            "held_until": wizard.held_until() if slot else None,
         },
         "service": wizard.service,
         "step": key,
@@ -325,9 +327,16 @@ def _resume(request, wizard: Wizard):
     return _redirect(request, name, service=wizard.service.slug)
 
 
+def _drop_slot(wizard: Wizard) -> None:
+    """Forget the time chosen, and let its hold go for others."""
+    if wizard.hold_key():
+        hold_release(key=wizard.hold_key())
+    wizard.discard("slot", "held_until")
+
+
 def _choose_reason(wizard: Wizard, reason_id: int) -> None:
     if wizard.data.get("reason") != reason_id:
-        wizard.discard("slot")
+        _drop_slot(wizard)
     wizard.update(reason=reason_id)
     wizard.start()
 
@@ -363,7 +372,8 @@ def reason_start(request, service, reason):
     if any(choice.pk == reason for choice in _online_reasons(service_obj)):
         _choose_reason(wizard, reason)
     else:  # no longer booked online: the citizen chooses another
-        wizard.discard("reason", "slot")
+        _drop_slot(wizard)
+        wizard.discard("reason")
     return _resume(request, wizard)
 
 
@@ -404,7 +414,7 @@ def agent_step(request, service):
         if form.is_valid():
             chosen = form.cleaned_data["agent"]
             if wizard.data.get("agent") != chosen:
-                wizard.discard("slot")
+                _drop_slot(wizard)
             wizard.update(agent=chosen)
             wizard.drop_draft("agent")
             # The reason may come from the home page's link: on to the times.
@@ -603,18 +613,27 @@ def slots_step(request, service):
             start = form.cleaned_data["slot"]
             try:
                 check_booking_rules(service=service, reason=reason, start=start)
-            except BookingError as error:
+                # Kept for this citizen while the details are typed (issue 25).
+                hold = hold_place(
+                    service=service,
+                    reason=reason,
+                    start=start,
+                    key=wizard.hold_key(create=True),
+                    client_address=client_ip(request),
+                    agent_id=agent_id,
+                )
+            except BookingError as error:  # SlotTaken included
                 form.add_error("slot", error.message)
             else:
-                if available_agent_ids(
-                    service,
-                    reason,
-                    start,
-                    agent_ids=[agent_id] if agent_id else None,
-                ):
-                    wizard.update(slot=start.isoformat())
-                    return _forward(request, wizard, "slot")
-                form.add_error("slot", SlotTaken().message)
+                wizard.update(
+                    slot=start.isoformat(), held_until=hold.expires_at.isoformat()
+                )
+                return _forward(request, wizard, "slot")
+    elif wizard.data.get("held_until"):
+        # Back on the times: the time held goes back to everyone; the one
+        # picked stays selected, and is held again when sent.
+        hold_release(key=wizard.hold_key())
+        wizard.discard("held_until")
     slots = first_free_slots(service, reason, criteria, n=PAGE_SIZE, after=after)
     chosen = _chosen_slot(request, wizard)
     days = _group_by_day(slots, chosen)
@@ -789,6 +808,7 @@ def _book_once(wizard: Wizard, review: dict) -> Appointment:
             start=review["slot_start"],
             agent=review["agent"],
             remarks=review["remarks"],
+            hold_key=wizard.hold_key(),
             contact=BookingContact(
                 email=identity["email"],
                 phone=identity.get("phone", ""),
@@ -813,7 +833,7 @@ def _book(request, wizard: Wizard, review: dict):
     except idempotency.KeyReused:
         message = _("Please check your details, then confirm again.")
     except SlotTaken as error:
-        wizard.discard("slot")
+        _drop_slot(wizard)
         messages.error(request, error.message)
         return _redirect(request, "booking:slots", service=service.slug)
     except BookingError as error:

@@ -6,7 +6,8 @@ travels with the pages, so that the flow works in a cross-site frame too.
 One small dict per service (``booking:<slug>``): what the citizen chose and
 typed so far, plus *drafts*, the raw text of a step left with "Back" before it
 was valid, so nothing typed is lost when going back and forth. Nothing is
-written to the database before the last step.
+written to the database before the last step but the time held while the
+details are typed (issue 25, point 1: ``hold_key``, ``held_until``).
 
 The flow (issue 20, point 1): [agent], reason, time, details (with the
 remarks), confirm. The search criteria are no step of their own: they filter
@@ -14,10 +15,12 @@ the times page, which shows the soonest times at once.
 """
 
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from booking import citizen_rules
@@ -185,6 +188,19 @@ class Wizard:
     def slot(self) -> datetime | None:
         value = self.data.get("slot")
         return parse_datetime(value) if value else None
+
+    def hold_key(self, *, create: bool = False) -> str | None:
+        """The key of this flow's held time (issue 25, point 1): one per
+        flow, so that a time picked replaces the one picked before."""
+        if create and "hold" not in self.data:
+            self.update(hold=f"flow:{uuid.uuid4().hex}")
+        return self.data.get("hold")
+
+    def held_until(self) -> datetime | None:
+        """Until when the time chosen is held, while it still is."""
+        value = self.data.get("held_until")
+        until = parse_datetime(value) if value else None
+        return until if until is not None and until > timezone.now() else None
 
     def identity(self) -> dict:
         """The details typed, less those the reason chosen does not ask

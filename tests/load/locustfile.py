@@ -4,9 +4,11 @@ Each simulated citizen, in a loop: picks a service (Population most often, as
 on a real Monday morning), searches free slots, either through the JSON API
 or through the public pages (reason, then the slot list that the
 public module renders), reads for a moment, and books one of the first
-proposed slots through ``POST /api/v1/appointments``. Fifty citizens aiming at
-the first free slots collide: a 409 "just taken" is the right answer then and
-counts as a success; anything else but 201 is an error.
+proposed slots: through ``POST /api/v1/appointments``, or on the public pages,
+where the time picked is held while the details are typed (issue 25), then
+confirmed. Fifty citizens aiming at the first free slots collide: a 409 "just
+taken" (or a time held or taken by someone quicker on the public pages) is the
+right answer then and counts as a success; anything else is an error.
 
 The figures per endpoint and the outcomes (booked, taken, nothing free) are
 written as JSON to the path in LOADTEST_RESULTS when the run stops.
@@ -20,6 +22,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from gevent import sleep
 from locust import FastHttpUser, between, events, task
 
 # Service slug -> how often citizens want it.
@@ -46,6 +49,16 @@ def national_number() -> str:
     born = date(1950, 1, 1) + timedelta(days=random.randrange(50 * 365))
     base = f"{born:%y%m%d}{random.randrange(1, 998):03d}"
     return base + f"{97 - int(base) % 97:02d}"
+
+
+def born_on(number: str) -> date:
+    """The birth date a number of :func:`national_number` carries."""
+    return date(1900 + int(number[:2]), int(number[2:4]), int(number[4:6]))
+
+
+# The public confirm refuses a form sent sooner than two seconds after the
+# flow started (the anti-bot delay): a citizen types for about that long.
+TYPING_SECONDS = 2.5
 
 
 class Citizen(FastHttpUser):
@@ -168,7 +181,89 @@ class Citizen(FastHttpUser):
         reason = random.choice(service["reasons"])
         slots = self._public_search(service, reason)
         self.wait()
-        self._book(service, reason, slots)
+        self._book_on_the_public_pages(service, slots)
+
+    # --- the public flow to its end: the time held while typing (issue 25) --
+
+    def _post(self, path: str, page: str, data: dict, name: str):
+        return self.client.post(
+            path,
+            data={**flow_field(page), **data},
+            headers={"Accept-Language": self.language},
+            allow_redirects=False,
+            name=name,
+        )
+
+    def _get(self, path: str, name: str) -> str:
+        return self.client.get(
+            path, headers={"Accept-Language": self.language}, name=name
+        ).text
+
+    def _book_on_the_public_pages(self, service: dict, slots: list[str]) -> None:
+        """Pick a time (held for this citizen), type the details for a few
+        seconds, confirm. A time held or taken by someone quicker is the
+        right answer, as a 409 is for the API."""
+        if not slots:
+            outcomes["nothing_free"] += 1
+            return
+        slug = service["slug"]
+        page = self._get(f"/{slug}/slots/", "Web slot search")
+        picked = self._post(
+            f"/{slug}/slots/",
+            page,
+            {"slot": random.choice(slots[:FIRST_SLOTS])},
+            "Web time picked (held)",
+        )
+        if picked.status_code != 302:  # held or taken meanwhile: shown again
+            outcomes["taken"] += 1
+            return
+        page = self._get(f"/{slug}/details/", "Web details")
+        someone = uuid.uuid4().hex[:12]
+        details = {
+            "first_name": "Charge",
+            "last_name": f"Test {someone}",
+            "email": f"{someone}@load.example",
+            "phone": f"0470 {random.randrange(10**6):06d}",
+        }
+        if 'name="national_number"' in page:
+            number = national_number()
+            details["national_number"] = number
+            if 'name="birth_date"' in page:
+                details["birth_date"] = born_on(number).isoformat()
+        elif 'name="birth_date"' in page:
+            details["birth_date"] = "1980-05-17"
+        if 'name="address"' in page:
+            details["address"] = "Rue de la Charge 1\n5000 Namur"
+        sleep(TYPING_SECONDS)  # typing: the time stays held meanwhile
+        with self.client.post(
+            f"/{slug}/details/",
+            data={**flow_field(page), **details},
+            headers={"Accept-Language": self.language},
+            allow_redirects=False,
+            name="Web details (post)",
+            catch_response=True,
+        ) as typed:
+            if typed.status_code != 302:
+                typed.failure(f"details refused: {typed.text[:300]}")
+                return
+        page = self._get(f"/{slug}/confirm/", "Web confirm")
+        with self.client.post(
+            f"/{slug}/confirm/",
+            data={**flow_field(page), "website": ""},
+            headers={"Accept-Language": self.language},
+            allow_redirects=False,
+            name="Web booking (confirm)",
+            catch_response=True,
+        ) as response:
+            target = response.headers.get("Location", "")
+            if response.status_code == 302 and target.endswith("/done/"):
+                outcomes["booked"] += 1
+                response.success()
+            elif response.status_code == 302 and target.endswith("/slots/"):
+                outcomes["taken"] += 1  # taken by staff or an expired hold
+                response.success()
+            else:
+                response.failure(f"HTTP {response.status_code}: {response.text[:200]}")
 
 
 @events.test_stop.add_listener

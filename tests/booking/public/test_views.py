@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from booking.links import legacy_token, make_token, manage_path
-from booking.models import Appointment, Citizen
+from booking.models import Appointment, Citizen, Hold
 from booking.public.templatetags.booking_public import (
     contrast_ratio,
     readable_against,
@@ -30,6 +30,7 @@ from tests.factories import (
     open_agent,
 )
 from tests.i18n import translated
+from tests.two_factor import VerifiedClient
 
 IDENTITY = {
     "last_name": "Dupont",
@@ -985,3 +986,80 @@ def test_english_time_buttons_use_the_24_hour_clock(client, db):
     forget_main_language()
     assert "1 December 2026" in page
     assert ">16:30<" in page and "p.m." not in page
+
+
+# --- Issue 25, point 1: the time picked is held while the details are typed ---
+
+
+def offered(client, reason) -> list[str]:
+    client.post(url("reason"), {"reason": reason.pk})
+    response = client.get(url("slots"))
+    return [s["value"] for day in response.context["days"] for s in day["slots"]]
+
+
+def test_a_time_picked_is_held_from_the_others_until_the_citizen_goes_back(
+    client, service, reason
+):
+    slot = walk_to_details(client, reason)
+    held = Hold.objects.get()
+    assert held.start == datetime.fromisoformat(slot)
+    assert held.client_address == "127.0.0.1"
+    details = client.get(url("details")).content.decode()
+    kept = translated(
+        "This time is kept for you until %(time)s.",
+        {"time": timezone.localtime(held.expires_at).strftime("%H:%M")},
+    )
+    assert kept in details  # blocktranslate leaves its text as it is
+
+    other = VerifiedClient()
+    assert slot not in offered(other, reason)  # one agent: the time is held
+    response = other.post(url("slots"), {"slot": slot})
+    assert response.status_code == 200
+    assert "slot" in response.context["form"].errors
+
+    # Back on the times: the time is everyone's again, and still selected.
+    again = client.get(url("slots"))
+    assert not Hold.objects.exists()
+    assert again.context["days"][0]["slots"][0]["checked"]
+    assert slot in offered(other, reason)
+
+
+def test_the_booking_converts_its_hold(client, service, reason):
+    slot = walk_to_confirm(client, reason)
+    assert Hold.objects.count() == 1
+    response = client.post(url("confirm"), {"website": ""})
+    assert response.url == url("done")
+    appointment = Appointment.objects.get()
+    assert appointment.start == datetime.fromisoformat(slot)
+    assert not Hold.objects.exists()
+
+
+def test_picking_another_time_moves_the_hold(client, service, reason):
+    first = walk_to_details(client, reason)
+    client.get(url("slots"))
+    times = [
+        s["value"] for d in client.get(url("slots")).context["days"] for s in d["slots"]
+    ]
+    second = times[1]
+    assert client.post(url("slots"), {"slot": second}).url == url("details")
+    assert list(Hold.objects.values_list("start", flat=True)) == [
+        datetime.fromisoformat(second)
+    ]
+    assert first != second
+
+
+def test_too_many_holds_from_one_address_are_refused_with_a_message(
+    client, service, reason, settings
+):
+    settings.HOLDS_PER_CLIENT = 1
+    walk_to_details(client, reason)
+    other = VerifiedClient()
+    times = offered(other, reason)
+    response = other.post(url("slots"), {"slot": times[0]})
+    assert response.status_code == 200
+    message = translated(
+        "Too many times are being held from your connection. Finish a booking "
+        "in progress, or try again in a few minutes."
+    )
+    assert escape(message) in response.content.decode()
+    assert Hold.objects.count() == 1
