@@ -8,12 +8,13 @@ import time_machine
 from django.core import mail
 
 from booking import offers
-from booking.models import Appointment, EarlierTimeOffer, EarlierTimeRequest
-from booking.services import appointment_cancel
+from booking.models import Appointment, EarlierTimeOffer, EarlierTimeRequest, Hold
+from booking.services import appointment_book, appointment_cancel
+from booking.slots import search_slots
 from messaging.models import Event, Message
 from messaging.sms import LocmemBackend
 from tests.booking.offers.conftest import ANNE_DAY, NOW, THURSDAY
-from tests.factories import local
+from tests.factories import CitizenFactory, local
 
 Waiting = EarlierTimeRequest.Status
 Offered = EarlierTimeOffer.Status
@@ -274,3 +275,48 @@ def test_the_schedule_is_declared():
     assert SCHEDULES["Earlier-time offers"]["func"] == (
         "messaging.tasks.earlier_time_offers"
     )
+
+
+def test_the_offered_time_is_held_for_the_citizen(world):
+    anne = world["anne"]
+    offers.earlier_request_join(appointment=anne)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    hold = Hold.objects.get(key=offer.hold_key)
+    assert (hold.start, hold.agent_id, hold.expires_at) == (
+        offer.start,
+        offer.agent_id,
+        offer.expires_at,
+    )
+    # Nobody else's search offers it while it is held.
+    later = local(ANNE_DAY, 9)
+    starts = [
+        slot.start
+        for slot in search_slots(anne.service, anne.reason, start=NOW, end=later)
+    ]
+    assert local(THURSDAY, 9) not in starts
+    offers.offer_decline(offer=offer)
+    assert not Hold.objects.filter(key=offer.hold_key).exists()
+
+
+def test_a_held_time_staff_took_is_no_longer_given(world):
+    """Staff booking by phone may take a held time: the offer then says so,
+    and the citizen stays in line."""
+    anne = world["anne"]
+    offers.earlier_request_join(appointment=anne)
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    [offer] = offers.offers_send()
+    appointment_book(
+        service=anne.service,
+        reason=anne.reason,
+        start=offer.start,
+        citizen=CitizenFactory(),
+        channel=Appointment.Channel.PHONE,
+    )
+    with pytest.raises(offers.OfferGone):
+        offers.offer_accept(offer=offer)
+    offer.refresh_from_db()
+    assert offer.status == Offered.WITHDRAWN
+    assert EarlierTimeRequest.objects.get(appointment=anne).status == Waiting.WAITING
+    anne.refresh_from_db()
+    assert anne.start == local(ANNE_DAY, 9)
