@@ -67,6 +67,7 @@ from core.quiet_hours import in_quiet_hours
 from staffing.availability import PARTS_OF_DAY, part_of_day
 
 from . import events
+from .link_codes import normalise_code
 from .models import Appointment, EarlierTimeOffer, EarlierTimeRequest
 from .selectors import least_loaded_agent_id
 from .services import (
@@ -344,9 +345,12 @@ def _offer_in_line(
                 if not agents:
                     continue
             agent_id = least_loaded_agent_id(agents, slot.start)
-            offer = _offer(request, slot.start, agent_id, now)
-            if offer is None:
+            try:
+                offer = _offer(request, slot.start, agent_id, now)
+            except SlotTaken:
                 break  # the time is gone: the next one
+            if offer is None:
+                continue  # this citizen cannot be told: the next in line
             served.add(request.pk)
             live.add((slot.start, agent_id))
             sent.append(offer)
@@ -354,11 +358,17 @@ def _offer_in_line(
     return sent
 
 
+class _NotSent(Exception):
+    """No message could carry the offer: it is undone."""
+
+
 def _offer(
     request: EarlierTimeRequest, start: datetime, agent_id: int, now: datetime
 ) -> EarlierTimeOffer | None:
-    """Hold ``start`` for ``request`` and tell the citizen; None when the time
-    was taken meanwhile or the request no longer waits."""
+    """Hold ``start`` for ``request`` and tell the citizen; None when the
+    request no longer waits or no message could carry the offer (no address
+    the channel rules reach, or the rules send this event nowhere). Raises
+    ``SlotTaken`` when the time was taken meanwhile."""
     try:
         with transaction.atomic():
             request = (
@@ -381,9 +391,11 @@ def _offer(
             request.offers_sent += 1
             request.save()
             channels = events.offer_channels(offer, now)
+            if not channels:
+                raise _NotSent
             offer.channels = ",".join(channels)
             offer.save(update_fields=["channels"])
-    except SlotTaken:
+    except _NotSent:
         return None
     return offer
 
@@ -448,8 +460,6 @@ def _locked_offer(offer: EarlierTimeOffer) -> EarlierTimeOffer:
 
 def offer_for_token(token: str) -> EarlierTimeOffer | None:
     """The offer a link opens, whatever its status (the page says it)."""
-    from .link_codes import normalise_code
-
     code = normalise_code(token)
     if code is None:
         return None

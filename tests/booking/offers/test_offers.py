@@ -11,7 +11,7 @@ from booking import offers
 from booking.models import Appointment, EarlierTimeOffer, EarlierTimeRequest, Hold
 from booking.services import appointment_book, appointment_cancel
 from booking.slots import search_slots
-from messaging.models import Event, Message
+from messaging.models import ChannelRule, Event, Message
 from messaging.sms import LocmemBackend
 from tests.booking.offers.conftest import ANNE_DAY, NOW, THURSDAY
 from tests.factories import CitizenFactory, local
@@ -320,3 +320,17 @@ def test_a_held_time_staff_took_is_no_longer_given(world):
     assert EarlierTimeRequest.objects.get(appointment=anne).status == Waiting.WAITING
     anne.refresh_from_db()
     assert anne.start == local(ANNE_DAY, 9)
+
+
+def test_no_offer_when_no_message_can_carry_it(world):
+    """The commune sends the event nowhere: no offer, and no time held."""
+    ChannelRule.objects.update_or_create(
+        event=Event.EARLIER_OFFERED, defaults={"channels": "none"}
+    )
+    offers.earlier_request_join(appointment=world["anne"])
+    appointment_cancel(appointment=world["taken"][THURSDAY], actor=None)
+    assert offers.offers_send() == []
+    assert not EarlierTimeOffer.objects.exists()
+    assert not Hold.objects.exists()
+    request = EarlierTimeRequest.objects.get(appointment=world["anne"])
+    assert request.status == Waiting.WAITING
