@@ -377,7 +377,7 @@ def hold_place(
     another time). Under the agents' locks, like a booking: of N citizens
     holding a time k agents are free for, exactly k get it; the others get
     ``SlotTaken``. ``HoldLimit`` when ``client_address`` already holds
-    ``HOLDS_PER_CLIENT`` times. Expired holds are deleted on the way.
+    ``HOLDS_PER_CLIENT`` times. Those agents' expired holds go on the way.
     """
     now = now or timezone.now()
     if reason.service_id != service.pk:
@@ -385,7 +385,11 @@ def hold_place(
     candidates = [agent_id] if agent_id else _service_agent_ids(service)
     with _atomic_booking():
         _lock_agents(candidates)
-        Hold.objects.filter(Q(key=key) | Q(expires_at__lte=now)).delete()
+        # The expired holds of the agents locked only: two transactions
+        # deleting the same rows in different orders could deadlock.
+        Hold.objects.filter(
+            Q(key=key) | Q(expires_at__lte=now, agent_id__in=candidates)
+        ).delete()
         limit = settings.HOLDS_PER_CLIENT
         if (
             client_address

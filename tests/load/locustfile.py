@@ -185,15 +185,6 @@ class Citizen(FastHttpUser):
 
     # --- the public flow to its end: the time held while typing (issue 25) --
 
-    def _post(self, path: str, page: str, data: dict, name: str):
-        return self.client.post(
-            path,
-            data={**flow_field(page), **data},
-            headers={"Accept-Language": self.language},
-            allow_redirects=False,
-            name=name,
-        )
-
     def _get(self, path: str, name: str) -> str:
         return self.client.get(
             path, headers={"Accept-Language": self.language}, name=name
@@ -208,15 +199,22 @@ class Citizen(FastHttpUser):
             return
         slug = service["slug"]
         page = self._get(f"/{slug}/slots/", "Web slot search")
-        picked = self._post(
+        with self.client.post(
             f"/{slug}/slots/",
-            page,
-            {"slot": random.choice(slots[:FIRST_SLOTS])},
-            "Web time picked (held)",
-        )
-        if picked.status_code != 302:  # held or taken meanwhile: shown again
-            outcomes["taken"] += 1
-            return
+            data={**flow_field(page), "slot": random.choice(slots[:FIRST_SLOTS])},
+            headers={"Accept-Language": self.language},
+            allow_redirects=False,
+            name="Web time picked (held)",
+            catch_response=True,
+        ) as picked:
+            if picked.status_code == 200 and 'href="#slots"' in picked.text:
+                # Held or taken by someone quicker: the times are shown again.
+                outcomes["taken"] += 1
+                picked.success()
+                return
+            if picked.status_code != 302:
+                picked.failure(f"HTTP {picked.status_code}: {picked.text[:200]}")
+                return
         page = self._get(f"/{slug}/details/", "Web details")
         someone = uuid.uuid4().hex[:12]
         details = {
