@@ -489,6 +489,9 @@ def offer_accept(
             raise OfferGone(
                 _("This offer has expired: the time was offered to others.")
             )
+        # The request before the agents' locks, as offers are made: two
+        # transactions never wait for each other's locks in turn.
+        EarlierTimeRequest.objects.select_for_update().get(pk=offer.request_id)
         appointment = offer.request.appointment
         try:
             moved = appointment_move(
