@@ -24,6 +24,26 @@ appointment_reassigned = Signal()  # previous_agent=
 # and an exception they raise undoes the change.
 appointment_changed_in_transaction = Signal()
 
+# An earlier time is offered to a citizen on the waiting list (issue 25,
+# point 2; ``booking/offers.py``). Sent synchronously inside the transaction
+# that writes the offer, with ``offer=`` (an ``EarlierTimeOffer``) and
+# ``now=``: messaging writes the e-mail and SMS in that same transaction and
+# answers the list of channels it used ("email", "sms"), which the offer keeps.
+earlier_time_offered = Signal()
+
+
+def offer_channels(offer, now) -> list[str]:
+    """Send ``earlier_time_offered``; the channels its receivers used."""
+    channels: list[str] = []
+    for _receiver, answer in earlier_time_offered.send(
+        sender=type(offer), offer=offer, now=now
+    ):
+        channels += [
+            str(channel) for channel in answer or () if channel not in channels
+        ]
+    return channels
+
+
 # Asked, not announced: once an appointment is booked, the public pages and the
 # API send it with ``appointment=``, and each receiver may answer one sentence
 # the citizen should read (messaging: "your messages will come by e-mail").

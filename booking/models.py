@@ -651,3 +651,108 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.start:%Y-%m-%d %H:%M} ({self.key})"
+
+
+# --- Earlier-time offers (issue 25, point 2; booking/offers.py) ------------------
+
+
+class EarlierTimeRequest(models.Model):
+    """A citizen's wish to be told when an earlier time frees up for his or her
+    appointment: same service and reason, optionally some weekdays or parts of
+    the day only. One per appointment; its place in line is ``joined_at``.
+
+    Written only by ``booking/offers.py``, which explains the rules.
+    """
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        OFFERED = "offered", _("time offered")
+        DONE = "done", _("moved earlier")
+        STOPPED = "stopped", _("stopped")
+
+    # Statuses still in line: what the staff's queue counts positions among.
+    IN_LINE = (Status.WAITING, Status.OFFERED)
+
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.CASCADE,
+        related_name="earlier_request",
+        verbose_name=_("appointment"),
+    )
+    # Local weekdays (0 = Monday) and parts of the day ("morning", "afternoon",
+    # "evening") the citizen accepts; empty: any.
+    weekdays = models.JSONField(_("weekdays"), default=list, blank=True)
+    parts = models.JSONField(_("parts of the day"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.WAITING
+    )
+    offers_sent = models.PositiveSmallIntegerField(_("offers sent"), default=0)
+    # The place in line: the first to join is offered first. Joining again
+    # after leaving starts at the end of the line.
+    joined_at = models.DateTimeField(_("in line since"), default=timezone.now)
+    stopped_because = models.CharField(_("stopped because"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("earlier-time request")
+        verbose_name_plural = _("earlier-time requests")
+        ordering = ["joined_at", "pk"]
+        indexes = [models.Index(fields=["status", "joined_at"])]
+
+    def __str__(self) -> str:
+        return str(self.appointment)
+
+
+class EarlierTimeOffer(models.Model):
+    """An earlier time offered to one request: held for the citizen until
+    ``expires_at``; the link ``/o/<token>`` shows it, with Accept and Decline."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("sent")
+        ACCEPTED = "accepted", _("accepted")
+        EXPIRED = "expired", _("expired")
+        DECLINED = "declined", _("declined")
+        # The appointment changed meanwhile (cancelled, moved), or the time
+        # could not be given after all: the offer no longer applies.
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    request = models.ForeignKey(
+        EarlierTimeRequest,
+        on_delete=models.CASCADE,
+        related_name="offers",
+        verbose_name=_("request"),
+    )
+    start = models.DateTimeField(_("time offered"))
+    agent = models.ForeignKey(
+        Agent, on_delete=models.CASCADE, related_name="+", verbose_name=_("agent")
+    )
+    # The secret of the offer's link, like an appointment's link code.
+    token = models.CharField(
+        _("link code"),
+        max_length=link_codes.CODE_LENGTH,
+        unique=True,
+        editable=False,
+        default=link_codes.new_link_code,
+    )
+    expires_at = models.DateTimeField(_("held until"))
+    status = models.CharField(
+        _("status"), max_length=9, choices=Status.choices, default=Status.SENT
+    )
+    # The channels messaging used ("email", "email,sms"), as it answered.
+    channels = models.CharField(_("sent by"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("earlier-time offer")
+        verbose_name_plural = _("earlier-time offers")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.start):%d/%m/%Y %H:%M} → {self.request}"
+
+    @property
+    def hold_key(self) -> str:
+        """The key of the hold that keeps the time for the citizen."""
+        return f"offer:{self.token}"

@@ -89,6 +89,12 @@ NAVIGATION = [
                 "core.roles.can_view_citizens",
             ),
             _item(
+                _("Waiting lists for earlier times"),
+                "update",
+                "admin:booking_earliertimerequest_changelist",
+                "core.roles.can_view_appointments",
+            ),
+            _item(
                 _("Requests to answer"),
                 "pending_actions",
                 "admin:messaging_inbox",

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "booking.citizen": _EDIT,
         "booking.visitreason": _EDIT,
         "booking.appointment": _EDIT,
+        "booking.earliertimerequest": ("view",),
     },
     AGENT: {
         "staffing.service": ("view",),
@@ -55,6 +56,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, Iterable[str]]] = {
         "booking.citizen": _EDIT,
         "booking.visitreason": ("view",),
         "booking.appointment": _EDIT,
+        "booking.earliertimerequest": ("view",),
     },
     # Reads (and exports) the record of who looked; sees nothing else.
     DATA_PROTECTION_OFFICER: {

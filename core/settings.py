@@ -488,6 +488,16 @@ NO_SHOW_GRACE_MINUTES = env.int("NO_SHOW_GRACE_MINUTES", default=15)
 # a day that will close (issue 24, point 3).
 CLOSURE_REPEAT_DAYS_AHEAD = env.int("CLOSURE_REPEAT_DAYS_AHEAD", default=400)
 
+# Earlier-time offers (issue 25, point 2; booking/offers.py): an offered time
+# is held for the citizen this many minutes; offers stop this many days before
+# the appointment, and after this many offers to one appointment.
+EARLIER_OFFER_HOLD_MINUTES = env.int("EARLIER_OFFER_HOLD_MINUTES", default=30)
+EARLIER_OFFER_STOP_DAYS = env.int("EARLIER_OFFER_STOP_DAYS", default=2)
+EARLIER_OFFER_MAX = env.int("EARLIER_OFFER_MAX", default=3)
+# Local hours without SMS to citizens ("21:00-08:00", empty: none;
+# core/quiet_hours.py): an offer made then goes by e-mail only.
+QUIET_HOURS = env.str("QUIET_HOURS", default="21:00-08:00")
+
 # A booking request repeated with the same Idempotency-Key within this time
 # gets the first answer again instead of booking twice (booking/idempotency.py).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

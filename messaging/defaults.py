@@ -1051,6 +1051,76 @@ def _sms_budget_texts(lang: str) -> tuple[DefaultText, DefaultText]:
     return DefaultText(subject, _agent_mail(lang, intro, after)), DefaultText("", sms)
 
 
+# --- An earlier time offered (issue 25, point 2) ----------------------------------
+# Sent to a citizen on the waiting list when an earlier time frees up: the link
+# shows both times, with Accept and Decline; the time is held until offer.until.
+
+_EARLIER_OFFERED = {
+    "fr": (
+        "Un moment plus tôt est libre : {{ offer.date }} à {{ offer.time }}",
+        "Un moment plus tôt s’est libéré pour votre rendez-vous "
+        "({{ service.name }}, {{ reason.name }}) :\n\n"
+        "  Moment proposé : {{ offer.date }} à {{ offer.time }}\n"
+        "  Votre rendez-vous actuel : {{ appointment.date }} à {{ appointment.time }}",
+        "Nous le gardons pour vous jusqu’à {{ offer.until }}. Pour le prendre ou "
+        "le refuser : {{ offer.url }}\n"
+        "Sans réponse, votre rendez-vous reste tel quel et ce moment est proposé "
+        "à quelqu’un d’autre.",
+        "{{ commune.name }}: RDV plus tot libre le {{ offer.short_date }} à "
+        "{{ offer.time }} (au lieu du {{ appointment.short_date }}). Gardé "
+        "jusqu'à {{ offer.until }}: {{ offer.url }}",
+    ),
+    "nl": (
+        "Een vroeger tijdstip is vrij: {{ offer.date }} om {{ offer.time }}",
+        "Er is een vroeger tijdstip vrijgekomen voor uw afspraak "
+        "({{ service.name }}, {{ reason.name }}):\n\n"
+        "  Voorgesteld tijdstip: {{ offer.date }} om {{ offer.time }}\n"
+        "  Uw huidige afspraak: {{ appointment.date }} om {{ appointment.time }}",
+        "We houden het voor u vrij tot {{ offer.until }}. Aannemen of weigeren: "
+        "{{ offer.url }}\n"
+        "Zonder antwoord blijft uw afspraak zoals ze is en wordt dit tijdstip "
+        "aan iemand anders voorgesteld.",
+        "{{ commune.name }}: vroeger tijdstip vrij op {{ offer.short_date }} om "
+        "{{ offer.time }} (i.p.v. {{ appointment.short_date }}). Vrijgehouden "
+        "tot {{ offer.until }}: {{ offer.url }}",
+    ),
+    "de": (
+        "Ein früherer Termin ist frei: {{ offer.date }} um {{ offer.time }} Uhr",
+        "Für Ihren Termin ({{ service.name }}, {{ reason.name }}) ist ein "
+        "früherer Zeitpunkt frei geworden:\n\n"
+        "  Vorgeschlagen: {{ offer.date }} um {{ offer.time }} Uhr\n"
+        "  Ihr jetziger Termin: {{ appointment.date }} um {{ appointment.time }} Uhr",
+        "Wir halten ihn bis {{ offer.until }} Uhr für Sie frei. Annehmen oder "
+        "ablehnen: {{ offer.url }}\n"
+        "Ohne Antwort bleibt Ihr Termin unverändert und dieser Zeitpunkt wird "
+        "jemand anderem angeboten.",
+        "{{ commune.name }}: früherer Termin frei am {{ offer.short_date }} um "
+        "{{ offer.time }} (statt {{ appointment.short_date }}). Frei bis "
+        "{{ offer.until }}: {{ offer.url }}",
+    ),
+    "en": (
+        "An earlier time is free: {{ offer.date }} at {{ offer.time }}",
+        "An earlier time has freed up for your appointment "
+        "({{ service.name }}, {{ reason.name }}):\n\n"
+        "  Time offered: {{ offer.date }} at {{ offer.time }}\n"
+        "  Your current appointment: {{ appointment.date }} at {{ appointment.time }}",
+        "We keep it for you until {{ offer.until }}. To take it or decline it: "
+        "{{ offer.url }}\n"
+        "Without an answer, your appointment stays as it is and this time is "
+        "offered to someone else.",
+        "{{ commune.name }}: earlier time free on {{ offer.short_date }} at "
+        "{{ offer.time }} (instead of {{ appointment.short_date }}). Held until "
+        "{{ offer.until }}: {{ offer.url }}",
+    ),
+}
+
+
+def _earlier_offered_texts(lang: str) -> tuple[DefaultText, DefaultText]:
+    """The e-mail and the SMS that offer a citizen an earlier time."""
+    subject, intro, after, sms = _EARLIER_OFFERED[lang]
+    return DefaultText(subject, _citizen_mail(lang, intro, after)), DefaultText("", sms)
+
+
 def _build() -> dict[tuple[str, str, str], DefaultText]:
     texts: dict[tuple[str, str, str], DefaultText] = {}
     for language in ("fr", "nl", "de", "en"):
@@ -1067,6 +1137,10 @@ def _build() -> dict[tuple[str, str, str], DefaultText]:
         request_late = str(Event.AGENT_REQUEST_LATE)
         texts[(request_late, Channel.EMAIL.value, language)] = email
         texts[(request_late, Channel.SMS.value, language)] = sms
+        email, sms = _earlier_offered_texts(language)
+        earlier = str(Event.EARLIER_OFFERED)
+        texts[(earlier, Channel.EMAIL.value, language)] = email
+        texts[(earlier, Channel.SMS.value, language)] = sms
         email, sms = _sms_budget_texts(language)
         sms_budget = str(Event.ADMIN_SMS_BUDGET)
         texts[(sms_budget, Channel.EMAIL.value, language)] = email
@@ -1095,6 +1169,7 @@ DEFAULT_CHANNELS: dict[str, str] = {
     Event.AGENT_FEED_ADDRESS: "email",
     Event.AGENT_REQUEST_LATE: "email",
     Event.ADMIN_SMS_BUDGET: "email",
+    Event.EARLIER_OFFERED: "both",
 }
 
 

@@ -40,6 +40,7 @@ class Event(models.TextChoices):
     MOVED = "moved", _("Appointment moved")
     REASSIGNED = "reassigned", _("Appointment given to another agent")
     REMINDER = "reminder", _("Reminder the day before")
+    EARLIER_OFFERED = "earlier_offered", _("Earlier time offered")
     AGENT_NEW = "agent_new", _("Agent: new appointment")
     AGENT_CANCELLED = "agent_cancelled", _("Agent: appointment cancelled")
     AGENT_DAY_LIST = "agent_day_list", _("Agent: the next day's appointments")

@@ -19,6 +19,7 @@ from .services import (
     messages_delete_old,
     messages_forget_citizens,
     outbox_write_for_change,
+    outbox_write_for_offer,
 )
 
 # The domain signal -> the change it names.
@@ -46,6 +47,12 @@ def write_outbox(sender, *, event, appointment, actor=None, **kwargs) -> None:
         previous_start=kwargs.get("previous_start"),
         previous_agent_id=kwargs.get("previous_agent_id"),
     )
+
+
+def write_offer(sender, *, offer, now=None, **kwargs) -> list[str]:
+    """An earlier time offered (issue 25, point 2): its messages, written in
+    the offer's transaction; booking keeps the channels answered."""
+    return outbox_write_for_offer(offer=offer, now=now)
 
 
 def booking_notices(sender, *, appointment, **kwargs) -> str:
@@ -81,6 +88,9 @@ def sweep_messages(sender, *, cutoff, **kwargs) -> dict:
 def connect() -> None:
     events.appointment_changed_in_transaction.connect(
         write_outbox, dispatch_uid="messaging.write_outbox"
+    )
+    events.earlier_time_offered.connect(
+        write_offer, dispatch_uid="messaging.write_offer"
     )
     events.booking_notices.connect(
         booking_notices, dispatch_uid="messaging.booking_notices"

@@ -39,6 +39,10 @@ The context (``CONTEXT_HELP`` lists it for the template editor):
   ``remarks``, ``is_pending``
 - an agent's new agenda feed address: ``feed_url`` (the new private address),
   ``feed_page_url`` (the portal page that shows and renews it)
+- an earlier time offered (issue 25, point 2): ``offer`` (``date``,
+  ``short_date``, ``time``: the time offered; ``until``: when the offer
+  expires, as 14:30; ``url``: the offer's short link, to accept or decline);
+  ``appointment`` is the current one
 - the administrators' SMS budget alert: ``budget`` (``month``, ``percent``,
   ``sms``, ``segments``, ``cost``, ``amount``: the budget) and
   ``sms_page_url``
@@ -414,6 +418,26 @@ def site_context(appointment: Appointment) -> dict:
     }
 
 
+def offer_url(token: str) -> str:
+    """The absolute short link of an earlier-time offer (``/o/<token>``)."""
+    return _reverse_or_empty("booking:offer", kwargs={"token": token})
+
+
+@in_language
+def offer_context(offer, *, language: str) -> dict:
+    """The context of an earlier-time offer: the appointment's, and ``offer``."""
+    context = appointment_context(offer.request.appointment, language=language)
+    start = timezone.localtime(offer.start)
+    context["offer"] = {
+        "date": format_date(start, language),
+        "short_date": format_short_date(start, language),
+        "time": f"{start:%H:%M}",
+        "until": f"{timezone.localtime(offer.expires_at):%H:%M}",
+        "url": offer_url(offer.token),
+    }
+    return context
+
+
 @in_language
 def day_list_context(agent, day: date, appointments, *, language: str) -> dict:
     """The context of an agent's list of the day (``appointments`` in order)."""
@@ -510,6 +534,8 @@ def sample_context(language: str) -> dict:
 
     No row is read but the commune's: the preview never shows a real citizen.
     """
+    from booking.link_codes import CODE_LENGTH
+
     with translation.override(language):
         day = timezone.localdate() + timedelta(days=7)
         start = datetime.combine(
@@ -589,6 +615,14 @@ def sample_context(language: str) -> dict:
                 "amount": _money(Decimal("125"), language),
             },
             "sms_page_url": _reverse_or_empty("admin:messaging_sms"),
+            "offer": {
+                "date": format_date(previous, language),
+                "short_date": format_short_date(previous, language),
+                "time": f"{previous:%H:%M}",
+                "until": "18:30",
+                # As long as a real one, for SMS lengths.
+                "url": offer_url("x" * CODE_LENGTH),
+            },
             "day": format_date(day, language),
             "appointments": [
                 {
@@ -688,6 +722,13 @@ CONTEXT_HELP = [
             "the administrators' SMS budget alert: the month, the part of the "
             "budget spent, the SMS sent and their segments, their cost, the "
             "budget; the page that shows them"
+        ),
+    ),
+    (
+        "offer.date, offer.short_date, offer.time, offer.until, offer.url",
+        gettext_lazy(
+            "an earlier time offered: its date and time, until when it is held, "
+            "the link that accepts or declines it"
         ),
     ),
     (

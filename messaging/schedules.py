@@ -50,6 +50,13 @@ SCHEDULES: dict[str, dict] = {
         "func": "messaging.tasks.repeat_closures",
         "schedule_type": Schedule.DAILY,
     },
+    # Earlier-time offers (issue 25, point 2): expired offers go to the next
+    # in line; new openings and the end of the quiet hours are caught here.
+    "Earlier-time offers": {
+        "func": "messaging.tasks.earlier_time_offers",
+        "schedule_type": Schedule.MINUTES,
+        "minutes": 5,
+    },
     # GDPR retention (booking/privacy.py), at a quiet hour.
     "Privacy sweep": {
         "func": "messaging.tasks.privacy_sweep",

@@ -66,6 +66,7 @@ from booking.services import BookingError, appointment_confirm, appointment_refu
 from core.errors import UserFacingError
 from core.languages import staff_language
 from core.localtime import day_bounds
+from core.quiet_hours import in_quiet_hours
 from core.roles import administrators, is_administrator
 from staffing.models import Agent, Membership, RetiredFeedToken
 from staffing.scopes import managed_service_ids
@@ -90,6 +91,7 @@ from .rendering import (
     day_list_context,
     feed_address_context,
     format_date,
+    offer_context,
     render_texts,
     sms_budget_context,
 )
@@ -323,11 +325,13 @@ def _write(
     appointment: Appointment | None,
     language: str,
     contact: tuple[str, str] | None = None,
+    no_sms: bool = False,
 ) -> list[Message]:
     """Render and write the rows of one planned message, one per channel.
 
     ``contact``: the (e-mail, phone) of a recipient who is neither the
-    appointment's citizen nor an agent (an administrator)."""
+    appointment's citizen nor an agent (an administrator). ``no_sms``: the
+    quiet hours, the e-mail instead of the SMS (nothing without an e-mail)."""
     if contact is not None:
         email, phone = contact
     elif planned.agent is not None:
@@ -345,6 +349,10 @@ def _write(
     instead_of_sms = False
     if planned.agent is None and contact is None and made_without_login(appointment):
         targets, instead_of_sms = _within_sms_budget(targets, email=email)
+    if no_sms:
+        targets = [target for target in targets if target[0] != Channel.SMS]
+        if email and not targets:
+            targets = [(Channel.EMAIL.value, email.strip())]
     if not targets:
         return []
     information = reference = ""
@@ -514,6 +522,40 @@ def outbox_write_for_change(
         written += _write(planned, appointment=appointment, language=agent_language)
     _enqueue_after_commit(written)
     return written
+
+
+# --- Earlier-time offers (issue 25, point 2) ----------------------------------------
+
+
+def outbox_write_for_offer(*, offer, now: datetime | None = None) -> list[str]:
+    """Write the messages that offer a citizen an earlier time (booking's
+    ``earlier_time_offered``, inside the transaction that makes the offer);
+    return the channels used.
+
+    The event's channel rules apply (the service's, else the commune's), but
+    during the quiet hours (``QUIET_HOURS``) no SMS is written: the e-mail goes
+    alone (booking offers times at night only to citizens with an e-mail).
+    One message per offer and channel (the offer's token is the occurrence).
+    """
+    now = now or timezone.now()
+    appointment = Appointment.objects.select_related(
+        "citizen", "service", "reason", "agent__user"
+    ).get(pk=offer.request.appointment_id)
+    offer.request.appointment = appointment
+    language = appointment.recipient_language or settings.LANGUAGE_CODE
+    planned = _Planned(
+        Event.EARLIER_OFFERED,
+        f"offer-{offer.token}",
+        context=offer_context(offer, language=language),
+    )
+    written = _write(
+        planned,
+        appointment=appointment,
+        language=language,
+        no_sms=in_quiet_hours(now),
+    )
+    _enqueue_after_commit(written)
+    return sorted({message.channel for message in written})
 
 
 # --- Reminders (R12) ------------------------------------------------------------------

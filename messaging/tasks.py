@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_q.models import Success
 
-from booking import closure_repeats
+from booking import closure_repeats, offers
 from booking import privacy as booking_privacy
 
 from . import services
@@ -36,6 +36,12 @@ def repeat_closures() -> dict:
     """Daily: write the next year of each closure that repeats, once within
     CLOSURE_REPEAT_DAYS_AHEAD, through the closure consequences."""
     return closure_repeats.closures_repeat()
+
+
+def earlier_time_offers() -> dict:
+    """Every few minutes: expire the offers not answered in time, then offer
+    the free earlier times to the first in line (issue 25, point 2)."""
+    return offers.offers_run(now=timezone.now())
 
 
 def send_feed_address_notices() -> int:

@@ -30,6 +30,7 @@ from . import (
     availability_editor,
     desk,
     feeds,
+    offers_admin,  # noqa: F401 - registers the earlier-time lists' admin
     phone,
     redistribution,
     staffing_admin,

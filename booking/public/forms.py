@@ -431,3 +431,23 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class EarlierTimeForm(forms.Form):
+    """Be told when an earlier time frees up (issue 25, point 2): on the done
+    page and the personal link's page; weekdays and parts may stay empty."""
+
+    weekdays = forms.MultipleChoiceField(
+        label=_("Only on these days"),
+        required=False,
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked if any day suits you."),
+    )
+    parts = forms.MultipleChoiceField(
+        label=_("Only at these times of day"),
+        required=False,
+        choices=list(PARTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked if any time suits you."),
+    )

@@ -8,7 +8,7 @@ embedded without any query string.
 
 from django.urls import path
 
-from . import accessibility_views, privacy_views, views
+from . import accessibility_views, offer_views, privacy_views, views
 
 app_name = "booking"
 
@@ -28,6 +28,14 @@ urlpatterns = [
     path("manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
     path("manage/<str:token>/move/", views.manage_move, name="manage_move"),
     path("manage/<str:token>/appointment.ics", views.manage_ics, name="manage_ics"),
+    # Earlier-time offers (issue 25, point 2): join or leave the list; the
+    # offer's short link, in its e-mail and SMS.
+    path(
+        "manage/<str:token>/earlier/",
+        offer_views.manage_earlier,
+        name="manage_earlier",
+    ),
+    path("o/<str:token>", offer_views.offer, name="offer"),
     path("<slug:service>/", views.service_start, name="service"),
     path("<slug:service>/<int:reason>/", views.reason_start, name="reason_start"),
     path("<slug:service>/agent/", views.agent_step, name="agent"),

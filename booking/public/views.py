@@ -58,6 +58,7 @@ from staffing.calendars import service_sites, service_week_ranges, sites_of_serv
 from staffing.models import Agent, Service
 
 from . import forms
+from .earlier import earlier_context
 from .embed import public_page, public_reverse
 from .flow import FIELD as FLOW_FIELD
 from .wizard import ANY_AGENT, Wizard
@@ -969,6 +970,7 @@ def done(request, service):
             "personal_link": links.manage_url(appointment),
             "ics_url": public_reverse(request, "booking:manage_ics", token=token),
             "notices": events.notices_for(appointment),
+            **earlier_context(request, appointment),
         },
     )
 
@@ -1044,7 +1046,9 @@ def manage(request, token):
         _render(
             request,
             "booking/manage.html",
-            _manage_context(request, appointment),
+            _manage_context(
+                request, appointment, **earlier_context(request, appointment)
+            ),
         )
     )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
 from audit.models import AccessRecord
+from booking.models import EarlierTimeRequest
 from core.models import Commune
 from messaging.schedules import install_schedules
 from tests.factories import (
@@ -35,6 +36,7 @@ def one_of_each(db, administrator):
     ClosureFactory()
     appointment = AppointmentFactory(agent=membership.agent, service=membership.service)
     MessageFactory(appointment=appointment)
+    EarlierTimeRequest.objects.create(appointment=appointment)
     install_schedules()
     Commune.objects.get_solo()
     # The record of who looked (issue 23) holds a row once someone looked.

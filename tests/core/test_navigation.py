@@ -23,6 +23,8 @@ EVERYONE = [
 DAILY_WORK = [
     "/admin/booking/appointment/",
     "/admin/booking/citizen/",
+    # Each service's earlier-time queue (issue 25, point 2).
+    "/admin/booking/earliertimerequest/",
     "/admin/messaging/inbox/",
     "/admin/staffing/availabilityexception/",
     "/admin/staffing/service/",
@@ -87,7 +89,7 @@ def test_the_settings_name_the_sidebar_by_its_dotted_path(settings):
 
 def test_every_link_resolves_and_every_permission_callback_imports():
     items = [item for group in NAVIGATION for item in group["items"]]
-    assert len(items) == 32
+    assert len(items) == 33
     for item in items:
         assert str(item["link"]).startswith("/admin/")
         if "permission" in item:

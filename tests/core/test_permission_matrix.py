@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
 from audit.models import AccessRecord
+from booking.models import EarlierTimeRequest
 from core.models import Commune
 from core.roles import DATA_PROTECTION_OFFICER
 from messaging.models import ChannelRule, MessageTemplate, MessagingSettings
@@ -154,6 +155,13 @@ MATRIX: dict[str, tuple] = {
     "booking_citizen_process_import": (405, 405, 405, 405, LOGIN),
     "booking_citizen_simple_history": (200, 200, 200, 404, LOGIN),
     # booking.visitreason
+    # Each service's earlier-time queue (issue 25, point 2): read-only; its
+    # members see it, citizens join and leave from their personal link.
+    "booking_earliertimerequest_add": (403, 403, 403, 403, LOGIN),
+    "booking_earliertimerequest_change": (200, 200, 200, 403, LOGIN),
+    "booking_earliertimerequest_changelist": (200, 200, 200, 403, LOGIN),
+    "booking_earliertimerequest_delete": (403, 403, 403, 403, LOGIN),
+    "booking_earliertimerequest_history": (200, 200, 200, HOME, LOGIN),
     "booking_visitreason_add": (200, 200, 403, 403, LOGIN),
     "booking_visitreason_change": (200, 200, 200, 403, LOGIN),
     "booking_visitreason_changelist": (200, 200, 200, 403, LOGIN),
@@ -362,6 +370,9 @@ def world(db, population, foreigners, agent, manager, administrator):
         "booking.visitreason": reason,
         "booking.citizen": citizen,
         "booking.appointment": appointment,
+        "booking.earliertimerequest": EarlierTimeRequest.objects.create(
+            appointment=appointment
+        ),
         "messaging.message": MessageFactory(appointment=appointment),
         "messaging.messagetemplate": MessageTemplate.objects.first(),
         "messaging.channelrule": ChannelRule.objects.first(),
@@ -517,6 +528,9 @@ def theirs(db):
         "booking.visitreason": reason,
         "booking.citizen": appointment.citizen,
         "booking.appointment": appointment,
+        "booking.earliertimerequest": EarlierTimeRequest.objects.create(
+            appointment=appointment
+        ),
         "messaging.message": MessageFactory(appointment=appointment),
     }
 
@@ -539,6 +553,7 @@ VISIBLE_ELSEWHERE = {"staffing.agent"}
         "booking.visitreason",
         "booking.citizen",
         "booking.appointment",
+        "booking.earliertimerequest",
         "messaging.message",
     ],
 )

@@ -28,6 +28,9 @@ PUBLIC_PATHS = [
     (f"/manage/{TOKEN}/appointment.ics", "booking:manage_ics", {"token": TOKEN}),
     # The short form of the personal link (issue 20), in SMS and calendar files.
     (f"/r/{CODE}", "booking:short_link", {"code": CODE}),
+    # Earlier-time offers (issue 25, point 2): the list, and an offer's link.
+    (f"/manage/{TOKEN}/earlier/", "booking:manage_earlier", {"token": TOKEN}),
+    (f"/o/{CODE}", "booking:offer", {"token": CODE}),
     (f"/{SERVICE}/", "booking:service", {"service": SERVICE}),
     (f"/{SERVICE}/12/", "booking:reason_start", {"service": SERVICE, "reason": 12}),
     (f"/{SERVICE}/agent/", "booking:agent", {"service": SERVICE}),
@@ -51,6 +54,8 @@ PUBLIC_PATHS = [
         {"token": TOKEN},
     ),
     (f"/embed/r/{CODE}", "embed:short_link", {"code": CODE}),
+    (f"/embed/manage/{TOKEN}/earlier/", "embed:manage_earlier", {"token": TOKEN}),
+    (f"/embed/o/{CODE}", "embed:offer", {"token": CODE}),
     (f"/embed/{SERVICE}/", "embed:service", {"service": SERVICE}),
     (
         f"/embed/{SERVICE}/12/",
@@ -132,7 +137,7 @@ def test_the_list_covers_every_public_url_name():
             for name in resolver.reverse_dict
             if isinstance(name, str)
         }
-    assert len(served) == 44  # 18 pages, the same under /embed/, 8 of the API
+    assert len(served) == 48  # 20 pages, the same under /embed/, 8 of the API
     assert served <= listed
 
 

@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from booking.models import Appointment, Citizen
+from booking.models import Appointment, Citizen, EarlierTimeRequest
 from staffing.models import Service
 from tests.e2e.sessions import staff_page
 
@@ -50,6 +50,9 @@ PAGES = [
     ("manager", "/admin/booking/appointment/{appointment}/change/"),
     ("manager", "/admin/booking/citizen/"),
     ("manager", "/admin/booking/citizen/{citizen}/change/"),
+    # Each service's earlier-time queue (issue 25, point 2).
+    ("manager", "/admin/booking/earliertimerequest/"),
+    ("manager", "/admin/booking/earliertimerequest/{earlier}/change/"),
     ("admin", "/admin/booking/visitreason/"),
     ("admin", "/admin/staffing/service/"),
     ("admin", "/admin/staffing/service/{service}/change/"),
@@ -83,6 +86,15 @@ def demo(transactional_db):
             "service": Service.objects.get(slug="population").pk,
             "appointment": Appointment.objects.order_by("start").first().pk,
             "citizen": Citizen.objects.order_by("pk").first().pk,
+            "earlier": EarlierTimeRequest.objects.create(
+                appointment=Appointment.objects.filter(
+                    service__slug="population", status="confirmed"
+                )
+                .order_by("-start")
+                .first(),
+                weekdays=[1, 3],
+                parts=["morning"],
+            ).pk,
         }
 
 
