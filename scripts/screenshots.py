@@ -26,6 +26,9 @@ PUBLIC = [
 ]
 # The French times page (issue 20): Population's eID, the filter open.
 PUBLIC_TIMES = "public-times"
+# Issue 25: a family of three at the district office: the number of people
+# and the site chosen on the times page, then the confirmation.
+PUBLIC_FAMILY = "public-family"
 STAFF = [
     ("admin-dashboard", "admin", "/admin/"),
     # Population's week (fixtures/services.yaml, pk 1): every agent's events.
@@ -165,6 +168,31 @@ def book_in(page, base: str, language: str) -> None:
     shot("done")
 
 
+def family_at_a_site(context, page, base: str) -> None:
+    """Three people for identity cards at the district office: the times
+    page with both choices, and the confirmation that repeats them."""
+    context.clear_cookies()
+    page.goto(base + "/")
+    page.click("a.service-reason >> nth=0")
+    page.wait_for_url("**/population/slots/*")
+    page.select_option("select[name=people]", "3")
+    page.click(".criteria-box summary")
+    page.check("input[name=site] >> nth=2")  # after "All sites", the second
+    page.click(".criteria-box button[type=submit]")
+    page.wait_for_load_state()  # the filter stays open: filters are on
+    page.screenshot(path=OUT / f"{PUBLIC_FAMILY}-times.png", full_page=True)
+    page.click(".slot-label >> nth=0")
+    page.click("form[method=post] button.button--primary")
+    page.wait_for_url("**/population/details/*")
+    page.fill("#id_last_name", "Lambert")
+    page.fill("#id_first_name", "Sophie")
+    page.fill("#id_email", "sophie.lambert@example.be")
+    page.fill("#id_phone", "0470 12 34 56")
+    page.click("form button.button--primary")
+    page.wait_for_url("**/population/confirm/*")
+    page.screenshot(path=OUT / f"{PUBLIC_FAMILY}-confirm.png", full_page=True)
+
+
 def sign_in(page, base: str, user: str) -> None:
     """Sign in as a demo login (its password is its name)."""
     page.goto(base + "/admin/login/")
@@ -243,6 +271,8 @@ def main() -> None:
                 page.wait_for_url("**/population/slots/*")
                 page.click(".criteria-box summary")
                 page.screenshot(path=OUT / f"{PUBLIC_TIMES}.png", full_page=True)
+            if wanted(PUBLIC_FAMILY):
+                family_at_a_site(context, page, base)
             for language in TOUR_LANGUAGES:
                 if wanted(f"public-tour-home-{language}"):
                     context.clear_cookies()
