@@ -19,3 +19,14 @@ def translated(message: str, params: dict | None = None, *, language: str = "fr"
     if language != "en":
         assert text != message, f"no {language} translation for {message!r}"
     return text % params if params is not None else text
+
+
+def translated_plural(
+    singular: str, plural: str, count: int, params: dict, *, language: str = "fr"
+) -> str:
+    """As :func:`translated`, for a message with a plural form."""
+    with translation.override(language):
+        text = translation.ngettext(singular, plural, count)
+    if language != "en":
+        assert text not in (singular, plural), f"no {language} translation"
+    return text % params

@@ -39,6 +39,7 @@ from tests.factories import (
     local,
     open_agent,
 )
+from tests.i18n import translated_plural
 
 pytestmark = pytest.mark.django_db
 
@@ -236,11 +237,21 @@ def test_a_booking_for_three_is_refused_where_only_one_fits(service, reason, age
 def test_a_booking_for_more_than_the_maximum_is_refused(service, reason, agent):
     with pytest.raises(BookingError) as error:
         book(service, reason, 9, people=6)
-    assert str(error.value.message) == "This visit reason is for 5 people at most."
+    assert str(error.value.message) == translated_plural(
+        "This visit reason is for one person at a time.",
+        "This visit reason is for %(count)s people at most.",
+        5,
+        {"count": 5},
+    )
     single = VisitReasonFactory(service=service)
     with pytest.raises(BookingError) as error:
         book(service, single, 9, people=2)
-    assert str(error.value.message) == "This visit reason is for one person at a time."
+    assert str(error.value.message) == translated_plural(
+        "This visit reason is for one person at a time.",
+        "This visit reason is for %(count)s people at most.",
+        1,
+        {"count": 1},
+    )
     with pytest.raises(BookingError):
         book(service, reason, 9, people=0)
     assert not Appointment.objects.filter(people__gt=1).exists()

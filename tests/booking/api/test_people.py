@@ -16,6 +16,7 @@ from tests.factories import (
     VisitReasonFactory,
     open_agent,
 )
+from tests.i18n import translated_plural
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,12 @@ def test_the_search_refuses_more_people_than_the_reason_allows(client, reason):
     assert response.status_code == 422
     [error] = response.json()["detail"]
     assert error["loc"] == ["query", "people"]
-    assert error["msg"] == "This visit reason is for 5 people at most."
+    assert error["msg"] == translated_plural(
+        "This visit reason is for one person at a time.",
+        "This visit reason is for %(count)s people at most.",
+        5,
+        {"count": 5},
+    )
     assert search(client, reason, people=0).status_code == 422
 
 

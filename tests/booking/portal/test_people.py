@@ -18,6 +18,7 @@ from tests.factories import (
     appointment_at,
     open_agent,
 )
+from tests.i18n import translated_plural
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,12 @@ def test_a_phone_booking_for_three_people(client, agent, reason, open_population
     }
     too_many = client.post(PAGE, {**data, "people": "6"})
     assert too_many.status_code == 200
-    assert "5 people at most" in str(too_many.context["form"].non_field_errors())
+    assert translated_plural(
+        "This visit reason is for one person at a time.",
+        "This visit reason is for %(count)s people at most.",
+        5,
+        {"count": 5},
+    ) in str(too_many.context["form"].non_field_errors())
     response = client.post(PAGE, data)
     assert response.status_code == 302, response.context["form"].errors
     appointment = Appointment.objects.get(channel=Appointment.Channel.PHONE)
