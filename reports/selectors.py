@@ -560,7 +560,9 @@ def _labels(
             None: str(_("No site")),
             **dict(
                 Site.objects.filter(
-                    pk__in={combo.site_id for combo in combos} - {None}
+                    pk__in={
+                        combo.site_id for combo in combos if combo.site_id is not None
+                    }
                 ).values_list("pk", "name")
             ),
         },

@@ -181,14 +181,14 @@ def load_openings(
         site,
         week_ranges,
     ) in sorted(weeks.values(), key=lambda week: week[:3]):
-        week = TypicalWeek(
+        typical = TypicalWeek(
             valid_from=valid_from,
             valid_until=valid_until,
             repeat_every=every,
             ranges=tuple(week_ranges),
         )
-        by_pair[agent_id, service_id].append(week)
-        by_site[agent_id, service_id, site].append(week)
+        by_pair[agent_id, service_id].append(typical)
+        by_site[agent_id, service_id, site].append(typical)
     if edited is not None:
         by_pair[edited.agent_id, edited.service_id].append(edited.week)
         by_site[edited.agent_id, edited.service_id, edited.site_id].append(edited.week)
@@ -279,7 +279,8 @@ def _by_site(
     common case) keeps its whole calendar there: nothing is built again."""
     sites: dict[tuple[int, int], set[int | None]] = defaultdict(set)
     for agent_id, service_id, site in (*weeks, *extra_at):
-        sites[agent_id, service_id].add(site)
+        if service_id is not None:  # an agent's own openings: no pair of theirs
+            sites[agent_id, service_id].add(site)
     split: dict[tuple[int, int], dict[int | None, AgentCalendar]] = {}
     for pair, calendar in calendars.items():
         pair_sites = sorted(sites.get(pair, ()), key=lambda site: site or 0)
@@ -374,9 +375,9 @@ def sites_of_services(
     for service_id, site_id in (
         weeks.order_by().values_list("service_id", "site_id").distinct()
     ):
-        site_id = site_id or main[service_id]
-        if site_id is not None:
-            by_service[service_id].add(site_id)
+        where = site_id or main[service_id]
+        if where is not None:
+            by_service[service_id].add(where)
     wanted = set().union(*by_service.values())
     sites = list(Site.objects.active().filter(pk__in=wanted)) if wanted else []
     return {

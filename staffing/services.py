@@ -108,10 +108,11 @@ def check_one_place(
     changed (not compared with itself). One query.
     """
     here = site.pk if site is not None else service.main_site_id
+    others = TypicalWeek.objects.filter(agent=agent)
+    if week_id is not None:
+        others = others.exclude(pk=week_id)
     others = (
-        TypicalWeek.objects.filter(agent=agent)
-        .exclude(pk=week_id)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
+        others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=valid_from))
         .select_related("service", "site")
         .prefetch_related("ranges")
     )

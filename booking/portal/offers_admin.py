@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RelatedDropdownFilter
@@ -21,9 +22,13 @@ from unfold.decorators import display
 from booking.models import EarlierTimeOffer, EarlierTimeRequest
 from staffing.admin import ServiceScopedAdmin
 
-from ..public.forms import PART_NAMES, WEEKDAYS
-
-_DAY_NAMES = dict(WEEKDAYS)
+# The staff's names of the days (Django's, 0 = Monday) and of the parts of the
+# day: the citizens' forms (booking/public) are another room's.
+_PART_NAMES = {
+    "morning": _("Morning"),
+    "afternoon": _("Afternoon"),
+    "evening": _("Evening"),
+}
 
 
 class ReadOnlyAdminMixin:
@@ -125,6 +130,6 @@ class EarlierTimeRequestAdmin(ReadOnlyAdminMixin, ServiceScopedAdmin, ModelAdmin
 
     @display(description=_("days and times"))
     def show_criteria(self, obj):
-        days = [str(_DAY_NAMES[str(day)]) for day in obj.weekdays]
-        parts = [str(PART_NAMES[part]).lower() for part in obj.parts]
+        days = [str(WEEKDAYS[int(day)]) for day in obj.weekdays]
+        parts = [str(_PART_NAMES[part]).lower() for part in obj.parts]
         return "; ".join(filter(None, [", ".join(days), ", ".join(parts)])) or _("any")

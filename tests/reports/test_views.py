@@ -210,13 +210,14 @@ def test_pdf_report_has_its_pages_and_the_totals(
     assert response.content.startswith(b"%PDF")
     text = pdf_text(response.content, tmp_path)
     pages = [page for page in text.split("\f") if page.strip()]
-    # Key figures and line chart; services; agents and reasons; lead times
-    # and occupancy; the table per day.
-    assert len(pages) == 5
+    # Key figures and line chart; services; channels; agents and reasons;
+    # lead times and occupancy; the table per day.
+    assert len(pages) == 6
     assert "Commune de Saint-Exemple" in pages[0]
+    assert french("Per channel") in pages[2]
     page = french("Page %(page)s of %(count)s")
-    assert page % {"page": 1, "count": 5} in pages[0]
-    assert page % {"page": 5, "count": 5} in pages[4]
+    assert page % {"page": 1, "count": 6} in pages[0]
+    assert page % {"page": 6, "count": 6} in pages[5]
     assert "7 septembre 2026" in pages[0]  # the period, in French
     lines = [" ".join(line.split()) for line in text.splitlines()]
     # French by default: decimal commas; totals of the key figures and tables.
@@ -224,8 +225,9 @@ def test_pdf_report_has_its_pages_and_the_totals(
     assert f"{french('Distinct citizens')} 6" in lines
     assert f"{french('Cancellation rate (%)')} 22,2" in lines
     assert f"{french('Occupancy (%)')} 8,3" in lines  # 210 / 2520
-    # Per service, per agent, per reason and per channel: the same totals row.
-    assert lines.count(f"{french('Total')} 9 2 22,2 1 25,0") == 4
+    # Per service, agent, reason, channel and site: the same totals row, the
+    # people last (issue 25).
+    assert lines.count(f"{french('Total')} 9 2 22,2 1 25,0 9") == 5
 
 
 def test_pdf_report_shows_the_commune_logo_and_the_filters(
