@@ -545,9 +545,12 @@ def first_free_slots(
             return []
         window = Interval(max(window.start, after + timedelta(seconds=1)), window.end)
     found: list[Slot] = []
+    held: dict[int, list[Interval]] | None = None
     for chunk in _chunks(service, reason, criteria, window, ignore_appointment_id):
-        if count_holds:
-            chunk = without_held(chunk, reason, now=now, own_hold=own_hold)
+        if count_holds and chunk:
+            if held is None:  # read once per search, not once per two weeks
+                held = _held_times(_shared_held_rows(now), now, own_hold)
+            chunk = availability.without_held(chunk, held, reason.buffer)
         found += chunk
         if len(found) >= n:
             break
