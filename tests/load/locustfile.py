@@ -39,7 +39,8 @@ def flow_field(page: str) -> dict:
     return {"flow": found[1]} if found else {}
 
 
-SLOT = re.compile(r'name="slot" id="slot-\d+" value="([^"]+)"')
+# A time's radio; its id ends with "-<site>" where the service has several.
+SLOT = re.compile(r'name="slot" id="slot-[\d-]+" value="([^"]+)"')
 
 outcomes = {"booked": 0, "taken": 0, "nothing_free": 0}
 
@@ -199,9 +200,10 @@ class Citizen(FastHttpUser):
             return
         slug = service["slug"]
         page = self._get(f"/{slug}/slots/", "Web slot search")
+        shown = SLOT.findall(page) or slots  # the times as they are now
         with self.client.post(
             f"/{slug}/slots/",
-            data={**flow_field(page), "slot": random.choice(slots[:FIRST_SLOTS])},
+            data={**flow_field(page), "slot": random.choice(shown[:FIRST_SLOTS])},
             headers={"Accept-Language": self.language},
             allow_redirects=False,
             name="Web time picked (held)",
