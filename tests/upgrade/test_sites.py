@@ -1,12 +1,26 @@
 """Upgrade (issue 25, point 4): staffing 0009 gives each service of the
 release database one site, named after it, at its address, its main site and
 the site of each of its typical weeks; booking 0015 puts every appointment at
-its service's site. Both reverse (the sites go) and apply again."""
+its service's site. Both reverse (the sites go) and apply again. messaging
+0012 makes the citizen's e-mails give the site's address instead of the
+service's, in the texts the commune kept and around the words it wrote."""
 
+import sqlite3
 from functools import partial
+
+from messaging.defaults import DEFAULT_TEMPLATES
 
 from .release import copy_release, read
 from .release import migrate as migrate_database
+
+MAILS_WITH_AN_ADDRESS = (
+    "booked",
+    "pending",
+    "confirmed",
+    "moved",
+    "reassigned",
+    "reminder",
+)
 
 
 def test_each_service_gets_one_site_and_its_weeks_and_appointments_are_there(
@@ -57,3 +71,69 @@ def test_each_service_gets_one_site_and_its_weeks_and_appointments_are_there(
 
     migrate()
     check()
+
+
+def _mails(path) -> dict[tuple[str, str], str]:
+    """The citizen's e-mails that say where, by (event, language)."""
+    rows = read(
+        path,
+        "SELECT event, language, body FROM messaging_messagetemplate"
+        " WHERE channel = 'email'",
+    )
+    return {
+        (event, language): body
+        for event, language, body in rows
+        if event in MAILS_WITH_AN_ADDRESS
+    }
+
+
+def _write(path, event: str, language: str, body: str) -> None:
+    db = sqlite3.connect(path)
+    try:
+        with db:  # committed
+            db.execute(
+                "UPDATE messaging_messagetemplate SET body = ? WHERE event = ?"
+                " AND channel = 'email' AND language = ?",
+                (body, event, language),
+            )
+    finally:
+        db.close()
+
+
+def test_the_mails_give_the_sites_address_around_the_communes_words(tmp_path):
+    path = copy_release(tmp_path / "mails.sqlite3")
+    migrate = partial(migrate_database, path)
+    migrate("messaging", "0011")
+    before = _mails(path)
+    assert len(before) == len(MAILS_WITH_AN_ADDRESS) * 4
+    assert all(
+        "{{ service.address }}" in body and "site." not in body
+        for body in before.values()
+    )
+    # The commune wrote its own greeting in one, its own address line in another.
+    greeting = before["confirmed", "fr"].replace("Bonjour", "Chère, cher")
+    _write(path, "confirmed", "fr", greeting)
+    own_line = before["booked", "nl"].replace(
+        "Adres: {{ service.address }}", "Adres: Markt 1, ingang B"
+    )
+    assert own_line != before["booked", "nl"]
+    _write(path, "booked", "nl", own_line)
+
+    migrate()
+    after = _mails(path)
+    # The texts kept as shipped are now the ones a new database gets.
+    for (event, language), body in after.items():
+        if (event, language) not in {("confirmed", "fr"), ("booked", "nl")}:
+            assert body == DEFAULT_TEMPLATES[event, "email", language].body
+    assert after["confirmed", "fr"].startswith("Chère, cher")
+    assert "{{ site.address }}" in after["confirmed", "fr"]
+    assert "{{ service.address }}" not in after["confirmed", "fr"]
+    assert after["booked", "nl"] == own_line
+
+    # Back: the service's line again, the commune's words still there.
+    migrate("messaging", "0011")
+    assert _mails(path) == {
+        **before,
+        ("confirmed", "fr"): greeting,
+        ("booked", "nl"): own_line,
+    }
