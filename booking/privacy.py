@@ -48,7 +48,7 @@ from core.roles import is_administrator
 from staffing.scopes import visible_to
 
 from . import events
-from .models import Appointment, Citizen
+from .models import Appointment, Citizen, EarlierTimeRequest
 from .selectors import EXTRA_DETAILS, visible_citizen_details
 from .services import (
     appointment_cancel,
@@ -134,7 +134,8 @@ def citizen_export(
     """Everything kept about ``citizen``, ready for ``json.dumps``.
 
     The citizen's fields, his or her appointments (service, reason, agent,
-    status, times, remarks), the messages sent to him or her and a summary of
+    status, times, remarks, the place in line for an earlier time and the
+    times offered), the messages sent to him or her and a summary of
     the history (when, what kind of change, by whom): nothing about anyone else.
     Staff other than administrators get what they may see (the appointments
     of their services, the extra details those services ask for), and
@@ -148,7 +149,8 @@ def citizen_export(
         visible_to(
             Appointment.objects.filter(citizen=citizen), actor, service_field="service"
         )
-        .select_related("service", "reason", "agent__user")
+        .select_related("service", "reason", "agent__user", "earlier_request")
+        .prefetch_related("earlier_request__offers")
         .order_by("start", "pk")
     )
     appointment_ids = [appointment.pk for appointment in appointments]
@@ -192,6 +194,7 @@ def citizen_export(
                     "language": appointment.contact_language,
                     "address": appointment.contact_address,
                 },
+                "earlier_time_request": _earlier_request(appointment),
             }
             for appointment in appointments
         ],
@@ -222,6 +225,33 @@ def citizen_export(
         for appointment in data["appointments"]:
             del appointment["contact"]["address"]
     return data
+
+
+def _earlier_request(appointment: Appointment) -> dict | None:
+    """The citizen's place in line for an earlier time (issue 25, point 2),
+    with the times offered and what became of them."""
+    try:
+        request = appointment.earlier_request
+    except EarlierTimeRequest.DoesNotExist:
+        return None
+    return {
+        "status": request.status,
+        "weekdays": request.weekdays,
+        "parts_of_the_day": request.parts,
+        "in_line_since": _when(request.joined_at),
+        "stopped_because": request.stopped_because,
+        "offers": [
+            {
+                "start": _when(offer.start),
+                "status": offer.status,
+                "sent_at": _when(offer.created_at),
+                "sent_by": offer.channels,
+                "held_until": _when(offer.expires_at),
+                "answered_at": _when(offer.answered_at),
+            }
+            for offer in request.offers.all()
+        ],
+    }
 
 
 # --- Anonymisation ----------------------------------------------------------------

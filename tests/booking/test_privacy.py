@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
 
-from booking.models import Appointment, Citizen
+from booking.models import (
+    Appointment,
+    Citizen,
+    EarlierTimeOffer,
+    EarlierTimeRequest,
+)
 from booking.portal.phone import phone_appointment_book
 from booking.privacy import months_before, privacy_sweep
 from booking.services import appointment_book
@@ -160,6 +165,44 @@ def test_export_holds_the_citizens_data_and_nothing_of_another(
         assert trace not in text
     # The export itself is recorded in the admin's log.
     assert LogEntry.objects.filter(object_id=str(citizen.pk)).exists()
+
+
+def test_export_holds_the_place_in_line_for_an_earlier_time_and_the_offers(
+    client, administrator, rosalie
+):
+    citizen, past, upcoming = rosalie
+    request = EarlierTimeRequest.objects.create(
+        appointment=upcoming, weekdays=[0, 2], parts=["morning"]
+    )
+    offered = upcoming.start - timedelta(days=1)
+    EarlierTimeOffer.objects.create(
+        request=request,
+        start=offered,
+        agent=upcoming.agent,
+        expires_at=timezone.now() + timedelta(minutes=30),
+        status=EarlierTimeOffer.Status.DECLINED,
+        channels="email,sms",
+    )
+    client.force_login(administrator)
+    data = json.loads(
+        client.post(export_url(citizen), {"reason": "Access request"}).content
+    )
+    by_id = {appointment["id"]: appointment for appointment in data["appointments"]}
+    assert by_id[past.pk]["earlier_time_request"] is None
+    line = by_id[upcoming.pk]["earlier_time_request"]
+    assert line["status"] == "waiting"
+    assert line["weekdays"] == [0, 2]
+    assert line["parts_of_the_day"] == ["morning"]
+    assert line["offers"] == [
+        {
+            "start": timezone.localtime(offered).isoformat(),
+            "status": "declined",
+            "sent_at": line["offers"][0]["sent_at"],
+            "sent_by": "email,sms",
+            "held_until": line["offers"][0]["held_until"],
+            "answered_at": None,
+        }
+    ]
 
 
 def test_an_agent_exports_only_citizens_of_his_or_her_services(
