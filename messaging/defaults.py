@@ -100,9 +100,31 @@ _LABELS = {
 }
 
 
-def _details(language: str, *, people: bool = False) -> str:
-    """The appointment, as a citizen reads it; with ``people``, how many come
-    when more than one (issue 25, point 3: the booked e-mail)."""
+def _people(language: str) -> str:
+    """How many come, when more than one (issue 25, point 3)."""
+    label = _LABELS[language]
+    return (
+        "{% if appointment.people > 1 %}"
+        f"  {label['people']}{label['colon']} {{{{ appointment.people }}}}\n"
+        "{% endif %}"
+    )
+
+
+def _site(language: str) -> str:
+    """Where (issue 25, point 4): the site's address, with its name when it
+    says more than the service's."""
+    label = _LABELS[language]
+    return (
+        "{% if site.address %}"
+        f"  {label['address']}{label['colon']} "
+        "{% if site.name and site.name != service.name %}{{ site.name }}, "
+        "{% endif %}{{ site.address }}\n"
+        "{% endif %}"
+    )
+
+
+def _details(language: str) -> str:
+    """The appointment, as a citizen reads it."""
     label = _LABELS[language]
     colon = label["colon"]
     return (
@@ -110,22 +132,10 @@ def _details(language: str, *, people: bool = False) -> str:
         f"  {label['reason']}{colon} {{{{ reason.name }}}}\n"
         f"  {label['date']}{colon} {{{{ appointment.date }}}} {label['at']} "
         "{{ appointment.time }}\n"
-        + (
-            "{% if appointment.people > 1 %}"
-            f"  {label['people']}{colon} {{{{ appointment.people }}}}\n"
-            "{% endif %}"
-            if people
-            else ""
-        )
+        + _people(language)
         + "{% if not appointment.with_team %}"
         f"  {label['with']}{colon} {{{{ agent.name }}}}\n"
-        # Where (issue 25, point 4): the site's address, with its name when it
-        # says more than the service's.
-        "{% endif %}{% if site.address %}"
-        f"  {label['address']}{colon} "
-        "{% if site.name and site.name != service.name %}{{ site.name }}, "
-        "{% endif %}{{ site.address }}\n"
-        "{% endif %}"
+        "{% endif %}" + _site(language)
     )
 
 
@@ -140,7 +150,9 @@ def _agent_details(language: str) -> str:
         f"  {label['reason']}{colon} {{{{ reason.name }}}}\n"
         f"  {label['date']}{colon} {{{{ appointment.date }}}}, {label['from']} "
         f"{{{{ appointment.time }}}} {label['until']} {{{{ appointment.end_time }}}}\n"
-        "{% if appointment.remarks %}"
+        + _people(language)
+        + _site(language)
+        + "{% if appointment.remarks %}"
         f"  {label['remarks']}{colon} {{{{ appointment.remarks }}}}\n"
         "{% endif %}"
     )
@@ -226,9 +238,9 @@ def _agent_mail(language: str, *parts: str) -> str:
     )
 
 
-def _with_details(language: str, intro: str, *, people: bool = False) -> str:
+def _with_details(language: str, intro: str) -> str:
     """An introduction followed by the appointment's details (no blank line)."""
-    return intro + "\n\n" + _details(language, people=people).rstrip("\n")
+    return intro + "\n\n" + _details(language).rstrip("\n")
 
 
 # --- Citizens' e-mails --------------------------------------------------------
@@ -409,7 +421,7 @@ def _citizen_emails(lang: str) -> dict[str, DefaultText]:
     bodies = {
         Event.BOOKED: _citizen_mail(
             lang,
-            _with_details(lang, text["booked"], people=True) + info,
+            _with_details(lang, text["booked"]) + info,
             manage + "\n" + add,
         ),
         Event.PENDING: _citizen_mail(

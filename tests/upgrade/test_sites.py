@@ -2,8 +2,9 @@
 release database one site, named after it, at its address, its main site and
 the site of each of its typical weeks; booking 0015 puts every appointment at
 its service's site. Both reverse (the sites go) and apply again. messaging
-0012 makes the citizen's e-mails give the site's address instead of the
-service's, in the texts the commune kept and around the words it wrote."""
+0012 makes the e-mails give the site's address instead of the service's and
+say how many people come, in the texts the commune kept and around the words
+it wrote."""
 
 import sqlite3
 from functools import partial
@@ -13,14 +14,8 @@ from messaging.defaults import DEFAULT_TEMPLATES
 from .release import copy_release, read
 from .release import migrate as migrate_database
 
-MAILS_WITH_AN_ADDRESS = (
-    "booked",
-    "pending",
-    "confirmed",
-    "moved",
-    "reassigned",
-    "reminder",
-)
+CITIZEN_MAILS = ("booked", "pending", "confirmed", "moved", "reassigned", "reminder")
+AGENT_MAILS = ("agent_new", "agent_cancelled", "agent_request_late")
 
 
 def test_each_service_gets_one_site_and_its_weeks_and_appointments_are_there(
@@ -74,7 +69,7 @@ def test_each_service_gets_one_site_and_its_weeks_and_appointments_are_there(
 
 
 def _mails(path) -> dict[tuple[str, str], str]:
-    """The citizen's e-mails that say where, by (event, language)."""
+    """The e-mails that give the appointment's details, by (event, language)."""
     rows = read(
         path,
         "SELECT event, language, body FROM messaging_messagetemplate"
@@ -83,7 +78,7 @@ def _mails(path) -> dict[tuple[str, str], str]:
     return {
         (event, language): body
         for event, language, body in rows
-        if event in MAILS_WITH_AN_ADDRESS
+        if event in CITIZEN_MAILS + AGENT_MAILS
     }
 
 
@@ -100,16 +95,25 @@ def _write(path, event: str, language: str, body: str) -> None:
         db.close()
 
 
-def test_the_mails_give_the_sites_address_around_the_communes_words(tmp_path):
+def test_the_mails_say_where_and_how_many_around_the_communes_words(tmp_path):
     path = copy_release(tmp_path / "mails.sqlite3")
     migrate = partial(migrate_database, path)
     migrate("messaging", "0011")
     before = _mails(path)
-    assert len(before) == len(MAILS_WITH_AN_ADDRESS) * 4
-    assert all(
-        "{{ service.address }}" in body and "site." not in body
-        for body in before.values()
+    assert len(before) == len(CITIZEN_MAILS + AGENT_MAILS) * 4
+    # (The unanswered request's e-mail came after the release: messaging 0006
+    # wrote it with the texts shipped now.)
+    assert not any(
+        "{{ site." in body
+        for (event, _language), body in before.items()
+        if event != "agent_request_late"
     )
+    assert all(
+        "{{ service.address }}" in body
+        for (event, _language), body in before.items()
+        if event in CITIZEN_MAILS
+    )
+    assert "appointment.people" not in before["reminder", "de"]
     # The commune wrote its own greeting in one, its own address line in another.
     greeting = before["confirmed", "fr"].replace("Bonjour", "Chère, cher")
     _write(path, "confirmed", "fr", greeting)
@@ -129,11 +133,18 @@ def test_the_mails_give_the_sites_address_around_the_communes_words(tmp_path):
     assert "{{ site.address }}" in after["confirmed", "fr"]
     assert "{{ service.address }}" not in after["confirmed", "fr"]
     assert after["booked", "nl"] == own_line
+    assert "  Personen: {{ appointment.people }}\n" in after["reminder", "de"]
+    assert "{{ site.address }}" in after["agent_new", "en"]
 
-    # Back: the service's line again, the commune's words still there.
+    # Back: the service's line again, the lines added gone, the commune's
+    # words still there (the unanswered request's e-mail, written with the
+    # texts shipped now, loses its added lines too).
     migrate("messaging", "0011")
-    assert _mails(path) == {
-        **before,
+    back = _mails(path)
+    assert "{{ site." not in back["agent_request_late", "fr"]
+    assert {key: body for key, body in back.items() if key[0] in CITIZEN_MAILS} == {
+        **{key: body for key, body in before.items() if key[0] in CITIZEN_MAILS},
         ("confirmed", "fr"): greeting,
         ("booked", "nl"): own_line,
     }
+    assert back["agent_new", "nl"] == before["agent_new", "nl"]
