@@ -1078,9 +1078,9 @@ _EARLIER_OFFERED = {
         "le refuser : {{ offer.url }}\n"
         "Sans réponse, votre rendez-vous reste tel quel et ce moment est proposé "
         "à quelqu’un d’autre.",
-        "{{ commune.name }}: RDV plus tot libre le {{ offer.short_date }} à "
-        "{{ offer.time }} (au lieu du {{ appointment.short_date }}). Gardé "
-        "jusqu'à {{ offer.until }}: {{ offer.url }}",
+        "{{ commune.name }}: un RDV plus proche est libre le "
+        "{{ offer.short_date }} à {{ offer.time }}, gardé jusqu'à {{ offer.until }}: "
+        "{{ offer.url }}",
     ),
     "nl": (
         "Een vroeger tijdstip is vrij: {{ offer.date }} om {{ offer.time }}",
@@ -1093,8 +1093,7 @@ _EARLIER_OFFERED = {
         "Zonder antwoord blijft uw afspraak zoals ze is en wordt dit tijdstip "
         "aan iemand anders voorgesteld.",
         "{{ commune.name }}: vroeger tijdstip vrij op {{ offer.short_date }} om "
-        "{{ offer.time }} (i.p.v. {{ appointment.short_date }}). Vrijgehouden "
-        "tot {{ offer.until }}: {{ offer.url }}",
+        "{{ offer.time }}, vrijgehouden tot {{ offer.until }}: {{ offer.url }}",
     ),
     "de": (
         "Ein früherer Termin ist frei: {{ offer.date }} um {{ offer.time }} Uhr",
@@ -1107,8 +1106,7 @@ _EARLIER_OFFERED = {
         "Ohne Antwort bleibt Ihr Termin unverändert und dieser Zeitpunkt wird "
         "jemand anderem angeboten.",
         "{{ commune.name }}: früherer Termin frei am {{ offer.short_date }} um "
-        "{{ offer.time }} (statt {{ appointment.short_date }}). Frei bis "
-        "{{ offer.until }}: {{ offer.url }}",
+        "{{ offer.time }}, für Sie bis {{ offer.until }}: {{ offer.url }}",
     ),
     "en": (
         "An earlier time is free: {{ offer.date }} at {{ offer.time }}",
@@ -1121,8 +1119,7 @@ _EARLIER_OFFERED = {
         "Without an answer, your appointment stays as it is and this time is "
         "offered to someone else.",
         "{{ commune.name }}: earlier time free on {{ offer.short_date }} at "
-        "{{ offer.time }} (instead of {{ appointment.short_date }}). Held until "
-        "{{ offer.until }}: {{ offer.url }}",
+        "{{ offer.time }}, held for you until {{ offer.until }}: {{ offer.url }}",
     ),
 }
 

@@ -4,7 +4,9 @@
   more than the service's), no longer the service's;
 - all of them say how many people come, when more than one (the booked
   e-mail did since ``0010_group_visits``);
-- the agents' e-mails (new, cancelled, unanswered request) say both.
+- the agents' e-mails (new, cancelled, unanswered request) say both;
+- the SMS offering an earlier time no longer repeats the current date, which
+  took it over one segment with a long commune name (the citizen knows it).
 
 New databases get these texts from ``0002_default_templates``. Databases made
 before hold the earlier texts as rows: the service's address there is right
@@ -86,6 +88,54 @@ def replacements(event: str, label: dict) -> list[tuple[str, str]]:
     return pairs
 
 
+# language -> (the offer's SMS as 0011 shipped it, as shipped now)
+OFFER_SMS = {
+    "fr": (
+        "{{ commune.name }}: RDV plus tot libre le {{ offer.short_date }} à "
+        "{{ offer.time }} (au lieu du {{ appointment.short_date }}). Gardé "
+        "jusqu'à {{ offer.until }}: {{ offer.url }}",
+        "{{ commune.name }}: un RDV plus proche est libre le "
+        "{{ offer.short_date }} à {{ offer.time }}, gardé jusqu'à {{ offer.until }}: "
+        "{{ offer.url }}",
+    ),
+    "nl": (
+        "{{ commune.name }}: vroeger tijdstip vrij op {{ offer.short_date }} om "
+        "{{ offer.time }} (i.p.v. {{ appointment.short_date }}). Vrijgehouden "
+        "tot {{ offer.until }}: {{ offer.url }}",
+        "{{ commune.name }}: vroeger tijdstip vrij op {{ offer.short_date }} om "
+        "{{ offer.time }}, vrijgehouden tot {{ offer.until }}: {{ offer.url }}",
+    ),
+    "de": (
+        "{{ commune.name }}: früherer Termin frei am {{ offer.short_date }} um "
+        "{{ offer.time }} (statt {{ appointment.short_date }}). Frei bis "
+        "{{ offer.until }}: {{ offer.url }}",
+        "{{ commune.name }}: früherer Termin frei am {{ offer.short_date }} um "
+        "{{ offer.time }}, für Sie bis {{ offer.until }}: {{ offer.url }}",
+    ),
+    "en": (
+        "{{ commune.name }}: earlier time free on {{ offer.short_date }} at "
+        "{{ offer.time }} (instead of {{ appointment.short_date }}). Held until "
+        "{{ offer.until }}: {{ offer.url }}",
+        "{{ commune.name }}: earlier time free on {{ offer.short_date }} at "
+        "{{ offer.time }}, held for you until {{ offer.until }}: {{ offer.url }}",
+    ),
+}
+
+
+def _replace_offer_sms(apps, *, forwards: bool) -> None:
+    template_model = apps.get_model("messaging", "MessageTemplate")
+    rows = template_model.objects.filter(
+        event="earlier_offered", channel="sms", language__in=list(OFFER_SMS)
+    )
+    for row in rows:
+        old, new = OFFER_SMS[row.language]
+        if not forwards:
+            old, new = new, old
+        if row.body == old:  # as shipped: an edited text keeps its words
+            row.body = new
+            row.save(update_fields=["body"])
+
+
 def _replace(apps, *, forwards: bool) -> None:
     template_model = apps.get_model("messaging", "MessageTemplate")
     rows = template_model.objects.filter(
@@ -107,10 +157,12 @@ def _replace(apps, *, forwards: bool) -> None:
 
 def forwards(apps, schema_editor):
     _replace(apps, forwards=True)
+    _replace_offer_sms(apps, forwards=True)
 
 
 def backwards(apps, schema_editor):
     _replace(apps, forwards=False)
+    _replace_offer_sms(apps, forwards=False)
 
 
 class Migration(migrations.Migration):

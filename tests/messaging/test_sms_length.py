@@ -9,7 +9,9 @@ as a commune's (``SITE_URL``) and a real personal link (``/r/<code>``):
 - booked, moved, confirmed, reassigned and reminder: one GSM-7 segment
   (160 characters);
 - refused and cancelled by the commune, which carry the agent's free text
-  (cut at 100 characters): two segments.
+  (cut at 100 characters): two segments;
+- an earlier time offered (issue 25, point 2), with its link ``/o/<token>``:
+  one segment.
 
 ``test_the_headroom_is_known`` prints what is left, and the longest site
 address the budget allows (README, "SMS").
@@ -22,11 +24,23 @@ from django.conf import settings
 from django.core import serializers
 from django.utils import timezone, translation
 
-from booking.models import Appointment, Citizen, VisitReason
+from booking.models import (
+    Appointment,
+    Citizen,
+    EarlierTimeOffer,
+    EarlierTimeRequest,
+    VisitReason,
+)
 from core.languages import CODES
 from messaging.defaults import DEFAULT_TEMPLATES
 from messaging.models import Channel, Event
-from messaging.rendering import Texts, appointment_context, format_date, render_texts
+from messaging.rendering import (
+    Texts,
+    appointment_context,
+    format_date,
+    offer_context,
+    render_texts,
+)
 from messaging.sms import GSM7, sms_segments
 from staffing.models import Agent, Service
 
@@ -144,6 +158,29 @@ def test_the_citizens_sms_fit_their_segments_with_long_data(demo, language):
         assert f"{SITE_URL}/r/" in rendered[event]
         assert f"{10 + CODES.index(language)}:30" in rendered[event]
     assert FREE_TEXT[:60] in rendered[Event.REFUSED]
+
+
+@pytest.mark.parametrize("language", CODES)
+def test_the_earlier_time_offer_sms_fits_one_segment(demo, language):
+    appointment = _worst_appointment(language)
+    # Offered on the longest day too, in the morning (two digits to write).
+    offered = appointment.start.replace(hour=11)
+    offer = EarlierTimeOffer.objects.create(
+        request=EarlierTimeRequest.objects.create(appointment=appointment),
+        start=offered,
+        agent=appointment.agent,
+        expires_at=offered - timedelta(hours=20),
+    )
+    text = DEFAULT_TEMPLATES[(str(Event.EARLIER_OFFERED), Channel.SMS.value, language)]
+    body = render_texts(
+        Texts("", text.body),
+        channel=Channel.SMS,
+        context=offer_context(offer, language=language),
+        language=language,
+    ).body
+    assert sms_segments(body)[::2] == (GSM7, 1), body
+    assert f"{SITE_URL}/o/{offer.token}" in body
+    assert f"{timezone.localtime(offered):%H:%M}" in body
 
 
 def test_the_long_data_is_long(demo):
