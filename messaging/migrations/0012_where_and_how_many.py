@@ -148,7 +148,7 @@ def _replace(apps, *, forwards: bool) -> None:
         for before, now in replacements(row.event, LABELS[row.language]):
             old, new = (before, now) if forwards else (now, before)
             # Once only, and never twice (a line the commune added itself).
-            if body.count(old) == 1 and (forwards is False or new not in body):
+            if body.count(old) == 1 and (not forwards or new not in body):
                 body = body.replace(old, new)
         if body != row.body:
             row.body = body
